@@ -1,0 +1,12 @@
+"""brainjit: brain dynamics programming, compiled just in time on NumPy/Numba or JAX.
+
+>>> import brainjit as bp
+>>> bp.math.use_backend('numpy')     # the default; or 'jax'
+>>> v = bp.math.Variable(bp.math.zeros(3))
+"""
+
+from brainjit import math
+from brainjit._version import __version__
+from brainjit.base import Base
+
+__all__ = ["__version__", "math", "Base"]

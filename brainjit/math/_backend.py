@@ -1,0 +1,72 @@
+"""The backend switch: the one place that knows which backend is active.
+
+A backend is a private subpackage ``brainjit.math._<name>`` exposing ``NAMESPACE``, a
+dict of every public name of ``bp.math`` on that backend (numpy-like functions, the
+array and Variable classes, ``random``, ``linalg``, ``fft``, ``jit`` ...). Switching
+backends copies that dict into the ``brainjit.math`` module, so ``bp.math.zeros`` is a
+plain attribute lookup that resolves to the active backend's function. Backends are
+imported lazily: JAX is only imported when the jax backend is first used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from collections.abc import Iterator
+
+BACKENDS = ("numpy", "jax")
+_state = {"name": None, "installed": frozenset()}
+
+
+def _public_module():
+    return sys.modules["brainjit.math"]
+
+
+def load(name: str):
+    """Import (once) and return the backend subpackage called ``name``."""
+    if name not in BACKENDS:
+        raise ValueError(
+            f"Unknown backend {name!r}; valid backends are {', '.join(map(repr, BACKENDS))}."
+        )
+    return importlib.import_module(f"brainjit.math._{name}")
+
+
+def use_backend(name: str) -> None:
+    """Make ``name`` ('numpy' or 'jax') the active backend of ``bp.math``.
+
+    Names looked up on ``bp.math`` afterwards resolve to that backend. Arrays created
+    under the previous backend keep their type.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"use_backend() expects a backend name (str), got {type(name).__name__}")
+    name = name.lower()
+    if name == _state["name"]:
+        return
+    namespace = load(name).NAMESPACE
+    module = _public_module()
+    for stale in _state["installed"] - namespace.keys():
+        module.__dict__.pop(stale, None)
+    module.__dict__.update(namespace)
+    _state["name"] = name
+    _state["installed"] = frozenset(namespace)
+
+
+def get_backend_name() -> str:
+    """The name of the active backend: 'numpy' or 'jax'."""
+    return _state["name"]
+
+
+@contextlib.contextmanager
+def backend(name: str) -> Iterator[None]:
+    """Context manager that activates ``name`` and restores the previous backend on exit.
+
+    >>> with bp.math.backend('jax'):
+    ...     x = bp.math.zeros(3)      # a JaxArray
+    """
+    previous = get_backend_name()
+    use_backend(name)
+    try:
+        yield
+    finally:
+        use_backend(previous)

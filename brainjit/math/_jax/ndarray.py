@@ -1,0 +1,359 @@
+"""``JaxArray`` and the jax backend's ``Variable``.
+
+JAX arrays are immutable. ``JaxArray`` is a thin *mutable* wrapper: it holds a
+``jax.Array`` in ``.value`` and implements in-place operations (``x[i] = v``,
+``x += 1`` ...) by computing a new array (functional ``.at[]`` updates underneath)
+and swapping ``.value``, so ``id(x)`` never changes and the dtype and shape are kept
+(results are cast back, as NumPy does for in-place operations). It is a registered
+pytree, so it passes through ``jax.jit``, ``jax.grad`` and ``jax.vmap``.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from brainjit.math import _variable
+from brainjit.math._jax import _trace
+
+__all__ = ["JaxArray", "Variable", "TrainVar", "unwrap", "wrap"]
+
+
+def _new(cls, value):
+    obj = object.__new__(cls)
+    obj._value = value
+    return obj
+
+
+def wrap(x):
+    """Wrap jax arrays in ``x`` (an array, or a tuple/list of them) as JaxArrays."""
+    if isinstance(x, jax.Array):
+        return _new(JaxArray, x)
+    if isinstance(x, (tuple, list)) and any(isinstance(i, jax.Array) for i in x):
+        items = [wrap(i) for i in x]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    return x
+
+
+def unwrap(x):
+    """Replace JaxArrays in ``x`` (also inside tuples, lists and dicts) by their values."""
+    if isinstance(x, JaxArray):
+        return x.value
+    if isinstance(x, (tuple, list)):
+        return type(x)(unwrap(i) for i in x)
+    if isinstance(x, dict):
+        return {k: unwrap(v) for k, v in x.items()}
+    return x
+
+
+def _index(index):
+    """An index as JAX takes it: JaxArrays unwrapped, lists as integer arrays (NumPy rule)."""
+    if isinstance(index, JaxArray):
+        return index.value
+    if isinstance(index, list):
+        return jnp.asarray(unwrap(index))
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    return index
+
+
+def _fast_unwrap(x):
+    return x.value if isinstance(x, JaxArray) else x
+
+
+class JaxArray:
+    """A mutable array of the jax backend (see the module docstring).
+
+    >>> x = JaxArray(jnp.zeros(3))
+    >>> x[1] = 5.
+    >>> x += 1
+    >>> x
+    JaxArray([1., 6., 1.], dtype=float32)
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value, dtype=None):
+        if isinstance(value, JaxArray):
+            value = value.value
+        if dtype is not None or not isinstance(value, jax.Array):
+            value = jnp.asarray(value, dtype=dtype)
+        self._value = value
+
+    # -- the wrapped array -------------------------------------------------------
+    @property
+    def value(self) -> jax.Array:
+        """The wrapped ``jax.Array``."""
+        return self._value
+
+    @value.setter
+    def value(self, new) -> None:
+        self._value = self._checked(new)
+
+    def _checked(self, new):
+        new = _fast_unwrap(new)
+        old = self._value
+        if not isinstance(new, jax.Array):
+            _variable.check_assign(self, old.shape, old.dtype, new)
+            return jnp.asarray(new, dtype=old.dtype)
+        if new.shape != old.shape or new.dtype != old.dtype:
+            _variable.check_assign(self, old.shape, old.dtype, new)
+        return new
+
+    def update(self, new) -> None:
+        """Replace the value (same shape and dtype), as ``x.value = new``."""
+        self.value = new
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (copied to the host)."""
+        return np.asarray(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.asarray(self.value, dtype=dtype)
+        return out.copy() if copy else out
+
+    # -- properties --------------------------------------------------------------
+    shape = property(lambda self: self.value.shape, doc="The shape.")
+    ndim = property(lambda self: self.value.ndim, doc="The number of dimensions.")
+    size = property(lambda self: self.value.size, doc="The number of elements.")
+    dtype = property(lambda self: self.value.dtype, doc="The dtype.")
+    T = property(lambda self: _new(JaxArray, self.value.T), doc="The transpose.")
+    real = property(lambda self: _new(JaxArray, self.value.real), doc="The real part.")
+    imag = property(lambda self: _new(JaxArray, self.value.imag), doc="The imaginary part.")
+    mT = property(lambda self: _new(JaxArray, self.value.mT), doc="Transpose of the last axes.")
+
+    # -- Python protocol ---------------------------------------------------------
+    def __repr__(self) -> str:
+        value = self._value
+        name = type(self).__name__
+        if isinstance(value, jax.core.Tracer):
+            return f"{name}({value})"
+        return np.array_repr(np.asarray(value)).replace("array", name, 1)
+
+    def __str__(self) -> str:
+        return str(self._value)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __complex__(self) -> complex:
+        return complex(self.value)
+
+    def __index__(self) -> int:
+        return operator.index(self.value)
+
+    def __contains__(self, item) -> bool:
+        return bool((self.value == _fast_unwrap(item)).any())
+
+    __hash__ = None  # mutable, like numpy.ndarray
+
+    # -- indexing ----------------------------------------------------------------
+    def __getitem__(self, index):
+        return _new(JaxArray, self.value[_index(index)])
+
+    def __setitem__(self, index, new) -> None:
+        index = _index(index)
+        new = _fast_unwrap(new)
+        old = self.value
+        if (
+            isinstance(index, (jax.Array, np.ndarray))
+            and index.dtype == bool
+            and index.shape == old.shape
+            and np.ndim(new) == 0
+        ):
+            # a boolean mask: jnp.where also works on traced masks
+            self.value = jnp.where(index, jnp.asarray(new, dtype=old.dtype), old)
+        else:
+            self.value = old.at[index].set(new)
+
+    # -- in-place methods (ndarray semantics) -------------------------------------
+    def fill(self, value) -> None:
+        """Set every element to ``value`` (in place)."""
+        self.value = jnp.full_like(self.value, _fast_unwrap(value))
+
+    def sort(self, axis=-1, kind=None, order=None) -> None:
+        """Sort in place, as ``numpy.ndarray.sort``."""
+        self.value = jnp.sort(self.value, axis=axis)
+
+    def put(self, indices, values) -> None:
+        """Set ``self.flat[indices] = values`` (in place)."""
+        flat = self.value.ravel().at[unwrap(indices)].set(_fast_unwrap(values))
+        self.value = flat.reshape(self.shape)
+
+    def tolist(self):
+        """The data as nested Python lists."""
+        return np.asarray(self.value).tolist()
+
+    def item(self, *args):
+        """The element at ``args`` as a Python scalar."""
+        return np.asarray(self.value).item(*args)
+
+    def view(self, dtype=None, *args, **kwargs):
+        """A reinterpretation of the data as ``dtype`` (``view()`` alone returns self)."""
+        if dtype is None:
+            return self
+        return _new(JaxArray, self.value.view(dtype))
+
+
+# binary operators: forward and reflected forms
+_BINARY = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "truediv": operator.truediv,
+    "floordiv": operator.floordiv,
+    "mod": operator.mod,
+    "pow": operator.pow,
+    "matmul": operator.matmul,
+    "and": operator.and_,
+    "or": operator.or_,
+    "xor": operator.xor,
+    "lshift": operator.lshift,
+    "rshift": operator.rshift,
+}
+_COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
+_UNARY = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs, "invert": operator.invert}
+# ndarray methods delegated to jax.Array (results wrapped)
+_METHODS = (
+    "all any argmax argmin argpartition argsort astype choose clip conj conjugate copy "
+    "cumprod cumsum diagonal dot flatten max mean min nonzero prod ptp ravel repeat "
+    "reshape round searchsorted squeeze std sum swapaxes take trace transpose var"
+).split()
+
+
+def _binary(op):
+    def forward(self, other):
+        return _new(JaxArray, op(self.value, _fast_unwrap(other)))
+
+    def reflected(self, other):
+        return _new(JaxArray, op(_fast_unwrap(other), self.value))
+
+    def inplace(self, other):
+        old = self.value
+        self.value = op(old, _fast_unwrap(other)).astype(old.dtype)
+        return self
+
+    return forward, reflected, inplace
+
+
+for _name, _op in _BINARY.items():
+    _f, _r, _i = _binary(_op)
+    setattr(JaxArray, f"__{_name}__", _f)
+    setattr(JaxArray, f"__r{_name}__", _r)
+    if _name != "matmul":
+        setattr(JaxArray, f"__i{_name}__", _i)
+
+for _name in _COMPARE:
+    setattr(JaxArray, f"__{_name}__", _binary(getattr(operator, _name))[0])
+
+for _name, _op in _UNARY.items():
+    setattr(JaxArray, f"__{_name}__", lambda self, _op=_op: _new(JaxArray, _op(self.value)))
+
+
+def _divmod(self, other):
+    q, r = divmod(self.value, _fast_unwrap(other))
+    return _new(JaxArray, q), _new(JaxArray, r)
+
+
+def _rdivmod(self, other):
+    q, r = divmod(_fast_unwrap(other), self.value)
+    return _new(JaxArray, q), _new(JaxArray, r)
+
+
+JaxArray.__divmod__ = _divmod
+JaxArray.__rdivmod__ = _rdivmod
+
+
+def _method(name):
+    def method(self, *args, **kwargs):
+        return wrap(getattr(self.value, name)(*unwrap(args), **unwrap(kwargs)))
+
+    method.__name__ = name
+    method.__doc__ = f"As ``numpy.ndarray.{name}`` (returns JaxArray)."
+    return method
+
+
+for _name in _METHODS:
+    setattr(JaxArray, _name, _method(_name))
+
+
+class Variable(JaxArray):
+    """Mutable model state on the jax backend.
+
+    A ``JaxArray`` whose reads and writes are seen by ``bp.math.jit``: inside jitted
+    code it reads the current value, and what is written to it persists after the
+    call. ``.value = x`` must keep the shape and dtype.
+
+    >>> v = Variable(jnp.zeros(2))
+    >>> v.value = jnp.ones(2)
+    """
+
+    __slots__ = ("_name", "__weakref__")
+
+    def __init__(self, value, dtype=None, name: str | None = None):
+        value = _fast_unwrap(value)
+        if dtype is None:
+            dtype = jnp.asarray(value).dtype  # a concrete dtype: no weak types in state
+        self._value = jnp.asarray(value, dtype=dtype)
+        self._name = name
+
+    @property
+    def value(self) -> jax.Array:
+        """The current value (reading it inside jitted code makes it an input)."""
+        if _trace.STACK:
+            _trace.read(self)
+        return self._value
+
+    @value.setter
+    def value(self, new) -> None:
+        new = self._checked(new)
+        if _trace.STACK:
+            _trace.write(self)
+        self._value = new
+
+    __hash__ = object.__hash__  # hashable by identity, so it can key dicts and sets
+
+
+class TrainVar(Variable):
+    """A trainable Variable (collected by ``Base.train_vars()``; what ``grad`` differentiates)."""
+
+    __slots__ = ()
+
+
+def _flatten(x):
+    return (x._value,), None
+
+
+def _unflatten_as(cls):
+    def unflatten(aux, children):
+        obj = _new(cls, children[0])
+        if cls is not JaxArray:
+            obj._name = None
+        return obj
+
+    return unflatten
+
+
+for _cls in (JaxArray, Variable, TrainVar):
+    jax.tree_util.register_pytree_node(_cls, _flatten, _unflatten_as(_cls))
+
+_variable.register(Variable, TrainVar)

@@ -1,0 +1,14 @@
+"""The numpy backend: NumPy arrays, compiled by Numba."""
+
+from brainjit.math._numpy import ops, random
+from brainjit.math._numpy.ndarray import TrainVar, Variable, ndarray
+from brainjit.math._numpy.ops import as_module
+
+NAMESPACE = dict(ops.NAMESPACE)
+NAMESPACE.update(
+    ndarray=ndarray,
+    Array=ndarray,
+    Variable=Variable,
+    TrainVar=TrainVar,
+    random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
+)

@@ -1,0 +1,119 @@
+"""Arrays and Variables of the numpy backend.
+
+``ndarray`` is a thin subclass of :class:`numpy.ndarray` whose only difference is the
+tutorial's in-place semantics: every augmented assignment writes into the array's own
+buffer and casts the result back to the array's dtype (NumPy 2 itself refuses
+``v **= 2.`` on an integer array). ``Variable`` is an ``ndarray`` that marks mutable
+model state: compiled code receives its plain base array (``.value``) and updates it in
+place.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from brainjit.math import _variable
+
+__all__ = ["ndarray", "Variable", "TrainVar"]
+
+# augmented operator name -> the ufunc that computes it
+_INPLACE_UFUNCS = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "truediv": np.true_divide,
+    "floordiv": np.floor_divide,
+    "mod": np.remainder,
+    "pow": np.power,
+    "and": np.bitwise_and,
+    "or": np.bitwise_or,
+    "xor": np.bitwise_xor,
+    "lshift": np.left_shift,
+    "rshift": np.right_shift,
+}
+
+
+def _inplace(ufunc):
+    def method(self, other):
+        ufunc(self, other, out=self.view(np.ndarray), casting="unsafe")
+        return self
+
+    return method
+
+
+class ndarray(np.ndarray):  # noqa: N801  (mirrors numpy.ndarray)
+    """A NumPy array with the tutorial's in-place semantics (see module docstring)."""
+
+    @property
+    def value(self) -> np.ndarray:
+        """The data as a plain :class:`numpy.ndarray` (a view, not a copy)."""
+        return self.view(np.ndarray)
+
+    @value.setter
+    def value(self, new) -> None:
+        _variable.check_assign(self, self.shape, self.dtype, new)
+        self.view(np.ndarray)[...] = new
+
+    def numpy(self) -> np.ndarray:
+        """The data as a plain :class:`numpy.ndarray`."""
+        return self.view(np.ndarray)
+
+    def __repr__(self) -> str:
+        # printed as NumPy prints its arrays; Variables print as Variable(...)
+        text = np.array_repr(self.view(np.ndarray))
+        return text if type(self) is ndarray else text.replace("array", type(self).__name__, 1)
+
+
+for _name, _ufunc in _INPLACE_UFUNCS.items():
+    setattr(ndarray, f"__i{_name}__", _inplace(_ufunc))
+
+
+class Variable(ndarray):
+    """Mutable model state on the numpy backend.
+
+    It is an ndarray (NumPy functions accept it, in-place operations mutate it);
+    ``.value`` gives the plain ndarray and ``.value = x`` writes ``x`` into it, which
+    must have the same shape and dtype. Results of arithmetic on a Variable are plain
+    arrays, not Variables.
+
+    >>> v = Variable(np.zeros(3))
+    >>> v += 1
+    >>> v.value
+    array([1., 1., 1.])
+    """
+
+    def __new__(cls, value, dtype=None, name: str | None = None):
+        obj = np.array(value, dtype=dtype).view(cls)  # always its own copy of the data
+        obj._name = name
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        self._name = getattr(obj, "_name", None)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # ufunc results (v + 1, v.sum(), np.sin(v)) are plain arrays, not new Variables
+        if return_scalar:
+            return array[()]
+        return array.view(ndarray)
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        return item.view(ndarray) if isinstance(item, Variable) else item
+
+    def __reduce__(self):
+        # pickle as a Variable with its data (ndarray pickling drops __dict__)
+        return (type(self), (self.view(np.ndarray).copy(), None, self._name))
+
+    __hash__ = object.__hash__  # hashable by identity, so it can key dicts and sets
+
+
+class TrainVar(Variable):
+    """A trainable Variable (collected by ``Base.train_vars()``)."""
+
+
+_variable.register(Variable, TrainVar)
+
+# the operator module names are used by tests to cover every augmented assignment
+INPLACE_OPERATORS = {name: getattr(operator, f"i{name}") for name in _INPLACE_UFUNCS}

@@ -1,0 +1,91 @@
+"""The numpy-like namespace of the numpy backend: NumPy's own functions.
+
+Ufuncs, dtypes and constants are NumPy's own objects. Every other NumPy function is
+wrapped once so that an array it returns is this backend's :class:`ndarray` (with the
+in-place semantics); the wrapper keeps the NumPy function in ``__wrapped__`` so that
+compiled code (Numba) calls NumPy's function directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import numpy as np
+
+from brainjit.math._numpy.ndarray import ndarray
+
+# Public NumPy names that are not part of the array API (packaging, testing, C glue).
+EXCLUDED = {
+    "char": "string operations on arrays of str (not numeric)",
+    "core": "NumPy internals",
+    "ctypeslib": "ctypes interop",
+    "dtypes": "dtype classes module",
+    "emath": "complex-valued math module",
+    "exceptions": "exception classes module",
+    "f2py": "Fortran wrapper generator",
+    "lib": "NumPy internals",
+    "ma": "masked arrays",
+    "polynomial": "polynomial module",
+    "rec": "record arrays",
+    "strings": "string operations on arrays of str (not numeric)",
+    "testing": "NumPy's test helpers",
+    "typing": "static typing helpers",
+    "test": "NumPy's test runner",
+    "show_config": "NumPy's build information",
+    "show_runtime": "NumPy's runtime information",
+    "get_include": "C headers location",
+    "info": "help viewer",
+}
+
+
+def to_ndarray(result):
+    """View plain ndarrays in ``result`` (or a tuple/list of them) as :class:`ndarray`."""
+    if type(result) is np.ndarray:
+        return result.view(ndarray)
+    if isinstance(result, (tuple, list)) and any(type(r) is np.ndarray for r in result):
+        items = [to_ndarray(r) for r in result]
+        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
+    return result
+
+
+def wrap(func):
+    """Wrap a NumPy function so that it returns this backend's :class:`ndarray`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return to_ndarray(func(*args, **kwargs))
+
+    return wrapper
+
+
+def namespace_of(module, exclude=()) -> dict:
+    """The public names of a NumPy module, with its functions wrapped."""
+    out = {}
+    for name in dir(module):
+        if name.startswith("_") or name in exclude:
+            continue
+        obj = getattr(module, name)
+        if isinstance(obj, types.ModuleType):
+            continue
+        if callable(obj) and not isinstance(obj, (np.ufunc, type)):
+            obj = wrap(obj)
+        out[name] = obj
+    return out
+
+
+def as_module(name: str, doc: str, members: dict) -> types.ModuleType:
+    module = types.ModuleType(name, doc)
+    module.__dict__.update(members)
+    module.__all__ = sorted(members)
+    return module
+
+
+NAMESPACE = namespace_of(np, EXCLUDED)
+NAMESPACE["ndarray"] = ndarray
+NAMESPACE["linalg"] = as_module(
+    "brainjit.math.linalg", "numpy.linalg on the numpy backend.", namespace_of(np.linalg)
+)
+NAMESPACE["fft"] = as_module(
+    "brainjit.math.fft", "numpy.fft on the numpy backend.", namespace_of(np.fft)
+)
