@@ -60,6 +60,14 @@ class ndarray(np.ndarray):  # noqa: N801  (mirrors numpy.ndarray)
         """The data as a plain :class:`numpy.ndarray`."""
         return self.view(np.ndarray)
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # as for plain NumPy arrays, full reductions (x.sum(), np.max(x)) give NumPy scalars
+        if return_scalar:
+            return array[()]
+        if isinstance(array, ndarray):  # an out= argument: returned as it is
+            return array
+        return array.view(ndarray)
+
     def __repr__(self) -> str:
         # printed as NumPy prints its arrays; Variables print as Variable(...)
         text = np.array_repr(self.view(np.ndarray))
@@ -92,21 +100,55 @@ class Variable(ndarray):
     def __array_finalize__(self, obj) -> None:
         self._name = getattr(obj, "_name", None)
 
-    def __array_wrap__(self, array, context=None, return_scalar=False):
-        # ufunc results (v + 1, v.sum(), np.sin(v)) are plain arrays, not new Variables
-        if return_scalar:
-            return array[()]
-        return array.view(ndarray)
+    # ufunc results (v + 1, v.sum(), np.sin(v)) are plain arrays, not new Variables
+    # (ndarray.__array_wrap__); so are indexing results and what the methods and the
+    # properties below return (v.copy(), v.reshape(...), v.T ...), as on the jax backend
 
     def __getitem__(self, index):
-        item = super().__getitem__(index)
-        return item.view(ndarray) if isinstance(item, Variable) else item
+        return _not_a_variable(super().__getitem__(index))
 
     def __reduce__(self):
         # pickle as a Variable with its data (ndarray pickling drops __dict__)
         return (type(self), (self.view(np.ndarray).copy(), None, self._name))
 
     __hash__ = object.__hash__  # hashable by identity, so it can key dicts and sets
+
+
+def _not_a_variable(result):
+    return result.view(ndarray) if isinstance(result, Variable) else result
+
+
+def _returns_plain(name):
+    base = getattr(np.ndarray, name)
+
+    def method(self, *args, **kwargs):
+        return _not_a_variable(base(self, *args, **kwargs))
+
+    method.__name__ = name
+    method.__doc__ = base.__doc__
+    return method
+
+
+# ndarray methods that return a new array (or a view) instead of working in place
+_NEW_ARRAY_METHODS = (
+    "all any argmax argmin argpartition argsort astype byteswap choose clip compress conj "
+    "conjugate copy cumprod cumsum diagonal dot flatten getfield max mean min nonzero prod "
+    "ravel repeat reshape round searchsorted squeeze std sum swapaxes take to_device trace "
+    "transpose var view"
+).split()
+for _name in _NEW_ARRAY_METHODS:
+    setattr(Variable, _name, _returns_plain(_name))
+for _name in ("T", "mT", "real", "imag"):
+    _base = getattr(np.ndarray, _name)
+    setattr(
+        Variable,
+        _name,
+        property(
+            lambda self, _p=_base: _not_a_variable(_p.__get__(self)),
+            None if _name in ("T", "mT") else (lambda self, new, _p=_base: _p.__set__(self, new)),
+            doc=_base.__doc__,
+        ),
+    )
 
 
 class TrainVar(Variable):

@@ -1,9 +1,10 @@
 """The numpy-like namespace of the numpy backend: NumPy's own functions.
 
-Ufuncs, dtypes and constants are NumPy's own objects. Every other NumPy function is
+Dtypes and constants are NumPy's own objects. Every NumPy function (ufuncs included) is
 wrapped once so that an array it returns is this backend's :class:`ndarray` (with the
-in-place semantics); the wrapper keeps the NumPy function in ``__wrapped__`` so that
-compiled code (Numba) calls NumPy's function directly.
+in-place semantics) whatever its inputs (``bp.math.add([1], [2])`` too); the wrapper
+keeps the NumPy function in ``__wrapped__`` so that compiled code (Numba) calls NumPy's
+function directly.
 """
 
 from __future__ import annotations
@@ -59,6 +60,47 @@ def wrap(func):
     return wrapper
 
 
+class ufunc:  # noqa: N801  (mirrors numpy.ufunc)
+    """A NumPy ufunc whose array results are this backend's :class:`ndarray`.
+
+    Calls and the ufunc methods (``reduce``, ``accumulate``, ``outer``, ``reduceat``,
+    ``at``) go to the NumPy ufunc in ``__wrapped__``; its attributes (``nin``,
+    ``identity`` ...) read through.
+    """
+
+    def __init__(self, func: np.ufunc):
+        self.__wrapped__ = func
+        self.__name__ = self.__qualname__ = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __call__(self, *args, **kwargs):
+        return to_ndarray(self.__wrapped__(*args, **kwargs))
+
+    def reduce(self, *args, **kwargs):
+        return to_ndarray(self.__wrapped__.reduce(*args, **kwargs))
+
+    def accumulate(self, *args, **kwargs):
+        return to_ndarray(self.__wrapped__.accumulate(*args, **kwargs))
+
+    def outer(self, *args, **kwargs):
+        return to_ndarray(self.__wrapped__.outer(*args, **kwargs))
+
+    def reduceat(self, *args, **kwargs):
+        return to_ndarray(self.__wrapped__.reduceat(*args, **kwargs))
+
+    def at(self, *args, **kwargs) -> None:
+        self.__wrapped__.at(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.__wrapped__, name)
+
+    def __repr__(self) -> str:
+        return f"<ufunc {self.__name__!r} (numpy backend)>"
+
+    def __reduce__(self):
+        return (ufunc, (self.__wrapped__,))
+
+
 def namespace_of(module, exclude=()) -> dict:
     """The public names of a NumPy module, with its functions wrapped."""
     out = {}
@@ -68,7 +110,9 @@ def namespace_of(module, exclude=()) -> dict:
         obj = getattr(module, name)
         if isinstance(obj, types.ModuleType):
             continue
-        if callable(obj) and not isinstance(obj, (np.ufunc, type)):
+        if isinstance(obj, np.ufunc):
+            obj = ufunc(obj)
+        elif callable(obj) and not isinstance(obj, type):
             obj = wrap(obj)
         out[name] = obj
     return out
