@@ -16,10 +16,29 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from brainjit.math import _variable
+from brainjit.math import _config, _variable
 from brainjit.math._jax import _trace
 
-__all__ = ["JaxArray", "Variable", "TrainVar", "unwrap", "wrap"]
+__all__ = ["JaxArray", "Variable", "TrainVar", "check_dtype", "unwrap", "wrap"]
+
+_WIDE = {np.dtype(t) for t in ("float64", "int64", "uint64", "complex128")}
+_PYTHON_TYPES = (int, float, complex, bool)
+
+
+def check_dtype(func_name: str, dtype) -> None:
+    """Refuse a 64-bit dtype while JAX runs in 32-bit mode, instead of truncating it."""
+    if dtype is None or dtype in _PYTHON_TYPES or _config.x64_enabled():
+        return
+    try:
+        requested = np.dtype(dtype)
+    except TypeError:
+        return
+    if requested in _WIDE:
+        raise ValueError(
+            f"bp.math.{func_name}(dtype={requested}) on the jax backend: JAX computes in "
+            "32 bits unless 64-bit mode is on. Call bp.math.enable_x64() first, or ask "
+            f"for {requested.name.replace('64', '32').replace('128', '64')}."
+        )
 
 
 def _new(cls, value):
@@ -75,11 +94,14 @@ class JaxArray:
     """
 
     __slots__ = ("_value",)
+    # NumPy's binary operators defer to ours: np.ones(3) + x is a JaxArray, as x + np.ones(3)
+    __array_priority__ = 100
 
     def __init__(self, value, dtype=None):
         if isinstance(value, JaxArray):
             value = value.value
         if dtype is not None or not isinstance(value, jax.Array):
+            check_dtype(type(self).__name__, dtype)
             value = jnp.asarray(value, dtype=dtype)
         self._value = value
 
@@ -120,6 +142,8 @@ class JaxArray:
     ndim = property(lambda self: self.value.ndim, doc="The number of dimensions.")
     size = property(lambda self: self.value.size, doc="The number of elements.")
     dtype = property(lambda self: self.value.dtype, doc="The dtype.")
+    itemsize = property(lambda self: self.value.itemsize, doc="Bytes per element.")
+    nbytes = property(lambda self: self.value.nbytes, doc="Bytes of all the elements.")
     T = property(lambda self: _new(JaxArray, self.value.T), doc="The transpose.")
     real = property(lambda self: _new(JaxArray, self.value.real), doc="The real part.")
     imag = property(lambda self: _new(JaxArray, self.value.imag), doc="The imaginary part.")
@@ -161,6 +185,11 @@ class JaxArray:
     def __index__(self) -> int:
         return operator.index(self.value)
 
+    def __round__(self, ndigits=None):
+        if ndigits is None:
+            return round(self.item())
+        return _new(JaxArray, jnp.round(self.value, ndigits))
+
     def __contains__(self, item) -> bool:
         return bool((self.value == _fast_unwrap(item)).any())
 
@@ -194,6 +223,10 @@ class JaxArray:
         """Sort in place, as ``numpy.ndarray.sort``."""
         self.value = jnp.sort(self.value, axis=axis)
 
+    def partition(self, kth, axis=-1, kind=None, order=None) -> None:
+        """Partially sort in place, as ``numpy.ndarray.partition``."""
+        self.value = jnp.partition(self.value, kth, axis=axis)
+
     def put(self, indices, values) -> None:
         """Set ``self.flat[indices] = values`` (in place)."""
         flat = self.value.ravel().at[unwrap(indices)].set(_fast_unwrap(values))
@@ -211,7 +244,22 @@ class JaxArray:
         """A reinterpretation of the data as ``dtype`` (``view()`` alone returns self)."""
         if dtype is None:
             return self
+        check_dtype("JaxArray.view", dtype)
         return _new(JaxArray, self.value.view(dtype))
+
+    def astype(self, dtype, *args, **kwargs):
+        """A copy cast to ``dtype`` (64-bit dtypes need ``bp.math.enable_x64()``)."""
+        check_dtype("JaxArray.astype", dtype)
+        return _new(JaxArray, self.value.astype(dtype, *args, **kwargs))
+
+    def tobytes(self, order="C") -> bytes:
+        """The raw data as bytes."""
+        return np.asarray(self.value).tobytes(order)
+
+    def block_until_ready(self):
+        """Wait until the value is computed (JAX dispatches asynchronously); returns self."""
+        self.value.block_until_ready()
+        return self
 
 
 # binary operators: forward and reflected forms
@@ -234,7 +282,7 @@ _COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
 _UNARY = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs, "invert": operator.invert}
 # ndarray methods delegated to jax.Array (results wrapped)
 _METHODS = (
-    "all any argmax argmin argpartition argsort astype choose clip conj conjugate copy "
+    "all any argmax argmin argpartition argsort choose clip compress conj conjugate copy "
     "cumprod cumsum diagonal dot flatten max mean min nonzero prod ptp ravel repeat "
     "reshape round searchsorted squeeze std sum swapaxes take trace transpose var"
 ).split()
@@ -285,6 +333,8 @@ JaxArray.__rdivmod__ = _rdivmod
 
 def _method(name):
     def method(self, *args, **kwargs):
+        if "dtype" in kwargs:
+            check_dtype(f"JaxArray.{name}", kwargs["dtype"])
         return wrap(getattr(self.value, name)(*unwrap(args), **unwrap(kwargs)))
 
     method.__name__ = name
@@ -311,6 +361,7 @@ class Variable(JaxArray):
 
     def __init__(self, value, dtype=None, name: str | None = None):
         value = _fast_unwrap(value)
+        check_dtype(type(self).__name__, dtype)
         if dtype is None:
             dtype = jnp.asarray(value).dtype  # a concrete dtype: no weak types in state
         self._value = jnp.asarray(value, dtype=dtype)

@@ -8,46 +8,103 @@ arrays among the results wrapped as JaxArray. Dtypes and constants are jax.numpy
 from __future__ import annotations
 
 import functools
+import inspect
 import types
 
 import jax.numpy as jnp
 import numpy as np
 
-from brainjit.math import _config
-from brainjit.math._jax.ndarray import JaxArray, unwrap, wrap
+from brainjit.math._jax.ndarray import JaxArray, check_dtype, unwrap, wrap
 from brainjit.math._numpy.ops import EXCLUDED, as_module
 
-_WIDE = {np.dtype(t) for t in ("float64", "int64", "uint64", "complex128")}
-_PYTHON_TYPES = (int, float, complex, bool)
+__all__ = ["NAMESPACE", "check_dtype", "namespace_of", "ufunc", "wrap_function"]
+
+# functions whose parameter called ``dtype`` is not a dtype requested for the result
+_DTYPE_NOT_REQUESTED = {"isdtype"}
 
 
-def check_dtype(func_name: str, dtype) -> None:
-    """Refuse a 64-bit dtype while JAX runs in 32-bit mode, instead of truncating it."""
-    if dtype is None or dtype in _PYTHON_TYPES or _config.x64_enabled():
-        return
+def _dtype_position(func, name: str) -> int | None:
+    """The position of ``func``'s ``dtype`` parameter when it can be passed positionally."""
+    if name in _DTYPE_NOT_REQUESTED:
+        return None
     try:
-        requested = np.dtype(dtype)
-    except TypeError:
-        return
-    if requested in _WIDE:
-        raise ValueError(
-            f"bp.math.{func_name}(dtype={requested}) on the jax backend: JAX computes in "
-            "32 bits unless 64-bit mode is on. Call bp.math.enable_x64() first, or ask "
-            f"for {requested.name.replace('64', '32').replace('128', '64')}."
-        )
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for i, param in enumerate(params):
+        if param.name == "dtype" and param.kind in (
+            param.POSITIONAL_ONLY,
+            param.POSITIONAL_OR_KEYWORD,
+        ):
+            return i
+    return None
 
 
 def wrap_function(func, name: str | None = None):
-    """Wrap a jax function: JaxArray arguments in, JaxArray results out."""
+    """Wrap a jax function: JaxArray arguments in, JaxArray results out.
+
+    A 64-bit ``dtype`` argument (keyword or positional) raises while x64 is off, instead
+    of being truncated to 32 bits.
+    """
     name = name or func.__name__
+    position = _dtype_position(func, name)
+    checks_dtype = name not in _DTYPE_NOT_REQUESTED
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if "dtype" in kwargs:
+        if checks_dtype and "dtype" in kwargs:
             check_dtype(name, kwargs["dtype"])
+        if position is not None and len(args) > position:
+            check_dtype(name, args[position])
         return wrap(func(*unwrap(args), **unwrap(kwargs)))
 
     return wrapper
+
+
+class ufunc:  # noqa: N801  (mirrors numpy.ufunc)
+    """A ``jax.numpy.ufunc`` taking and returning JaxArrays, with NumPy's ufunc methods.
+
+    ``at`` works as NumPy's: ``bp.math.add.at(x, idx, 1)`` updates the JaxArray ``x`` in
+    place (its ``.value`` is swapped) and returns None.
+    """
+
+    def __init__(self, func, name: str):
+        self.__wrapped__ = func
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = func.__doc__
+        self._call = wrap_function(func, name)
+
+    def __call__(self, *args, **kwargs):
+        return self._call(*args, **kwargs)
+
+    def reduce(self, *args, **kwargs):
+        return wrap(self.__wrapped__.reduce(*unwrap(args), **unwrap(kwargs)))
+
+    def accumulate(self, *args, **kwargs):
+        return wrap(self.__wrapped__.accumulate(*unwrap(args), **unwrap(kwargs)))
+
+    def outer(self, *args, **kwargs):
+        return wrap(self.__wrapped__.outer(*unwrap(args), **unwrap(kwargs)))
+
+    def reduceat(self, *args, **kwargs):
+        return wrap(self.__wrapped__.reduceat(*unwrap(args), **unwrap(kwargs)))
+
+    def at(self, a, indices, b=None, /) -> None:
+        if not isinstance(a, JaxArray):
+            raise TypeError(
+                f"bp.math.{self.__name__}.at() updates a JaxArray in place; got {type(a).__name__}"
+            )
+        extra = () if b is None else (unwrap(b),)
+        indices = unwrap(indices)
+        if isinstance(indices, list):
+            indices = jnp.asarray(indices)
+        a.value = self.__wrapped__.at(a.value, indices, *extra, inplace=False)
+
+    def __getattr__(self, name):
+        return getattr(self.__wrapped__, name)
+
+    def __repr__(self) -> str:
+        return f"<ufunc {self.__name__!r} (jax backend)>"
 
 
 def namespace_of(jax_module, numpy_module, exclude=()) -> dict:
@@ -59,7 +116,9 @@ def namespace_of(jax_module, numpy_module, exclude=()) -> dict:
         obj = getattr(jax_module, name)
         if isinstance(obj, types.ModuleType):
             continue
-        if callable(obj) and not isinstance(obj, type):  # dtypes and constants stay as they are
+        if isinstance(obj, jnp.ufunc):
+            obj = ufunc(obj, name)
+        elif callable(obj) and not isinstance(obj, type):  # dtypes and constants stay as they are
             obj = wrap_function(obj, name)
         out[name] = obj
     return out

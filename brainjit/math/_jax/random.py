@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from brainjit.math._jax.ndarray import JaxArray, Variable, unwrap, wrap
+from brainjit.math._jax.ndarray import JaxArray, Variable, check_dtype, unwrap, wrap
 
 __all__ = ["RandomState", "DEFAULT", "seed"]
 
@@ -130,6 +130,7 @@ class RandomState(Variable):
     # -- discrete -----------------------------------------------------------------
     def randint(self, low, high=None, size=None, dtype=None):
         """Integers in [low, high) (or [0, low) when ``high`` is None)."""
+        check_dtype("random.randint", dtype)
         low, high = unwrap(low), unwrap(high)
         if high is None:
             low, high = 0, low
