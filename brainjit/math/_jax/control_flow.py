@@ -1,0 +1,517 @@
+"""Control flow that carries state, on the jax backend.
+
+Two faces share one mechanism:
+
+- the structured API, ``for_loop``, ``while_loop``, ``cond`` and ``ifelse``, whose
+  bodies and branches may read and update Variables in place;
+- the runtime of the native-control-flow conversion (:mod:`.autograph`):
+  ``if_stmt``, ``for_stmt``, ``while_stmt``, which keep Python semantics on concrete
+  values and build ``lax`` control flow on traced ones.
+
+The mechanism: a body is first traced abstractly (``jax.eval_shape``) while a
+:class:`_Recorder` listens to Variable writes, which tells which Variables it updates
+and what types it returns. Those Variables' values join the loop carry (or the branch
+operands); inside the ``lax`` body they are installed as the Variables' values, and
+after the primitive the results are written back through ``Variable.value``, which
+reports the write to an enclosing ``bp.math.jit``. A tracer never stays in a Variable:
+every value installed for tracing is restored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from brainjit.math._jax import _trace
+from brainjit.math._jax.ndarray import JaxArray, Variable, unwrap, wrap
+
+__all__ = ["for_loop", "while_loop", "cond", "ifelse"]
+
+
+class _Undefined:
+    """Marks a local name not yet assigned before a converted statement."""
+
+    def __repr__(self) -> str:
+        return "<undefined>"
+
+
+UNDEFINED = _Undefined()
+
+
+class ControlFlowError(ValueError):
+    """A loop or condition on traced values that cannot be compiled."""
+
+
+def is_traced(x) -> bool:
+    """Whether ``x`` (or the array it wraps) is a JAX tracer."""
+    if isinstance(x, JaxArray):
+        x = x._value
+    return isinstance(x, jax.core.Tracer)
+
+
+# -- recording the Variables a body writes ----------------------------------------------
+
+
+class _Recorder:
+    """Listens on the trace stack: remembers written Variables and their values before."""
+
+    def __init__(self) -> None:
+        self.written: dict[int, Variable] = {}
+        self.before: dict[int, object] = {}
+
+    def on_read(self, var) -> None:
+        pass
+
+    def on_write(self, var) -> None:
+        key = id(var)
+        if key not in self.written:
+            self.written[key] = var
+            self.before[key] = var._value
+
+    def restore(self) -> None:
+        for key, var in self.written.items():
+            var._value = self.before[key]
+
+
+def _discover(fn, *args):
+    """Trace ``fn(*args)`` abstractly: (output shapes, Variables it writes)."""
+    recorder = _Recorder()
+    _trace.STACK.append(recorder)
+    try:
+        out = jax.eval_shape(fn, *args)
+    finally:
+        _trace.STACK.remove(recorder)
+        recorder.restore()
+    return out, list(recorder.written.values())
+
+
+def _as_array(value, name: str, where: str):
+    if isinstance(value, JaxArray):
+        return value.value
+    if isinstance(value, (jax.Array, np.ndarray, np.generic, bool, int, float, complex)):
+        return jnp.asarray(value)
+    raise ControlFlowError(
+        f"{where}: the variable {name!r} holds a {type(value).__name__}, which a compiled "
+        "loop or condition cannot carry; only arrays and numbers can change inside it."
+    )
+
+
+# -- functions that write Variables, as pure functions -----------------------------------
+
+
+class _Stateful:
+    """``fn(*args)`` that may write Variables, as a pure ``(var_values, *args)`` function.
+
+    The Variables are found by an abstract trace of ``fn`` on ``example_args``
+    (shapes); ``vars`` can be widened afterwards (branches share the union).
+    """
+
+    def __init__(self, fn, *example_args) -> None:
+        self.fn = fn
+        _, self.vars = _discover(fn, *example_args)
+
+    def initial(self) -> list:
+        return [v.value for v in self.vars]
+
+    def __call__(self, var_values, *args):
+        saved = [v._value for v in self.vars]
+        for v, value in zip(self.vars, var_values):
+            v._value = value
+        try:
+            out = self.fn(*args)
+            return [v._value for v in self.vars], out
+        finally:
+            for v, value in zip(self.vars, saved):
+                v._value = value
+
+    def write_back(self, var_values) -> None:
+        for v, value in zip(self.vars, var_values):
+            v.value = value  # reported to an enclosing jit as a write
+
+
+def _union(stateful: list[_Stateful]) -> None:
+    """Make every function thread the union of the Variables any of them writes."""
+    union: dict[int, Variable] = {}
+    for s in stateful:
+        for v in s.vars:
+            union.setdefault(id(v), v)
+    for s in stateful:
+        s.vars = list(union.values())
+
+
+def _names_of(stateful: _Stateful, local_names: list[str]) -> list[str]:
+    return local_names + [repr(getattr(v, "_name", None) or "a Variable") for v in stateful.vars]
+
+
+def _check_types(names, before, after, where: str, what: str) -> None:
+    for name, a, b in zip(names, before, after):
+        a_shape, a_dtype = jnp.shape(a), jnp.result_type(a)
+        if a_shape != b.shape or a_dtype != b.dtype:
+            raise ControlFlowError(f"{where}: {what(name, a_dtype, list(a_shape), b)}")
+
+
+def _loop_msg(name, dtype, shape, b) -> str:
+    return (
+        f"{name} is {dtype}{shape} before the loop but {b.dtype}{list(b.shape)} after one "
+        "iteration; a compiled loop keeps the shape and dtype of what it carries "
+        "(initialise it with its final type)."
+    )
+
+
+# -- the local state of converted statements -------------------------------------------
+
+
+class _Locals:
+    """The local names a converted statement assigns, and which of them ``lax`` carries.
+
+    Names UNDEFINED before the statement, or holding non-array objects, are passed
+    through unchanged; arrays and numbers are carried by value. A JaxArray (Variable)
+    bound to a name is carried by its value: if the body updates that object in place,
+    the object receives the final value; if the body rebinds the name, the name gets a
+    new JaxArray and the object is left as it was.
+    """
+
+    def __init__(self, values: tuple, names: tuple, where: str) -> None:
+        self.objects = values
+        self.where = where
+        self.carried = [
+            i for i, v in enumerate(values) if isinstance(v, JaxArray) or _is_array_like(v)
+        ]
+        self.names = [names[i] for i in self.carried]
+        self.rebound: set[int] = set()
+
+    def initial(self) -> list:
+        return [_as_array(self.objects[i], n, self.where) for i, n in zip(self.carried, self.names)]
+
+    @contextlib.contextmanager
+    def installed(self, carry):
+        """The state tuple with ``carry`` installed (JaxArrays' values swapped in)."""
+        objs = list(self.objects)
+        saved = {}
+        for i, value in zip(self.carried, carry):
+            if isinstance(objs[i], JaxArray):
+                saved[i] = objs[i]._value
+                objs[i]._value = value
+            else:
+                objs[i] = value
+        try:
+            yield tuple(objs)
+        finally:
+            for i, value in saved.items():
+                self.objects[i]._value = value
+
+    def pure(self, body):
+        """``body(state, *extra) -> state`` as ``f(carried_values, *extra) -> values``."""
+
+        def f(carry, *extra):
+            with self.installed(carry) as state:
+                out = body(state, *extra)
+                for i in self.carried:
+                    if isinstance(self.objects[i], JaxArray) and out[i] is not self.objects[i]:
+                        self.rebound.add(i)
+                return [_as_array(out[i], n, self.where) for i, n in zip(self.carried, self.names)]
+
+        return f
+
+    def finish(self, final: list) -> tuple:
+        """The names' values after the statement."""
+        objs = list(self.objects)
+        for i, value in zip(self.carried, final):
+            obj = objs[i]
+            if isinstance(obj, JaxArray) and i not in self.rebound:
+                obj.value = value  # updated in place: the object keeps the result
+            else:
+                objs[i] = wrap(value) if isinstance(obj, JaxArray) else value
+        return tuple(objs)
+
+
+def _is_array_like(v) -> bool:
+    return isinstance(v, (jax.Array, np.ndarray, np.generic, bool, int, float, complex))
+
+
+# -- runtime of converted statements ---------------------------------------------------
+
+
+def call(func, *args, **kwargs):
+    """Call ``func``, converting its control flow first if it is user code."""
+    from brainjit.math._jax import autograph
+
+    return autograph.convert_callable(func)(*args, **kwargs)
+
+
+class TracedRange:
+    """``range(start, stop, step)`` with traced bounds."""
+
+    def __init__(self, start, stop, step) -> None:
+        self.start, self.stop, self.step = start, stop, step
+
+
+def range_(*args):
+    """``range`` that accepts traced bounds (then the loop becomes a ``fori_loop``)."""
+    if not any(is_traced(a) for a in args):
+        return range(*(int(unwrap(a)) for a in args))
+    if len(args) == 1:
+        start, stop, step = 0, args[0], 1
+    elif len(args) == 2:
+        (start, stop), step = args, 1
+    else:
+        start, stop, step = args
+    if is_traced(step):
+        raise ControlFlowError("range(): the step of a compiled loop must be a static int")
+    return TracedRange(unwrap(start), unwrap(stop), int(step))
+
+
+def python_test(test, where: str, why: str):
+    """A condition kept in Python (its body uses ``why``): refuse a traced one."""
+    if is_traced(test):
+        raise ControlFlowError(
+            f"{where}: this condition depends on a traced value and its body uses "
+            f"'{why}', which a compiled condition or loop cannot do. Assign the result to "
+            "a variable instead, or use bp.math.cond / bp.math.while_loop explicitly."
+        )
+    return test
+
+
+def python_iter(iterable, where: str, why: str):
+    """An iterable kept in Python (its loop uses ``why``): refuse a traced one."""
+    if isinstance(iterable, TracedRange) or is_traced(iterable):
+        raise ControlFlowError(
+            f"{where}: this loop runs over a traced value and its body uses '{why}', "
+            "which a compiled loop cannot do. Restructure it without "
+            f"'{why}', or use bp.math.for_loop / bp.math.while_loop explicitly."
+        )
+    return iterable
+
+
+def if_stmt(test, true_fn, false_fn, values: tuple, names: tuple, where: str):
+    """``if test: ... else: ...`` (converted)."""
+    if not is_traced(test):
+        return true_fn(values) if test else false_fn(values)
+    pred = _predicate(test, where)
+    local = _Locals(values, names, where)
+    init = local.initial()
+    branches = [_Stateful(local.pure(fn), init) for fn in (true_fn, false_fn)]
+    _union(branches)
+    vv = branches[0].initial()
+    shapes = [jax.eval_shape(b, vv, init) for b in branches]
+    names_ = _names_of(branches[0], local.names)
+    _check_types(
+        names_,
+        [*shapes[0][1], *shapes[0][0]],
+        [*shapes[1][1], *shapes[1][0]],
+        where,
+        lambda n, dt, sh, b: (
+            f"the branches give {n} different types: {dt}{sh} in one and "
+            f"{b.dtype}{list(b.shape)} in the other"
+        ),
+    )
+    new_vv, final = jax.lax.cond(pred, branches[0], branches[1], vv, init)
+    branches[0].write_back(new_vv)
+    return local.finish(final)
+
+
+def _predicate(test, where: str):
+    value = unwrap(test)
+    if jnp.shape(value) != ():
+        raise ControlFlowError(
+            f"{where}: a condition must be a single boolean, got an array of shape "
+            f"{jnp.shape(value)} (use .any() or .all())"
+        )
+    return jnp.asarray(value).astype(bool)
+
+
+def _loop(local: _Locals, body, extra_shapes, run, where: str):
+    """Build a compiled loop over ``body``; ``run(stateful, init)`` runs the primitive."""
+    init = local.initial()
+    stateful = _Stateful(local.pure(body), init, *extra_shapes)
+    vv = stateful.initial()
+    out_vv, out_local = jax.eval_shape(stateful, vv, init, *extra_shapes)
+    _check_types(
+        _names_of(stateful, local.names), [*init, *vv], [*out_local, *out_vv], where, _loop_msg
+    )
+    new_vv, final = run(stateful, (vv, init))
+    stateful.write_back(new_vv)
+    return local.finish(final)
+
+
+def for_stmt(iterable, body, values: tuple, names: tuple, where: str):
+    """``for x in iterable: ...`` (converted)."""
+    if isinstance(iterable, TracedRange):
+        start, stop, step = iterable.start, iterable.stop, iterable.step
+        count = jnp.maximum(0, (stop - start + step - (1 if step > 0 else -1)) // step)
+        index = jax.ShapeDtypeStruct((), jnp.result_type(start, stop))
+
+        def run(stateful, carry):
+            def step_fn(k, c):
+                return stateful(*c, start + k * step)
+
+            return jax.lax.fori_loop(0, count, step_fn, carry)
+
+        return _loop(_Locals(values, names, where), body, (index,), run, where)
+    if is_traced(iterable):
+        xs = unwrap(iterable)
+        item = jax.ShapeDtypeStruct(xs.shape[1:], xs.dtype)
+
+        def item_body(state, x):
+            return body(state, wrap(x))  # loop items are JaxArrays, as in Python
+
+        def run(stateful, carry):
+            return jax.lax.scan(lambda c, x: (stateful(*c, x), None), carry, xs)[0]
+
+        return _loop(_Locals(values, names, where), item_body, (item,), run, where)
+    for item in iterable:
+        values = body(values, item)
+    return values
+
+
+def while_stmt(test_fn, body, values: tuple, names: tuple, where: str):
+    """``while test: ...`` (converted)."""
+    test = test_fn(values)
+    if not is_traced(test):
+        while test:
+            values = body(values)
+            test = test_fn(values)
+            if is_traced(test):
+                raise ControlFlowError(
+                    f"{where}: the loop condition became a traced value after some "
+                    "iterations; make it depend on traced values from the start (e.g. "
+                    "start the counter as an array) or keep it static."
+                )
+        return values
+    local = _Locals(values, names, where)
+
+    def run(stateful, carry):
+        def cond_fn(c):
+            var_values, loc = c
+            saved = [v._value for v in stateful.vars]
+            for v, value in zip(stateful.vars, var_values):
+                v._value = value
+            try:
+                with local.installed(loc) as state:
+                    return _predicate(test_fn(state), where)
+            finally:
+                for v, value in zip(stateful.vars, saved):
+                    v._value = value
+
+        return jax.lax.while_loop(cond_fn, lambda c: stateful(*c), carry)
+
+    return _loop(local, body, (), run, where)
+
+
+# -- the structured API -------------------------------------------------------------------
+
+
+def _as_tuple(operands) -> tuple:
+    return tuple(operands) if isinstance(operands, (tuple, list)) else (operands,)
+
+
+def _unwrapped(fn):
+    """``fn`` taking and returning raw arrays (its arguments wrapped as JaxArrays)."""
+
+    def f(*args):
+        return unwrap(fn(*(wrap(a) for a in args)))
+
+    return f
+
+
+def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
+    """Run ``body_fun(*xs)`` for each slice ``xs`` of ``operands`` along axis 0.
+
+    ``operands`` is an array or a tuple of arrays of the same length. Variables that
+    the body updates in place keep their updates. The body's return values are
+    stacked along a new leading axis and returned.
+
+    >>> V = bp.math.Variable(bp.math.zeros(1))
+    >>> def step(i):
+    ...     V.value = V.value + i
+    ...     return V.value
+    >>> bp.math.for_loop(step, bp.math.arange(3.))        # doctest: +SKIP
+    JaxArray([[0.], [1.], [3.]], dtype=float32)
+    """
+    xs = tuple(jnp.asarray(unwrap(o)) for o in _as_tuple(operands))
+    items = [jax.ShapeDtypeStruct(x.shape[1:], x.dtype) for x in xs]
+    stateful = _Stateful(_unwrapped(body_fun), *items)
+    final, stacked = jax.lax.scan(
+        lambda vv, x: stateful(vv, *x),
+        stateful.initial(),
+        xs,
+        reverse=reverse,
+        unroll=unroll,
+    )
+    stateful.write_back(final)
+    return wrap(stacked) if stacked is not None else None
+
+
+def while_loop(body_fun, cond_fun, operands):
+    """``while cond_fun(*operands): operands = body_fun(*operands)``; returns operands.
+
+    Variables updated in the body keep their updates. Both functions receive the
+    operands unpacked; the body returns the new operands (same shapes and dtypes).
+    """
+    single = not isinstance(operands, (tuple, list))
+    values = _as_tuple(operands)
+    names = tuple(f"operand {i}" for i in range(len(values)))
+
+    def body(state):
+        out = body_fun(*state)
+        return (out,) if single else _as_tuple(out)
+
+    out = while_stmt(lambda s: cond_fun(*s), body, values, names, "while_loop")
+    return out[0] if single else out
+
+
+def cond(pred, true_fun, false_fun, operands=()):
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
+
+    Variables updated in either branch keep their updates (a branch that does not
+    write a Variable passes it through). Branches must return the same types.
+    """
+    return ifelse([pred], [true_fun, false_fun], operands)
+
+
+def ifelse(conditions, branches, operands=()):
+    """The first branch whose condition holds (the last branch if none does).
+
+    ``conditions`` has one boolean fewer than ``branches``.
+    """
+    conditions = list(_as_tuple(conditions))
+    branches = list(branches)
+    if len(conditions) != len(branches) - 1:
+        raise ValueError(
+            f"ifelse: {len(branches)} branches need {len(branches) - 1} conditions, "
+            f"got {len(conditions)}"
+        )
+    args = _as_tuple(operands)
+    if not any(is_traced(c) for c in conditions):
+        for c, branch in zip(conditions, branches):
+            if c:
+                return branch(*args)
+        return branches[-1](*args)
+    preds = jnp.stack([_predicate(c, "ifelse") for c in conditions])
+    index = jnp.where(preds.any(), jnp.argmax(preds), len(conditions))  # first true wins
+    raw = tuple(unwrap(a) for a in args)
+    fns = [_Stateful(_unwrapped(b), *raw) for b in branches]
+    _union(fns)
+    vv = fns[0].initial()
+    shapes = [jax.eval_shape(f, vv, *raw)[1] for f in fns]
+    for other in shapes[1:]:
+        if _describe(other) != _describe(shapes[0]):
+            raise ControlFlowError(
+                "ifelse/cond: the branches return different types: "
+                f"{_describe(shapes[0])} and {_describe(other)}"
+            )
+    if len(fns) == 2:
+        new_vv, out = jax.lax.cond(preds[0], fns[0], fns[1], vv, *raw)
+    else:
+        new_vv, out = jax.lax.switch(index, fns, vv, *raw)
+    fns[0].write_back(new_vv)
+    return wrap(out)
+
+
+def _describe(tree) -> str:
+    leaves, structure = jax.tree_util.tree_flatten(tree)
+    text = ", ".join(f"{x.dtype}{list(x.shape)}" for x in leaves) or "nothing"
+    return text if structure.num_leaves <= 1 and structure.num_nodes <= 1 else f"({text})"
