@@ -23,6 +23,10 @@ from brainjit.math import _variable
 __all__ = ["Base"]
 
 _live_names: weakref.WeakValueDictionary[str, Base] = weakref.WeakValueDictionary()
+# Set by the jax backend's jit while it traces (None otherwise): called as
+# hook(obj, attr, value) before an attribute is bound (not when a value is written into a
+# Variable attribute), so that the trace can give non-Variable attributes their values back.
+trace_setattr_hook = None
 _counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
 
@@ -95,6 +99,8 @@ class Base:
             if not _variable.is_variable(value):
                 current.value = value  # write into the Variable, checked
                 return
+        if trace_setattr_hook is not None:
+            trace_setattr_hook(self, attr, value)
         if _variable.is_variable(value) and getattr(value, "_name", None) is None:
             value._name = f"{self.name}.{attr}"
         object.__setattr__(self, attr, value)

@@ -1,35 +1,119 @@
-"""Recording which Variables traced code reads and writes (the jax backend's jit).
+"""Recording what traced code does to state (the jax backend's jit and autodiff).
 
-While a function is traced by ``bp.math.jit``, a :class:`StateTrace` sits on ``STACK``.
-Every read of ``Variable.value`` and every write to it is reported to every trace on
-the stack, so an inner jitted call also tells the outer ones what it touched.
+While ``bp.math.jit`` (or ``grad``) traces a function, a :class:`StateTrace` sits on
+``STACK``. ``Variable.value`` reports every read and write to every listener on the
+stack (an object with ``on_read(var)`` and ``on_write(var)``), so an inner jitted call
+also tells the outer ones what it touched. A :class:`StateTrace` additionally keeps
+what it needs to undo the trace's side effects afterwards:
+
+- the value every touched Variable had before the trace (restored at the end: a
+  tracer never stays in a Variable);
+- the Variables that are *local* to the trace (created in it, or handed in as traced
+  arguments): they are not state, and one still alive after the trace has escaped;
+- non-Variable attributes of ``bp.Base`` objects assigned during the trace, and
+  in-place writes into non-Variable ``JaxArray`` s that held concrete values: both are
+  compile-time constants, so they get their old values back (with a warning).
+
+Other listeners (the control-flow recorder) only need ``on_read``/``on_write``.
 """
 
 from __future__ import annotations
 
-STACK: list[StateTrace] = []
+import gc
+import weakref
+
+import jax
+
+STACK: list = []  # listeners, innermost last
+
+_Tracer = jax.core.Tracer
 
 
 class StateTrace:
-    """The Variables one traced call touched, in first-touch order.
+    """What one traced call did to state (see the module docstring).
 
-    ``reads`` holds the Variables whose value *before* the call was read (so the
-    compiled function needs it as an input); ``writes`` those it assigned.
+    ``touched`` maps ``id(var)`` to ``[var, value before the trace]`` in first-touch
+    order; ``reads`` and ``written`` hold the Variables read and written.
     """
 
-    def __init__(self) -> None:
-        self.reads: dict[int, object] = {}
-        self.writes: dict[int, object] = {}
+    __slots__ = ("touched", "reads", "written", "local", "created", "arrays", "attrs")
 
+    def __init__(self) -> None:
+        self.touched: dict[int, list] = {}
+        self.reads: dict[int, object] = {}
+        self.written: dict[int, object] = {}
+        self.local: set[int] = set()
+        self.created: list[weakref.ref] = []
+        self.arrays: dict[int, tuple] = {}
+        self.attrs: dict[tuple[int, str], tuple] = {}
+
+    # -- the listener protocol ----------------------------------------------------------
     def on_read(self, var) -> None:
         key = id(var)
-        if key not in self.writes and key not in self.reads:
-            self.reads[key] = var
+        if key in self.reads or key in self.local:
+            return
+        self.reads[key] = var
+        if key not in self.touched:
+            self.touched[key] = [var, var._value]
 
     def on_write(self, var) -> None:
-        self.writes.setdefault(id(var), var)
+        key = id(var)
+        if key in self.written or key in self.local:
+            return
+        self.written[key] = var
+        if key not in self.touched:
+            self.touched[key] = [var, var._value]  # called before the new value is stored
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    def adopt(self, var) -> None:
+        """Remember ``var``'s value before its value is replaced by a tracer."""
+        key = id(var)
+        if key not in self.touched:
+            self.touched[key] = [var, var._value]
+
+    def new_state(self, known: set[int]) -> tuple[list, list]:
+        """(written, read-only) Variables touched that are not in ``known`` (ids)."""
+        written = [v for k, v in self.written.items() if k not in known]
+        read = [v for k, (v, _) in self.touched.items() if k not in known and k not in self.written]
+        return written, read
+
+    def escaped(self) -> list:
+        """Variables created during the trace that are still referenced."""
+        alive = [v for v in (r() for r in self.created) if v is not None]
+        if alive:  # maybe only kept by reference cycles
+            del alive
+            gc.collect()
+            alive = [v for v in (r() for r in self.created) if v is not None]
+        return alive
+
+    def restore(self) -> list[str]:
+        """Undo the trace's side effects; return the names of reverted constants."""
+        for var, value in self.touched.values():
+            var._value = value
+        reverted = []
+        for arr, value in self.arrays.values():
+            arr._value = value
+            reverted.append(f"a JaxArray of shape {tuple(value.shape)} ({value.dtype})")
+        for (_, attr), (ref, had, old) in self.attrs.items():
+            obj = ref()
+            if obj is None:  # an object created (and dropped) inside the traced code
+                continue
+            if had:
+                object.__setattr__(obj, attr, old)
+            else:
+                obj.__dict__.pop(attr, None)
+            reverted.append(f"attribute {getattr(obj, 'name', type(obj).__name__)}.{attr}")
+        return reverted
 
 
+def _innermost() -> StateTrace | None:
+    for trace in reversed(STACK):
+        if isinstance(trace, StateTrace):
+            return trace
+    return None
+
+
+# -- called by Variable / JaxArray / Base --------------------------------------------------
 def read(var) -> None:
     for trace in STACK:
         trace.on_read(var)
@@ -38,3 +122,61 @@ def read(var) -> None:
 def write(var) -> None:
     for trace in STACK:
         trace.on_write(var)
+
+
+def mark_local(var) -> None:
+    """``var`` was made during the trace (an unflattened argument): it is not state."""
+    key = id(var)
+    for trace in STACK:
+        if isinstance(trace, StateTrace):
+            trace.local.add(key)
+
+
+def created(var) -> None:
+    """``var`` was created by traced code: local to the trace, and must not escape it."""
+    key = id(var)
+    ref = weakref.ref(var)
+    for trace in STACK:
+        if isinstance(trace, StateTrace):
+            trace.local.add(key)
+            trace.created.append(ref)
+
+
+def write_array(arr) -> None:
+    """A non-Variable JaxArray is written in place: keep its value if it was concrete."""
+    value = arr._value
+    if isinstance(value, _Tracer):  # made inside the traced code: a local temporary
+        return
+    trace = _innermost()
+    if trace is not None and id(arr) not in trace.arrays:
+        trace.arrays[id(arr)] = (arr, value)
+
+
+def on_setattr(obj, attr: str, value) -> None:
+    """An attribute of a ``bp.Base`` object is bound (not written into a Variable)."""
+    trace = _innermost()
+    if trace is None:
+        return
+    key = (id(obj), attr)
+    if key not in trace.attrs:
+        had = attr in obj.__dict__
+        trace.attrs[key] = (weakref.ref(obj), had, obj.__dict__.get(attr))
+
+
+def push(trace) -> None:
+    """Put ``trace`` on the stack (and let ``bp.Base`` report attribute assignments)."""
+    STACK.append(trace)
+    _base().trace_setattr_hook = on_setattr
+
+
+def pop(trace) -> None:
+    """Take ``trace`` off the stack."""
+    STACK.remove(trace)
+    if not any(isinstance(t, StateTrace) for t in STACK):
+        _base().trace_setattr_hook = None
+
+
+def _base():
+    import brainjit.base
+
+    return brainjit.base

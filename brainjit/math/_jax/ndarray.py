@@ -113,7 +113,10 @@ class JaxArray:
 
     @value.setter
     def value(self, new) -> None:
-        self._value = self._checked(new)
+        new = self._checked(new)
+        if _trace.STACK:  # jit: a non-Variable array written in traced code gets its value back
+            _trace.write_array(self)
+        self._value = new
 
     def _checked(self, new):
         new = _fast_unwrap(new)
@@ -366,6 +369,8 @@ class Variable(JaxArray):
             dtype = jnp.asarray(value).dtype  # a concrete dtype: no weak types in state
         self._value = jnp.asarray(value, dtype=dtype)
         self._name = name
+        if _trace.STACK:  # created inside jitted code: local to the trace
+            _trace.created(self)
 
     @property
     def value(self) -> jax.Array:
@@ -394,17 +399,24 @@ def _flatten(x):
     return (x._value,), None
 
 
+def _flatten_variable(x):
+    return (x.value,), None  # a read that jit sees (a Variable passed into a jax function)
+
+
 def _unflatten_as(cls):
     def unflatten(aux, children):
         obj = _new(cls, children[0])
         if cls is not JaxArray:
             obj._name = None
+            if _trace.STACK:  # made from traced values: not state of an enclosing jit
+                _trace.mark_local(obj)
         return obj
 
     return unflatten
 
 
 for _cls in (JaxArray, Variable, TrainVar):
-    jax.tree_util.register_pytree_node(_cls, _flatten, _unflatten_as(_cls))
+    _flat = _flatten if _cls is JaxArray else _flatten_variable
+    jax.tree_util.register_pytree_node(_cls, _flat, _unflatten_as(_cls))
 
 _variable.register(Variable, TrainVar)
