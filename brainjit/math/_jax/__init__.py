@@ -1,6 +1,8 @@
 """The jax backend: JaxArray over jax.Array, compiled by XLA."""
 
 from brainjit.math._jax import ops, random
+from brainjit.math._jax.autodiff import grad, value_and_grad, vector_grad
+from brainjit.math._jax.jit import clear_cache, jit
 from brainjit.math._jax.ndarray import JaxArray, TrainVar, Variable
 from brainjit.math._numpy.ops import as_module
 
@@ -11,4 +13,9 @@ NAMESPACE.update(
     Variable=Variable,
     TrainVar=TrainVar,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
+    jit=jit,
+    clear_cache=clear_cache,
+    grad=grad,
+    value_and_grad=value_and_grad,
+    vector_grad=vector_grad,
 )

@@ -71,9 +71,10 @@ class StateTrace:
         if key not in self.touched:
             self.touched[key] = [var, var._value]
 
-    def new_state(self, known: set[int]) -> tuple[list, list]:
-        """(written, read-only) Variables touched that are not in ``known`` (ids)."""
-        written = [v for k, v in self.written.items() if k not in known]
+    def new_state(self, known: set[int], known_written: set[int]) -> tuple[list, list]:
+        """Variables this trace writes that are not in ``known_written`` (ids), and those it
+        only reads that are not in ``known``."""
+        written = [v for k, v in self.written.items() if k not in known_written]
         read = [v for k, (v, _) in self.touched.items() if k not in known and k not in self.written]
         return written, read
 
@@ -155,7 +156,7 @@ def write_array(arr) -> None:
 def on_setattr(obj, attr: str, value) -> None:
     """An attribute of a ``bp.Base`` object is bound (not written into a Variable)."""
     trace = _innermost()
-    if trace is None:
+    if trace is None or obj.__dict__.get(attr, trace) is value:  # `self.v += 1` rebinds v
         return
     key = (id(obj), attr)
     if key not in trace.attrs:

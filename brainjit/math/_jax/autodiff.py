@@ -1,0 +1,274 @@
+"""Automatic differentiation over functions and objects with Variables (jax backend).
+
+``grad(f, grad_vars=obj.train_vars())`` differentiates ``f`` with respect to Variables
+(a Variable, a list/tuple or a dict of them: the gradients come back in the same
+structure) and/or positional arguments (``argnums``). Inside, the values of the
+Variables to differentiate are swapped for JAX's tracers while ``f`` runs under
+:func:`jax.value_and_grad` (or :func:`jax.vjp` for :func:`vector_grad`); every other
+Variable is read as it is, and whatever ``f`` writes into Variables (a counter, the
+random key, a running mean) is carried out as an auxiliary output and stored after the
+call, so updates persist. The transforms compose with ``bp.math.jit`` in both orders.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+from brainjit.math._jax import _trace
+from brainjit.math._jax.jit import (
+    JitStateError,
+    _control_flow_error,
+    _input_leaf,
+    _is_array,
+    _output_leaf,
+    _state_value,
+    describe,
+)
+from brainjit.math._jax.ndarray import JaxArray, Variable, _new
+
+__all__ = ["grad", "value_and_grad", "vector_grad", "GradFunction"]
+
+
+def _is_variable(x) -> bool:
+    return isinstance(x, Variable)
+
+
+class GradFunction:
+    """A function that returns gradients (made by :func:`grad`, :func:`value_and_grad`,
+    :func:`vector_grad`); see those for what it returns."""
+
+    def __init__(self, func, grad_vars, argnums, has_aux, return_value, mode) -> None:
+        if not callable(func):
+            raise TypeError(
+                f"bp.math.{mode}() expects a function, a bound method or a callable object, "
+                f"got {type(func).__name__}"
+            )
+        self._func = func
+        self._mode = mode
+        self._has_aux = bool(has_aux)
+        self._return_value = bool(return_value)
+        self._name = getattr(func, "__qualname__", None) or type(func).__name__
+        if grad_vars is None:
+            leaves, self._tree = [], None
+        else:
+            leaves, self._tree = jax.tree_util.tree_flatten(grad_vars, is_leaf=_is_variable)
+            for leaf in leaves:
+                if not isinstance(leaf, Variable):
+                    raise TypeError(
+                        f"bp.math.{mode}(grad_vars=...) takes Variables (a Variable, or a "
+                        f"list, tuple or dict of them); found a {type(leaf).__name__}."
+                    )
+        # a Variable listed twice is differentiated once
+        self._vars: list = []
+        self._index: list[int] = []
+        position: dict[int, int] = {}
+        for leaf in leaves:
+            if id(leaf) not in position:
+                position[id(leaf)] = len(self._vars)
+                self._vars.append(leaf)
+            self._index.append(position[id(leaf)])
+        if argnums is None and grad_vars is None:
+            argnums = 0
+        self._argnums = argnums
+        if argnums is None:
+            self._argnums_tuple = ()
+        elif isinstance(argnums, int):
+            self._argnums_tuple = (argnums,)
+        else:
+            self._argnums_tuple = tuple(argnums)
+        for a in self._argnums_tuple:
+            if not isinstance(a, int) or a < 0:
+                raise ValueError(f"bp.math.{mode}: argnums must be non-negative ints, got {a!r}")
+        functools.update_wrapper(self, func, updated=())
+
+    def __call__(self, *args, **kwargs):
+        mode, name = self._mode, self._name
+        argnums = self._argnums_tuple
+        if argnums and max(argnums) >= len(args):
+            raise TypeError(
+                f"bp.math.{mode}({name}): argnums={self._argnums} but the call has only "
+                f"{len(args)} positional argument(s)."
+            )
+        uvars = self._vars
+        values = [var.value for var in uvars]  # reads, seen by an enclosing jit
+        diff = tuple(args[i] for i in argnums)
+        diff = tuple(a.value if type(a) is JaxArray else a for a in diff)
+        written: list = []
+
+        def pure(var_values, diff_args):
+            trace = _trace.StateTrace()
+            for var in uvars:
+                trace.adopt(var)
+            _trace.push(trace)
+            try:
+                for var, value in zip(uvars, var_values):
+                    var._value = value
+                full = list(args)
+                for i, a in zip(argnums, diff_args):
+                    full[i] = a
+                full = jax.tree_util.tree_map(_input_leaf, full, is_leaf=_is_array)
+                kw = jax.tree_util.tree_map(_input_leaf, kwargs, is_leaf=_is_array)
+                for leaf in jax.tree_util.tree_leaves((full, kw), is_leaf=_is_array):
+                    if isinstance(leaf, Variable):
+                        _trace.mark_local(leaf)
+                try:
+                    out = self._func(*full, **kw)
+                except jax.errors.ConcretizationTypeError as err:
+                    raise _control_flow_error(err, f"bp.math.{mode}({name})", []) from None
+                del full, kw
+                aux = None
+                if self._has_aux:
+                    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                        raise TypeError(
+                            f"bp.math.{mode}({name}, has_aux=True): the function must return "
+                            f"a pair (output, aux); it returned a {type(out).__name__}."
+                        )
+                    out, aux = out
+                    aux = jax.tree_util.tree_map(_output_leaf, aux, is_leaf=_is_array)
+                out = jax.tree_util.tree_map(
+                    lambda x: x.value if isinstance(x, JaxArray) else x, out, is_leaf=_is_array
+                )
+                if mode != "vector_grad":
+                    shape = getattr(out, "shape", None)
+                    if not isinstance(out, (jax.Array, float, int)) or shape not in (None, ()):
+                        what = (
+                            f"an array of shape {tuple(shape)}"
+                            if shape is not None
+                            else (f"a {type(out).__name__}")
+                        )
+                        raise TypeError(
+                            f"bp.math.{mode}({name}): the function returned {what}; {mode} "
+                            "differentiates a scalar output (shape ()). For the gradient of "
+                            "the sum of a non-scalar output (the vector-Jacobian product with "
+                            "ones) use bp.math.vector_grad, or reduce the output first "
+                            "(.sum(), .mean())."
+                        )
+                escaped = trace.escaped()
+                if escaped:
+                    with jax.ensure_compile_time_eval():
+                        for var in escaped:
+                            var._value = jnp.zeros(var._value.shape, var._value.dtype)
+                    raise JitStateError(
+                        f"bp.math.{mode}({name}): "
+                        + ", ".join(map(describe, escaped))
+                        + " was created inside the differentiated function and is still "
+                        "referenced after it; create Variables outside (e.g. in __init__)."
+                        " (Its value was reset to zeros.)"
+                    )
+                written[:] = trace.written.values()
+                new_values = [_state_value(var) for var in written]
+            finally:
+                _trace.pop(trace)
+                trace.restore()
+            return out, (aux, new_values)
+
+        if mode == "vector_grad":
+            value, vjp, (aux, new_values) = jax.vjp(pure, values, diff, has_aux=True)
+            var_grads, arg_grads = vjp(jax.tree_util.tree_map(jnp.ones_like, value))
+        else:
+            (value, (aux, new_values)), (var_grads, arg_grads) = jax.value_and_grad(
+                pure, argnums=(0, 1), has_aux=True
+            )(values, diff)
+        for var, new in zip(written, new_values):
+            var.value = new  # the function's writes persist (seen by an enclosing jit)
+        value = jax.tree_util.tree_map(_output_leaf, value)
+        grads = self._assemble(var_grads, arg_grads)
+        if mode == "value_and_grad":
+            return ((value, aux), grads) if self._has_aux else (value, grads)
+        if self._return_value and self._has_aux:
+            return grads, value, aux
+        if self._return_value:
+            return grads, value
+        if self._has_aux:
+            return grads, aux
+        return grads
+
+    def _assemble(self, var_grads, arg_grads):
+        arg_grads = jax.tree_util.tree_map(_output_leaf, arg_grads, is_leaf=_is_array)
+        if isinstance(self._argnums, int):
+            arg_grads = arg_grads[0]
+        if self._tree is None:
+            return arg_grads
+        unique = [_new(JaxArray, g) for g in var_grads]
+        var_grads = jax.tree_util.tree_unflatten(self._tree, [unique[i] for i in self._index])
+        if self._argnums is None:
+            return var_grads
+        return var_grads, arg_grads
+
+    def __repr__(self) -> str:
+        return f"<bp.math.{self._mode} of {self._name}>"
+
+
+_DOC_ARGS = """
+    Args:
+        func: the function (or bound method, or callable object) to differentiate.
+        grad_vars: Variables to differentiate with respect to: a Variable, or a list,
+            tuple or dict of them (``obj.train_vars()``); their gradients come back in
+            the same structure.
+        argnums: positions of the arguments to differentiate with respect to (an int or
+            a tuple of ints). Defaults to 0 when ``grad_vars`` is not given.
+        has_aux: ``func`` returns ``(output, aux)``; ``aux`` is returned, not
+            differentiated."""
+
+_DOC_RETURNS = """
+    The gradients: those of ``grad_vars`` if only they are given, those of the
+    arguments if only ``argnums`` is (one array for an int, a tuple for a tuple), else
+    ``(var_grads, arg_grads)``. Variables the function writes keep their new values."""
+
+
+def grad(func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False):
+    """The gradient of a scalar-valued function, with respect to Variables and/or
+    arguments (jax backend).
+    {args}
+        return_value: also return the function's output.
+
+    Returns:
+        a function returning ``grads`` (``return_value=False, has_aux=False``),
+        ``(grads, value)``, ``(grads, aux)`` or ``(grads, value, aux)``.
+    {returns}
+
+    >>> f = bp.math.grad(lambda x: (x ** 2).sum())
+    >>> f(bp.math.ones(3))          # JaxArray([2., 2., 2.])
+    """
+    if func is None:
+        return lambda f: grad(f, grad_vars, argnums, has_aux, return_value)
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "grad")
+
+
+def value_and_grad(func=None, grad_vars=None, argnums=None, has_aux=False):
+    """The output and the gradient of a scalar-valued function (jax backend).
+    {args}
+
+    Returns:
+        a function returning ``(value, grads)``, or ``((value, aux), grads)`` with
+        ``has_aux``, as :func:`jax.value_and_grad`.
+    {returns}
+    """
+    if func is None:
+        return lambda f: value_and_grad(f, grad_vars, argnums, has_aux)
+    return GradFunction(func, grad_vars, argnums, has_aux, False, "value_and_grad")
+
+
+def vector_grad(func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False):
+    """The gradient of the sum of a function's outputs (the vector-Jacobian product with
+    ones), for functions with non-scalar outputs (jax backend). For an element-wise
+    function this is the element-wise derivative.
+    {args}
+        return_value: also return the function's output.
+
+    Returns:
+        as :func:`grad`.
+    {returns}
+    """
+    if func is None:
+        return lambda f: vector_grad(f, grad_vars, argnums, has_aux, return_value)
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "vector_grad")
+
+
+for _f in (grad, value_and_grad, vector_grad):
+    _f.__doc__ = _f.__doc__.replace("{args}", _DOC_ARGS.strip("\n")[4:], 1).replace(
+        "{returns}", _DOC_RETURNS.strip("\n")[4:], 1
+    )
