@@ -10,3 +10,7 @@ from brainjit._version import __version__
 from brainjit.base import Base
 
 __all__ = ["__version__", "math", "Base"]
+
+from brainjit.integrators import JointEq, odeint, sdeint  # noqa: E402
+
+__all__ += ["JointEq", "odeint", "sdeint"]
