@@ -534,12 +534,14 @@ def jit(
             f"{name} ({type(func).__name__}) is not callable. To compile a method, pass it: "
             "bp.math.jit(obj.update)."
         )
-    key_options = (
-        _as_tuple(static_argnums, int),
-        _as_tuple(static_argnames, str),
-        bool(donate),
-        bool(show_code),
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        signature = None
+    argnums, argnames = _static_arguments(
+        signature, _as_tuple(static_argnums, int), _as_tuple(static_argnames, str)
     )
+    key_options = (argnums, argnames, bool(donate), bool(show_code))
     if isinstance(func, types.MethodType):
         owner, method = func.__self__, func.__func__
         owner_name = getattr(owner, "name", None) if _is_base(owner) else None
@@ -550,16 +552,32 @@ def jit(
             name = f"{func.name}.__call__"
         else:
             name = getattr(func, "__qualname__", None) or type(func).__name__
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        signature = None
 
     def make():
         return _Core(owner, method, name, signature, key_options)
 
     core = _registered(owner, (method, key_options), make)
     return JitFunction(func, core, options)
+
+
+def _static_arguments(signature, argnums: tuple, argnames: tuple) -> tuple[tuple, tuple]:
+    """Static positions and names, each completed from the other through the signature
+    (so a static argument is static whether it is passed by position or by name)."""
+    if signature is None:
+        return argnums, argnames
+    params = list(signature.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    nums, names = set(argnums), set(argnames)
+    for i in argnums:
+        if -len(positional) <= i < len(positional):
+            param = positional[i]
+            if param.kind is param.POSITIONAL_OR_KEYWORD:
+                names.add(param.name)
+    for name in argnames:
+        for i, param in enumerate(positional):
+            if param.name == name and param.kind is param.POSITIONAL_OR_KEYWORD:
+                nums.add(i)
+    return tuple(sorted(nums)), tuple(sorted(names))
 
 
 def _is_base(obj) -> bool:
