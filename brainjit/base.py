@@ -23,6 +23,12 @@ from brainjit.math import _variable
 __all__ = ["Base"]
 
 _live_names: weakref.WeakValueDictionary[str, Base] = weakref.WeakValueDictionary()
+
+#: Bumped whenever an attribute of a ``Base`` that held a Variable, an array, another
+#: object or a container is rebound. Compiled code (``bp.math.jit``) holds the arrays it
+#: was built with and compares this counter on each call to notice replaced state.
+STRUCTURE_VERSION = [0]
+
 # Set by the jax backend's jit while it traces (None otherwise): called as
 # hook(obj, attr, value) before an attribute is bound (not when a value is written into a
 # Variable attribute), so that the trace can give non-Variable attributes their values back.
@@ -47,6 +53,11 @@ def _unique_name(obj: Base, name: str | None) -> str:
             name = f"{prefix}{next(_counters[prefix])}"
     _live_names[name] = obj
     return name
+
+
+def _is_structure(value) -> bool:
+    """Whether compiled code may hold ``value`` (an array) or walk into it (objects)."""
+    return isinstance(value, (Base, list, tuple, dict)) or hasattr(value, "__array_interface__")
 
 
 def _children(value, path: str):
@@ -99,6 +110,8 @@ class Base:
             if not _variable.is_variable(value):
                 current.value = value  # write into the Variable, checked
                 return
+        if current is not None and _is_structure(current) and current is not value:
+            STRUCTURE_VERSION[0] += 1
         if trace_setattr_hook is not None:
             trace_setattr_hook(self, attr, value)
         if _variable.is_variable(value) and getattr(value, "_name", None) is None:

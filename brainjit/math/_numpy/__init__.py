@@ -1,6 +1,7 @@
 """The numpy backend: NumPy arrays, compiled by Numba."""
 
 from brainjit.math._numpy import ops, random
+from brainjit.math._numpy.jit import jit
 from brainjit.math._numpy.ndarray import TrainVar, Variable, ndarray
 from brainjit.math._numpy.ops import as_module
 
@@ -10,5 +11,6 @@ NAMESPACE.update(
     Array=ndarray,
     Variable=Variable,
     TrainVar=TrainVar,
+    jit=jit,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
 )

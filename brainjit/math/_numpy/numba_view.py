@@ -103,3 +103,120 @@ def random_view() -> types.ModuleType:
     view.truncated_normal = _random.truncated_normal
     view.seed = np.random.seed
     return view
+
+
+# -- what the jit machinery substitutes for the objects compiled code refers to ---------
+
+_views: dict = {"key": None, "modules": {}, "wrapped": {}}
+
+
+def _public_modules() -> dict[str, types.ModuleType]:
+    """The brainjit modules whose names compiled code may refer to, by module name."""
+    import sys
+
+    from brainjit.math import _numpy
+
+    found = {
+        "brainjit": sys.modules["brainjit"],
+        "brainjit.math": sys.modules["brainjit.math"],
+        "brainjit.math.random": _numpy.NAMESPACE["random"],
+    }
+    for key in ("linalg", "fft"):
+        module = _numpy.NAMESPACE.get(key)
+        if isinstance(module, types.ModuleType):
+            found[f"brainjit.math.{key}"] = module
+    return found
+
+
+def _wrapped_functions() -> dict[int, object]:
+    """id(bp.math wrapper) -> the NumPy object it wraps, for every numpy-backend wrapper."""
+    from brainjit.math import _numpy
+
+    out: dict[int, object] = {}
+
+    def add(namespace):
+        for value in namespace.values():
+            inner = getattr(value, "__wrapped__", None)
+            if inner is not None and not isinstance(value, types.ModuleType):
+                out[id(value)] = inner
+
+    add(_numpy.NAMESPACE)
+    add(_random.NAMESPACE)
+    for key in ("linalg", "fft"):
+        module = _numpy.NAMESPACE.get(key)
+        if isinstance(module, types.ModuleType):
+            add(vars(module))
+    return out
+
+
+def _refresh_views() -> None:
+    import sys
+
+    bpmath = sys.modules["brainjit.math"]
+    key = (len(vars(bpmath)), id(bpmath.__dict__.get("zeros")))
+    if _views["key"] == key:
+        return
+    wrapped = _wrapped_functions()
+    modules = _public_modules()
+    views: dict[int, types.ModuleType] = {}
+    random_module = modules["brainjit.math.random"]
+    views[id(random_module)] = random_view()
+
+    def build(module: types.ModuleType, name: str) -> types.ModuleType:
+        view = types.ModuleType(name, f"What compiled code sees of {name}.")
+        views[id(module)] = view
+        for attr, value in list(vars(module).items()):
+            if attr.startswith("_"):
+                continue
+            if isinstance(value, types.ModuleType):
+                if id(value) in views:
+                    view.__dict__[attr] = views[id(value)]
+                elif value.__name__.startswith("brainjit"):
+                    view.__dict__[attr] = build(value, f"{name}.{attr}")
+                else:
+                    view.__dict__[attr] = value
+            else:
+                view.__dict__[attr] = wrapped.get(id(value), value)
+        return view
+
+    for name in ("brainjit.math.linalg", "brainjit.math.fft"):
+        if name in modules:
+            build(modules[name], name)
+    math_view = build(modules["brainjit.math"], "brainjit.math")
+    top = build(modules["brainjit"], "brainjit")
+    top.math = math_view
+    _views.update(key=key, modules=views, wrapped=wrapped)
+
+
+def compiled_equivalent(value):
+    """What compiled code should see in place of ``value``.
+
+    brainjit modules become views whose attributes are NumPy's functions; a ``bp.math``
+    wrapper becomes the NumPy function (or ufunc) it wraps; anything else is itself.
+    """
+    _refresh_views()
+    if isinstance(value, types.ModuleType):
+        return _views["modules"].get(id(value), value)
+    return _views["wrapped"].get(id(value), value)
+
+
+def is_view(value) -> bool:
+    """True for the module views built here (brainjit modules as compiled code sees them)."""
+    _refresh_views()
+    return isinstance(value, types.ModuleType) and any(
+        value is view for view in _views["modules"].values()
+    )
+
+
+def known_to_numba(func) -> bool:
+    """True when Numba compiles calls to the Python function ``func`` by itself
+    (an ``@overload``-ed function, ``register_jitable`` ...)."""
+    from numba.core.registry import cpu_target
+
+    context = cpu_target.typing_context
+    context.refresh()
+    try:
+        context.resolve_value_type(func)
+    except (ValueError, TypeError, numba.core.errors.TypingError):
+        return False
+    return True

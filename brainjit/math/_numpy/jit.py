@@ -1,0 +1,449 @@
+"""``bp.math.jit`` on the numpy backend: functions and objects compiled by Numba.
+
+``jit(f)`` compiles a function; ``jit(obj.method)`` a method; ``jit(obj)`` an object's
+``__call__``. The target's source is rewritten (:mod:`rewrite`) into plain functions
+whose array arguments are the Variables (and other arrays) the code reaches; each is
+written to a module file in the cache directory (:mod:`codecache`) and compiled by
+``numba.njit`` with the options given (``parallel``, ``fastmath``, ``cache``,
+``nogil`` ...). What ``jit`` returns is a small generated Python function with the
+target's signature that calls the compiled function with the current arrays::
+
+    def new_update(b):
+        ...
+        return update(self_a, b)      # self_a: the plain array of the Variable self.a
+
+Numba compiles on the first call for each combination of argument types; later calls
+go straight to the compiled code. Attributes that are not Variables or arrays are
+compile-time constants: call ``.recompile()`` after changing one. Replacing a Variable
+or a child object of a ``Base`` (``obj.V = bp.math.Variable(...)``) is noticed and the
+wrapper picks up the new arrays (recompiling only if the structure changed).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import linecache
+import os
+import pprint
+import re
+import types
+
+import numba
+import numpy as np
+from numba.core.errors import NumbaError
+
+from brainjit.math._numpy import codecache
+from brainjit.math._numpy.ndarray import ndarray as _bp_ndarray
+from brainjit.math._numpy.ops import to_ndarray
+from brainjit.math._numpy.rewrite import (
+    ConstantAttributeWarning,
+    Context,
+    JitCompileError,
+    SourceNotFoundError,
+    Unit,
+    _first_param,
+    _is_base,
+    _is_jit_wrapper,
+    _label,
+    _python_call,
+    build_unit,
+)
+
+__all__ = ["jit", "JitCompileError", "SourceNotFoundError", "ConstantAttributeWarning"]
+
+# digest of a unit -> its Numba dispatcher (units with identical code share it)
+_DISPATCHERS: dict[str, numba.core.dispatcher.Dispatcher] = {}
+
+
+def jit(target=None, *, parallel: bool = False, show_code: bool = False, **options):
+    """Compile a function, a bound method or an object (its ``__call__``) with Numba.
+
+    Args:
+        target: a Python function, a bound method (``obj.update``) or an object with a
+            ``__call__`` method (a ``bp.Base``). Without it, ``jit`` returns a decorator.
+        parallel: Numba's parallel mode (``prange``, parallel array expressions).
+        show_code: print every generated function and its namespace.
+        **options: passed to ``numba.njit`` (``fastmath``, ``cache``, ``nogil``,
+            ``boundscheck``, ``error_model`` ...).
+
+    Returns:
+        A function with the target's parameters (``self`` excluded), with the
+        attributes ``recompile()``, ``show_code()``, ``units`` (the generated code),
+        ``dispatcher`` (the compiled top-level function) and ``py_func`` (the target).
+
+    Raises:
+        TypeError: the target is not callable or is a built-in.
+        SourceNotFoundError: its source is not available.
+        JitCompileError: the code cannot be rewritten, or Numba cannot compile it (on
+            the first call); the message names the class, the method and the line.
+    """
+    if target is None:
+        return functools.partial(jit, parallel=parallel, show_code=show_code, **options)
+    options = dict(options)
+    if parallel:
+        options["parallel"] = True
+    unknown = set(options) - _numba_options()
+    if unknown:
+        raise TypeError(
+            f"bp.math.jit: invalid Numba option(s) {sorted(unknown)}; "
+            f"known: {sorted(_numba_options())}"
+        )
+    if _is_jit_wrapper(target):
+        state = target.__brainjit_jit__
+        if state.options == options and not show_code:
+            return target
+        target = state.target
+    if isinstance(target, numba.core.dispatcher.Dispatcher):
+        target = target.py_func
+    func, bound = _split_target(target)
+    return _JitState(target, func, bound, options, show_code).wrapper
+
+
+@functools.cache
+def _numba_options() -> frozenset:
+    """The keyword arguments ``numba.njit`` accepts."""
+    from numba.core.cpu import CPUTargetOptions
+    from numba.core.options import TargetOptions
+
+    names = {
+        k
+        for k in dir(CPUTargetOptions)
+        if not k.startswith("_") and isinstance(getattr(CPUTargetOptions, k), TargetOptions.Mapping)
+    }
+    return frozenset(names) | {"cache", "locals"}
+
+
+def _split_target(target) -> tuple[types.FunctionType, dict]:
+    """(function, {self parameter: object}) for a jit target."""
+    if isinstance(target, types.FunctionType):
+        return target, {}
+    if isinstance(target, types.MethodType):
+        func, owner = target.__func__, target.__self__
+        if isinstance(owner, type):
+            raise TypeError(
+                f"bp.math.jit cannot compile the class method {target.__qualname__}; "
+                "compile a function or a method of an object"
+            )
+        if not isinstance(func, types.FunctionType):
+            raise TypeError(f"bp.math.jit cannot compile {target!r}: it has no Python source")
+        return func, {_first_param(func, func.__qualname__): owner}
+    if isinstance(target, (types.BuiltinFunctionType, types.BuiltinMethodType, np.ufunc)) or (
+        callable(target) and type(target).__module__ in ("builtins", "numpy")
+    ):
+        raise TypeError(
+            f"bp.math.jit cannot compile {target!r}: it is built in and has no Python source "
+            "to rewrite (call it from a jitted function instead)"
+        )
+    from brainjit.math._numpy import numba_view
+
+    if numba_view.compiled_equivalent(target) is not target:
+        raise TypeError(
+            f"bp.math.jit cannot compile {target!r}: it is a bp.math function (NumPy's "
+            f"{numba_view.compiled_equivalent(target)!r}); call it from a jitted function"
+        )
+    if isinstance(target, type):
+        raise TypeError(
+            f"bp.math.jit cannot compile the class {target.__qualname__}; pass an object "
+            "(its __call__ is compiled) or one of its methods"
+        )
+    if not callable(target):
+        raise TypeError(
+            f"bp.math.jit expects a function, a method or an object with a __call__ method, "
+            f"got {type(target).__name__}: {target!r}"
+            + (
+                " (pass one of its methods, e.g. bp.math.jit(obj.update))"
+                if _is_base(target)
+                else ""
+            )
+        )
+    call = _python_call(target)
+    if call is None:
+        raise TypeError(f"bp.math.jit cannot compile {target!r}: its __call__ is not Python code")
+    return call, {_first_param(call, type(target).__qualname__): target}
+
+
+def _structure_counter():
+    from brainjit import base
+
+    return base.STRUCTURE_VERSION
+
+
+def _load(unit: Unit, options: dict) -> None:
+    """Give ``unit`` (and its callees) a Numba dispatcher, writing their files."""
+    for callee in unit.callees:
+        if callee.dispatcher is None:
+            _load(callee, options)
+    dispatcher = _DISPATCHERS.get(unit.key)
+    text, header = unit.file_text()
+    unit.header_lines = header
+    if dispatcher is None:
+        namespace = {
+            k: (v.dispatcher if isinstance(v, Unit) else v) for k, v in unit.namespace.items()
+        }
+        py_func = codecache.load_function(unit.file_stem(), text, unit.func_name, namespace)
+        dispatcher = numba.njit(**options)(py_func)
+        _DISPATCHERS[unit.key] = dispatcher
+    unit.dispatcher = dispatcher
+    unit.file = dispatcher.py_func.__code__.co_filename
+
+
+_SUBCLASS_TYPES = None
+
+
+class _JitState:
+    """Everything behind one jitted target: the units, the wrapper, the refresh logic."""
+
+    def __init__(self, target, func, bound, options, show_code):
+        self.target = target
+        self.func = func
+        self.bound = bound
+        self.options = options
+        self.label = _label(func, bound)
+        self.wrapper = None
+        self.globals: dict = {}
+        self.build()
+        if show_code:
+            self.show_code()
+
+    # -- building -----------------------------------------------------------------------
+    def build(self) -> None:
+        counter = _structure_counter()
+        seen = counter[0]
+        unit = build_unit(Context(self.options), self.func, self.bound, self.label)
+        _load(unit, self.options)
+        self.unit = unit
+        source, namespace = self._wrapper_code(unit)
+        code = compile(source, self._wrapper_filename(), "exec")
+        linecache.cache[self._wrapper_filename()] = (
+            len(source),
+            None,
+            source.splitlines(True),
+            self._wrapper_filename(),
+        )
+        scratch: dict = dict(namespace)
+        exec(code, scratch)
+        new = scratch[self.wrapper_name]
+        namespace["_seen"] = seen
+        if self.wrapper is None:
+            self.globals = new.__globals__
+            self.globals["_seen"] = seen
+            self.wrapper = new
+            self._decorate(new)
+        else:  # same function object for the caller: swap its code and globals in place
+            self.globals.clear()
+            self.globals.update(new.__globals__)
+            self.globals["_seen"] = seen
+            self.wrapper.__code__ = new.__code__
+            self.wrapper.__defaults__ = new.__defaults__
+            self.wrapper.__kwdefaults__ = new.__kwdefaults__
+        self.wrapper.dispatcher = unit.dispatcher
+        self.wrapper.units = unit.all_units()
+        self.wrapper_source = source
+
+    def _wrapper_filename(self) -> str:
+        return f"<bp.math.jit wrapper of {self.label}>"
+
+    def _wrapper_code(self, unit: Unit) -> tuple[str, dict]:
+        """The source of the wrapper and its globals."""
+        global _SUBCLASS_TYPES
+        if _SUBCLASS_TYPES is None:
+            from brainjit.math._numpy.ndarray import TrainVar, Variable
+
+            _SUBCLASS_TYPES = frozenset({_bp_ndarray, Variable, TrainVar})
+        sig = unit.signature
+        self.wrapper_name = f"new_{unit.func_name}"
+        # the compiled function is called by its own name, unless a parameter has it
+        names = {p.name for p in unit.params} | set(sig.parameters) | {self.wrapper_name}
+        self.call_name = unit.func_name if unit.func_name not in names else "_f"
+        namespace: dict = {
+            self.call_name: unit.dispatcher,
+            "_NumbaError": NumbaError,
+            "_fail": self._fail,
+            "_refresh": self._refresh,
+            "_subclasses": _SUBCLASS_TYPES,
+            "_ndarray": np.ndarray,
+            "_bp_ndarray": _bp_ndarray,
+            "_to_ndarray": to_ndarray,
+        }
+        params, call, convert = [], [p.name for p in unit.params], []
+        seen_kwonly = False
+        for i, p in enumerate(sig.parameters.values()):
+            text = p.name
+            if p.default is not inspect.Parameter.empty:
+                namespace[f"_default{i}"] = p.default
+                text += f"=_default{i}"
+            if p.kind is p.VAR_POSITIONAL:
+                params.append(f"*{p.name}")
+                call.append(f"*{p.name}")
+                seen_kwonly = True
+            elif p.kind is p.VAR_KEYWORD:
+                params.append(f"**{p.name}")
+                call.append(f"**{p.name}")
+            elif p.kind is p.KEYWORD_ONLY:
+                if not seen_kwonly:
+                    params.append("*")
+                    seen_kwonly = True
+                params.append(text)
+                call.append(f"{p.name}={p.name}")
+                convert.append(p.name)
+            else:
+                params.append(text)
+                call.append(p.name)
+                convert.append(p.name)
+            if p.kind is p.POSITIONAL_ONLY and (
+                i + 1 == len(sig.parameters)
+                or list(sig.parameters.values())[i + 1].kind is not p.POSITIONAL_ONLY
+            ):
+                params.append("/")
+        for p in unit.params:
+            namespace[p.name] = p.base
+        lines = [f"def {self.wrapper_name}({', '.join(params)}):"]
+        if unit.params:
+            lines.append("    if _structure[0] != _seen:  # objects or Variables were replaced")
+            lines.append(f"        return _refresh()({', '.join(call[len(unit.params) :])})")
+            namespace["_structure"] = _structure_counter()
+        for name in convert:  # bp.math arrays reach Numba as plain ndarrays (faster dispatch)
+            lines.append(f"    if type({name}) in _subclasses: {name} = {name}.view(_ndarray)")
+        lines += [
+            "    try:",
+            f"        r = {self.call_name}({', '.join(call)})",
+            "    except _NumbaError as e:",
+            "        raise _fail(e) from None",
+            "    if r is None:",
+            "        return r",
+            "    if type(r) is _ndarray:",
+            "        return r.view(_bp_ndarray)",
+            "    if type(r) is tuple:",
+            "        return _to_ndarray(r)",
+            "    return r",
+        ]
+        return "\n".join(lines) + "\n", namespace
+
+    def _decorate(self, wrapper) -> None:
+        wrapper.__brainjit_jit__ = self
+        wrapper.__name__ = getattr(self.func, "__name__", wrapper.__name__)
+        wrapper.__qualname__ = getattr(self.target, "__qualname__", wrapper.__name__)
+        wrapper.__doc__ = getattr(self.func, "__doc__", None)
+        wrapper.__module__ = getattr(self.func, "__module__", None)
+        wrapper.py_func = self.target
+        wrapper.recompile = self.recompile
+        wrapper.show_code = self.show_code
+
+    # -- keeping up with the objects -----------------------------------------------------
+    def _refresh(self):
+        """Called when some object's structure changed: take the current arrays,
+        rebuilding the generated code if the objects reached are not the same."""
+        counter = _structure_counter()
+        seen = counter[0]
+        same = True
+        for p in self.unit.params:
+            try:
+                current = p.path.resolve(self.bound)
+            except Exception:  # noqa: BLE001
+                same = False
+                break
+            if current is not p.array:
+                same = False
+                break
+        if same:
+            self.globals["_seen"] = seen
+        else:
+            self.build()
+        return self.wrapper
+
+    def recompile(self) -> None:
+        """Rewrite and compile again (after changing an attribute that is a constant)."""
+        self.build()
+
+    # -- show_code and errors --------------------------------------------------------------
+    def show_code(self) -> None:
+        """Print every generated function and its namespace (as in the tutorial)."""
+        for unit in self.unit.all_units():
+            namespace = {
+                k: (v.dispatcher if isinstance(v, Unit) else v) for k, v in unit.namespace.items()
+            }
+            _print_function(unit.source, namespace)
+        wrapper_ns = {
+            k: v
+            for k, v in self.globals.items()
+            if not k.startswith("_") and k != self.wrapper_name or k == "_f"
+        }
+        _print_function(self.wrapper_source.rstrip(), wrapper_ns)
+
+    def _fail(self, error: Exception) -> JitCompileError:
+        units = self.unit.all_units()
+        by_file = {u.file: u for u in units if u.file}
+        text = str(error)
+        culprit, line = None, None
+        by_name = {os.path.basename(f): u for f, u in by_file.items()}
+        for pattern in (r'File "([^"]+)", line (\d+)', r"at (\S+\.py) \((\d+)\)"):
+            for match in re.finditer(pattern, text):  # Numba prints paths relative to cwd
+                unit = by_name.get(os.path.basename(match.group(1)))
+                if unit is not None:
+                    culprit, line = unit, int(match.group(2))
+                    break
+            if culprit is not None:
+                break
+        parts = []
+        if culprit is not None:
+            parts.append(f"bp.math.jit could not compile {culprit.label}")
+            if culprit is not self.unit:
+                parts[-1] += f" (called from {self.label})"
+            generated = linecache.getline(culprit.file, line).strip()
+            original_line = culprit.line_map.get(line - culprit.header_lines)
+            if original_line is not None:
+                original = linecache.getline(culprit.origin[0], original_line).strip()
+                parts.append(
+                    f'offending line: File "{culprit.origin[0]}", line {original_line}:\n'
+                    f"    {original}"
+                )
+            parts.append(f'generated line: File "{culprit.file}", line {line}:\n    {generated}')
+        else:
+            parts.append(f"bp.math.jit could not compile {self.label}")
+        reason = next(
+            (
+                s.strip()
+                for s in text.strip().splitlines()
+                if s.strip() and not s.startswith(("Failed in", "File", "During", " "))
+            ),
+            "",
+        )
+        parts.insert(1, f"Numba: {reason}" if reason else "Numba could not compile it")
+        parts.append("generated code:\n" + _listing(units))
+        parts.append("Numba's message:\n" + text)
+        return JitCompileError("\n".join(parts))
+
+
+def _listing(units) -> str:
+    out = []
+    for unit in units:
+        out.append(f"# {unit.label} -> {unit.file}")
+        out.append(unit.source)
+        out.append("")
+    return "\n".join(out)
+
+
+def _short_repr(value):
+    if isinstance(value, np.ndarray) and value.size > 10:
+        return _Repr(f"<array {value.dtype}{list(value.shape)}>")
+    return value
+
+
+class _Repr:
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def _print_function(source: str, namespace: dict) -> None:
+    print("The recompiled function:")
+    print("-------------------------")
+    print(source)
+    print()
+    print("The namespace of the above function:")
+    print("------------------------------------")
+    pprint.pprint({k: _short_repr(v) for k, v in namespace.items()})
+    print()

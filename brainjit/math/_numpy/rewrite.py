@@ -1,0 +1,1503 @@
+"""The AST rewriter behind ``bp.math.jit`` on the numpy backend.
+
+A method (or a function) is turned into a plain function that Numba compiles:
+
+- attribute chains that start at ``self`` -- or at any parameter bound to an object at
+  compile time, or at a module global holding an object -- are resolved on the live
+  objects while rewriting (``self.syn.pre.V``, ``self.groups[0].V``,
+  ``self.layers['out'].w``);
+- a chain that reaches a Variable or any other ndarray becomes an *argument* of the
+  generated function (named after its path: ``self_syn_pre_V``); the wrapper passes the
+  Variable's plain base array, which the compiled code updates in place. One Variable
+  reached by several paths is one argument;
+- ``self.V = expr`` on a Variable becomes the in-place write ``self_V[...] = expr`` and
+  ``self.V += expr`` updates in place; assigning to an attribute that is not a
+  Variable only rebinds a local name inside the call (a warning names it);
+- any other value reached (numbers, strings, tuples, NumPy functions) is a constant of
+  the generated function's namespace;
+- a call of another method of ``self`` or of a child object, of a callable object, or of
+  a Python function is compiled recursively as its own generated function, called with
+  the arrays it needs; an object passed to a function binds that parameter at compile
+  time;
+- a ``for`` loop over a list, tuple or dict of objects (or arrays) is unrolled;
+- brainjit modules and ``bp.math`` functions are replaced by their NumPy equivalents
+  (:mod:`numba_view`).
+
+Each generated function is a :class:`Unit`; :mod:`jit` writes units to files, compiles
+them and builds the wrapper that passes the current arrays.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import hashlib
+import inspect
+import keyword
+import re
+import textwrap
+import types
+import warnings
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from brainjit.math._numpy import numba_view
+
+__all__ = [
+    "ConstantAttributeWarning",
+    "JitCompileError",
+    "SourceNotFoundError",
+    "Unit",
+    "build_unit",
+]
+
+_VERSION = "1"  # bump when the generated code changes for the same input
+
+
+class JitCompileError(TypeError):
+    """``bp.math.jit`` could not turn a function or method into compiled code."""
+
+
+class SourceNotFoundError(JitCompileError):
+    """The Python source of a function or method is not available (a builtin, a lambda
+    typed at an interactive prompt, code created by ``exec``)."""
+
+
+class ConstantAttributeWarning(UserWarning):
+    """A compiled method assigns to an attribute that is not a Variable (a constant)."""
+
+
+_warned: set[tuple] = set()
+
+
+def _warn_constant_assignment(owner, cls_name: str, attr: str, where: str) -> None:
+    """Warn once per class and attribute."""
+    kind = type(owner)
+    key = (kind.__module__, kind.__qualname__, attr) if owner is not None else (cls_name, attr)
+    if key in _warned:
+        return
+    _warned.add(key)
+    warnings.warn(
+        f"{where} assigns to {cls_name}.{attr}, which is not a bp.math.Variable: in compiled "
+        f"code {attr!r} is a constant, so the assignment only lasts until the call returns "
+        f"and {cls_name}.{attr} keeps its value. Store the state in a Variable "
+        f"(self.{attr} = bp.math.Variable(...)) to update it.",
+        ConstantAttributeWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel of the first frame outside brainjit (the user's jit call)."""
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    package = __name__.rsplit(".", 3)[0]  # 'brainjit'
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (module == package or module.startswith(package + ".")):
+            return level
+        frame, level = frame.f_back, level + 1
+    return 1
+
+
+# ----------------------------------------------------------------------------------------
+# paths: how an array or object is reached from a unit's roots
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Path:
+    """``root`` then ``steps``: how a value is reached.
+
+    root: ('bound', param_name) -- an object bound to a parameter at compile time
+          ('global', globals_dict, name) -- a module global
+          ('cell', cell, name) -- a closure cell
+    steps: ('attr', name) / ('item', key) pairs.
+    """
+
+    root: tuple
+    steps: tuple = ()
+
+    def extend(self, *steps) -> Path:
+        return Path(self.root, self.steps + tuple(steps))
+
+    def rebase(self, prefix: Path) -> Path:
+        """This path (rooted at a bound parameter) seen from the caller's ``prefix``."""
+        return Path(prefix.root, prefix.steps + self.steps)
+
+    def key(self) -> tuple:
+        root = self.root
+        ident = (root[0], root[1]) if root[0] == "bound" else (root[0], id(root[1]), root[2])
+        return (ident, self.steps)
+
+    def display(self) -> str:
+        root = self.root
+        head = root[1] if root[0] == "bound" else root[2]
+        return ".".join([head] + [str(s[1]) for s in self.steps])
+
+    def identifier(self) -> str:
+        root = self.root
+        parts = [root[1] if root[0] == "bound" else root[2]]
+        parts += [str(step[1]) for step in self.steps]
+        name = re.sub(r"\W", "_", "_".join(parts))
+        if not name or name[0].isdigit():
+            name = f"v_{name}"
+        return name
+
+    def resolve(self, bound: dict):
+        root = self.root
+        if root[0] == "bound":
+            value = bound[root[1]]
+        elif root[0] == "global":
+            value = root[1][root[2]]
+        else:
+            value = root[1].cell_contents
+        for kind, key in self.steps:
+            value = getattr(value, key) if kind == "attr" else value[key]
+        return value
+
+
+@dataclass(eq=False)
+class ArrayParam:
+    """An array argument of a generated function."""
+
+    name: str
+    array: np.ndarray  # the Variable / ndarray as found (kept alive; identity matters)
+    path: Path
+
+    @property
+    def base(self) -> np.ndarray:
+        """The plain ndarray the compiled code receives."""
+        return self.array.view(np.ndarray) if type(self.array) is not np.ndarray else self.array
+
+
+@dataclass(eq=False)
+class Unit:
+    """One generated function."""
+
+    label: str  # 'LIF.update' / 'gelu': how messages name it
+    func_name: str  # the def's name in the generated file
+    source: str  # the def, as printed by show_code
+    params: list[ArrayParam]  # array parameters, first in the signature
+    signature: inspect.Signature  # the explicit parameters (bound ones removed)
+    namespace: dict  # the generated module's globals (constants, callees, modules)
+    callees: list[Unit]
+    key: str  # digest of everything the compiled code depends on
+    origin: tuple[str, int]  # original file, first line
+    line_map: dict[int, int] = field(default_factory=dict)  # generated -> original line
+    header_lines: int = 0
+    dispatcher: object = None
+    file: str | None = None
+
+    def file_stem(self) -> str:
+        return f"{self.func_name}_{self.key[:20]}"
+
+    def file_text(self) -> tuple[str, int]:
+        origin = f"{self.origin[0]}:{self.origin[1]}"
+        header = f"# Generated by bp.math.jit from {self.label} ({origin}); do not edit.\n"
+        return header + self.source + "\n", header.count("\n")
+
+    def all_units(self) -> list[Unit]:
+        """This unit and every unit it calls, callees first, each once."""
+        out: list[Unit] = []
+        seen: set[int] = set()
+
+        def visit(unit):
+            if id(unit) in seen:
+                return
+            seen.add(id(unit))
+            for callee in unit.callees:
+                visit(callee)
+            out.append(unit)
+
+        visit(self)
+        return out
+
+
+# ----------------------------------------------------------------------------------------
+# classifying values
+# ----------------------------------------------------------------------------------------
+
+_SCALARS = (bool, int, float, complex, str, bytes, type(None), np.generic)
+
+
+def _is_base(value) -> bool:
+    from brainjit.base import Base
+
+    return isinstance(value, Base)
+
+
+def _is_jit_wrapper(value) -> bool:
+    return callable(value) and getattr(value, "__brainjit_jit__", None) is not None
+
+
+def _python_call(value):
+    """The Python ``__call__`` function of a callable object, or None."""
+    for klass in type(value).__mro__:
+        if "__call__" in vars(klass):
+            call = vars(klass)["__call__"]
+            return call if isinstance(call, types.FunctionType) else None
+    return None
+
+
+def _is_object(value) -> bool:
+    """Objects whose attributes the rewriter walks (Base instances, plain objects)."""
+    if _is_base(value):
+        return True
+    if isinstance(
+        value,
+        (type, types.ModuleType, types.FunctionType, types.MethodType, np.ndarray)
+        + _SCALARS
+        + (list, tuple, dict, set, frozenset),
+    ):
+        return False
+    if isinstance(value, numba.core.dispatcher.Dispatcher) or _is_jit_wrapper(value):
+        return False
+    module = type(value).__module__.split(".")[0]
+    if module in ("builtins", "numpy", "numba", "jax", "jaxlib"):
+        return False
+    return hasattr(value, "__dict__")
+
+
+def _is_scalar_container(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, _SCALARS) or _is_scalar_container(v) for v in value)
+    return False
+
+
+def _as_tuple(value):
+    return tuple(_as_tuple(v) if isinstance(v, (list, tuple)) else v for v in value)
+
+
+def _describe(value, callee_keys: dict[int, str]) -> str:
+    """A text that changes whenever ``value`` would compile differently (for digests)."""
+    if id(value) in callee_keys:
+        return f"unit:{callee_keys[id(value)]}"
+    if isinstance(value, types.ModuleType):
+        return f"module:{value.__name__}"
+    if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
+        return f"{type(value).__name__}:{value!r}"
+    if isinstance(value, np.generic):
+        return f"np:{value.dtype.str}:{value!r}"
+    if isinstance(value, tuple):
+        return "tuple:(" + ",".join(_describe(v, callee_keys) for v in value) + ")"
+    if isinstance(value, np.dtype):
+        return f"dtype:{value.str}"
+    if isinstance(value, numba.core.dispatcher.Dispatcher):
+        func = value.py_func
+        try:
+            src = inspect.getsource(func)
+        except (OSError, TypeError):
+            src = func.__code__.co_code.hex()
+        closure = "" if func.__closure__ is None else f"@{id(value)}"
+        digest = hashlib.sha256(src.encode()).hexdigest()[:16]
+        return f"dispatcher:{func.__module__}.{func.__qualname__}:{digest}{closure}"
+    name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    module = getattr(value, "__module__", None)
+    if name and module and isinstance(value, (type, types.BuiltinFunctionType, np.ufunc)):
+        return f"obj:{module}.{name}"
+    if isinstance(value, types.FunctionType):  # an @overload-ed function
+        digest = hashlib.sha256(value.__code__.co_code).hexdigest()[:16]
+        return f"func:{module}.{name}:{digest}"
+    text = repr(value)
+    if " at 0x" in text or len(text) > 2000:
+        return f"id:{type(value).__name__}:{id(value)}"  # not shareable across processes
+    return f"repr:{type(value).__name__}:{text}"
+
+
+# ----------------------------------------------------------------------------------------
+# source
+# ----------------------------------------------------------------------------------------
+
+
+def _source_of(func: types.FunctionType, label: str) -> tuple[ast.FunctionDef, str, int]:
+    """The parsed definition of ``func``, its file and its first line."""
+    try:
+        lines, first = inspect.getsourcelines(func)
+        filename = inspect.getsourcefile(func) or func.__code__.co_filename
+    except (OSError, TypeError) as exc:
+        raise SourceNotFoundError(
+            f"bp.math.jit cannot compile {label}: its Python source is not available "
+            f"({exc}). Functions typed at an interactive prompt, created by exec() or "
+            "built in have no source file; define it in a module or a notebook cell."
+        ) from None
+    text = textwrap.dedent("".join(lines))
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        tree = None
+    if func.__name__ == "<lambda>":
+        lambdas = []
+        if tree is not None:
+            lambdas = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Lambda)
+                and n.lineno + first - 1 == func.__code__.co_firstlineno
+            ]
+        if len(lambdas) != 1:
+            raise SourceNotFoundError(
+                f"bp.math.jit cannot compile {label}: the source of this lambda cannot be "
+                "told apart from the code around it; define it with def."
+            )
+        lam = lambdas[0]
+        node = ast.FunctionDef(
+            name="lambda_",
+            args=lam.args,
+            body=[ast.copy_location(ast.Return(value=lam.body), lam.body)],
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
+        ast.copy_location(node, lam)
+        return node, filename, first
+    if tree is None or not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
+        if tree is not None and tree.body and isinstance(tree.body[0], ast.AsyncFunctionDef):
+            raise JitCompileError(f"bp.math.jit cannot compile {label}: it is an async function")
+        raise SourceNotFoundError(
+            f"bp.math.jit cannot compile {label}: its source could not be parsed as a "
+            "function definition."
+        )
+    return tree.body[0], filename, first
+
+
+# ----------------------------------------------------------------------------------------
+# scopes
+# ----------------------------------------------------------------------------------------
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _arg_names(args: ast.arguments) -> list[str]:
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    if args.vararg:
+        names.append(args.vararg.arg)
+    if args.kwarg:
+        names.append(args.kwarg.arg)
+    return names
+
+
+def _local_names(func: ast.FunctionDef | ast.Lambda) -> set[str]:
+    """Names local to ``func``'s own scope (parameters and everything it binds)."""
+    names = set(_arg_names(func.args))
+    declared_global: set[str] = set()
+    body = func.body if isinstance(func.body, list) else [func.body]
+
+    def visit(node, in_comprehension=False):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            if not in_comprehension:
+                names.add(node.id)
+        elif isinstance(node, ast.NamedExpr):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        if isinstance(node, _SCOPES):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+                for dec in node.decorator_list:
+                    visit(dec, in_comprehension)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, in_comprehension or isinstance(node, _COMPREHENSIONS))
+
+    for stmt in body:
+        visit(stmt)
+    return names - declared_global
+
+
+class _NameSubstituter(ast.NodeTransformer):
+    """Replace loads of names by expressions (loop variables of unrolled loops, aliases)."""
+
+    def __init__(self, mapping: dict[str, ast.expr]):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load) and node.id in self.mapping:
+            return ast.copy_location(copy.deepcopy(self.mapping[node.id]), node)
+        return node
+
+    def _scoped(self, node):
+        shadowed = _local_names(node) if isinstance(node, (ast.FunctionDef, ast.Lambda)) else set()
+        saved = self.mapping
+        self.mapping = {k: v for k, v in saved.items() if k not in shadowed}
+        self.generic_visit(node)
+        self.mapping = saved
+        return node
+
+    visit_FunctionDef = visit_Lambda = _scoped
+
+
+# ----------------------------------------------------------------------------------------
+# the rewriter
+# ----------------------------------------------------------------------------------------
+
+
+class Context:
+    """State shared by the units of one ``jit`` call."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        self.units: dict[tuple, Unit] = {}
+        self.stack: list[tuple] = []
+
+
+def _chain(node):
+    """(root Name, [chain nodes from the root's parent up to ``node``]) or (None, None).
+
+    A chain is a Name followed by attribute accesses and subscripts by constant int or
+    str keys: ``self.groups[0].V``.
+    """
+    nodes = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            nodes.append(node)
+            node = node.value
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, (int, str))
+            and not isinstance(node.slice.value, bool)
+        ):
+            nodes.append(node)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            return node, nodes[::-1]
+        else:
+            return None, None
+
+
+def _step(node) -> tuple:
+    return ("attr", node.attr) if isinstance(node, ast.Attribute) else ("item", node.slice.value)
+
+
+def _rebuild(base: ast.expr, nodes: list, ctx=None) -> ast.expr:
+    """Re-attach the chain ``nodes`` (attribute/subscript nodes) on top of ``base``."""
+    expr = base
+    for i, node in enumerate(nodes):
+        last = i == len(nodes) - 1
+        new = copy.copy(node)
+        new.value = expr
+        new.ctx = ctx if (last and ctx is not None) else ast.Load()
+        expr = new
+    return expr
+
+
+def _name(ident: str, ctx=None, like=None) -> ast.Name:
+    node = ast.Name(id=ident, ctx=ctx or ast.Load())
+    return ast.copy_location(node, like) if like is not None else node
+
+
+_ELLIPSIS_INDEX = ast.Constant(value=Ellipsis)
+_EMPTY_INDEX = ast.Tuple(elts=[], ctx=ast.Load())
+_BINOPS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.MatMult: "@",
+}
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, ctx: Context, func, tree: ast.FunctionDef, bound: dict, label: str):
+        self.ctx = ctx
+        self.func = func
+        self.tree = tree
+        self.bound = bound  # parameter name -> object bound at compile time
+        self.label = label
+        self.origin = (inspect.getsourcefile(func) or func.__code__.co_filename, 1)
+        self.locals = _local_names(tree) - set(bound)
+        self.shadow: list[set[str]] = []
+        self.params: dict[int, ArrayParam] = {}  # id(array) -> param
+        self.namespace: dict[str, object] = {}
+        self.callees: list[Unit] = []
+        self.callee_names: dict[int, str] = {}
+        self.used_names: set[str] = self._all_names(tree)
+        self.local_attrs: dict[tuple, str] = {}  # assigned constant attributes -> local name
+        self.local_paths: dict[tuple, Path] = {}
+        self.constant_names: dict[tuple, str] = {}
+        self.prologue: list[ast.stmt] = []
+        self.array_context = False
+        self.first_line = 1
+
+    # -- helpers ------------------------------------------------------------------------
+    @staticmethod
+    def _all_names(tree) -> set[str]:
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {
+            a.arg
+            for n in ast.walk(tree)
+            if isinstance(n, ast.arguments)
+            for a in n.posonlyargs + n.args + n.kwonlyargs
+        }
+        return names
+
+    def fail(self, node, message: str):
+        line = getattr(node, "lineno", None)
+        where = ""
+        if line is not None:
+            lineno = line + self.first_line - 1
+            try:
+                text = inspect.getsourcelines(self.func)[0][line - 1].rstrip()
+            except (OSError, TypeError, IndexError):
+                text = ""
+            where = (
+                f'\n  File "{self.origin[0]}", line {lineno}, in {self.label}\n    {text.strip()}'
+            )
+        raise JitCompileError(f"bp.math.jit cannot compile {self.label}: {message}{where}")
+
+    def fresh(self, base: str) -> str:
+        name = base
+        if keyword.iskeyword(name) or hasattr(builtins, name):
+            name = f"{name}_"
+        i = 1
+        while name in self.used_names:
+            name = f"{base}_{i}"
+            i += 1
+        self.used_names.add(name)
+        return name
+
+    def is_free(self, name: str) -> bool:
+        if any(name in s for s in self.shadow):
+            return False
+        return name in self.bound or name not in self.locals
+
+    def lookup(self, name: str):
+        """(found, value, Path) for a free or bound name."""
+        if name in self.bound:
+            return True, self.bound[name], Path(("bound", name))
+        code = self.func.__code__
+        if name in code.co_freevars:
+            cell = self.func.__closure__[code.co_freevars.index(name)]
+            try:
+                return True, cell.cell_contents, Path(("cell", cell, name))
+            except ValueError:
+                return False, None, None
+        g = self.func.__globals__
+        if name in g:
+            return True, g[name], Path(("global", g, name))
+        return False, None, None
+
+    def param_for(self, array: np.ndarray, path: Path) -> str:
+        param = self.params.get(id(array))
+        if param is None:
+            taken = {p.name for p in self.params.values()} | set(self.namespace)
+            if path.root[0] != "bound" and not path.steps and path.root[2] not in taken:
+                name = path.root[2]  # a global array keeps its own name
+            else:
+                name = self.fresh(path.identifier())
+            param = ArrayParam(name, array, path)
+            self.params[id(array)] = param
+        return param.name
+
+    def constant(self, value, path: Path | None, hint: str) -> str:
+        """Put ``value`` in the namespace; return its name."""
+        value = numba_view.compiled_equivalent(value)
+        if isinstance(value, list) and _is_scalar_container(value):
+            value = _as_tuple(value)
+        if path is not None and path.key() in self.constant_names:
+            return self.constant_names[path.key()]
+        name = self.fresh(path.identifier() if path else hint)
+        self.namespace[name] = value
+        if path is not None:
+            self.constant_names[path.key()] = name
+        return name
+
+    def walk(self, root_value, root_path: Path, steps: list) -> tuple[object, int, Path]:
+        """Follow ``steps`` from ``root_value`` through objects, modules and containers.
+
+        Stops at the first value that is not walked into (an array, a constant, a
+        function ...). Returns (value, number of steps taken, its path).
+        """
+        value, path = root_value, root_path
+        for i, (kind, key) in enumerate(steps):
+            if isinstance(value, np.ndarray):
+                return value, i, path
+            if kind == "attr" and (isinstance(value, types.ModuleType) or _is_object(value)):
+                try:
+                    value = getattr(value, key)
+                except AttributeError:
+                    return _Missing(value, key), i, path
+            elif kind == "item" and isinstance(value, (list, tuple, dict)):
+                try:
+                    value = value[key]
+                except (KeyError, IndexError):
+                    return _Missing(value, key), i, path
+            else:
+                return value, i, path
+            path = path.extend((kind, key))
+        return value, len(steps), path
+
+    # -- scopes -------------------------------------------------------------------------
+    def _nested_scope(self, node):
+        self.shadow.append(_local_names(node))
+        try:
+            self.generic_visit(node)
+        finally:
+            self.shadow.pop()
+        return node
+
+    visit_Lambda = _nested_scope
+
+    def visit_FunctionDef(self, node):
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        return self._nested_scope(node)
+
+    def _comprehension(self, node):
+        targets = {
+            n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)
+        }
+        self.shadow.append(targets)
+        try:
+            self.generic_visit(node)
+        finally:
+            self.shadow.pop()
+        return node
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+    # -- loads --------------------------------------------------------------------------
+    def visit_Name(self, node):
+        if not isinstance(node.ctx, ast.Load) or not self.is_free(node.id):
+            return node
+        return self.load_chain(node, node, [])
+
+    def visit_Attribute(self, node):
+        return self._chain_or_generic(node)
+
+    def visit_Subscript(self, node):
+        return self._chain_or_generic(node)
+
+    def _chain_or_generic(self, node):
+        root, nodes = _chain(node)
+        if root is not None and self.is_free(root.id) and isinstance(node.ctx, ast.Load):
+            return self.load_chain(node, root, nodes)
+        # the base of an attribute access or a subscript is used as an array
+        saved, self.array_context = self.array_context, True
+        node.value = self.visit(node.value)
+        self.array_context = saved
+        if isinstance(node, ast.Subscript):
+            node.slice = self.visit(node.slice)
+        return node
+
+    def load_chain(self, node, root: ast.Name, nodes: list):
+        """The rewritten expression for the chain ``root.nodes`` read as a value."""
+        found, value, path = self.lookup(root.id)
+        if not found:
+            return self._generic_chain(node)
+        steps = [_step(n) for n in nodes]
+        as_array = self.array_context
+        self.array_context = False
+        if isinstance(value, types.ModuleType):
+            return self._module_chain(node, root, nodes, value, path)
+        end, taken, end_path = self.walk(value, path, steps)
+        rest = nodes[taken:]
+        if isinstance(end, _Missing):
+            self.fail(node, f"{_what(end.owner)} has no attribute or item {end.key!r}")
+        key = end_path.key()
+        if key in self.local_attrs and not rest:
+            return _name(self.local_attrs[key], like=node)
+        if isinstance(end, np.ndarray):
+            name = self.param_for(end, end_path)
+            if rest and isinstance(rest[0], ast.Attribute) and rest[0].attr == "value":
+                rest = rest[1:]
+            expr = _name(name, like=node)
+            if not rest and end.ndim == 0 and not as_array:
+                return ast.copy_location(
+                    ast.Subscript(value=expr, slice=copy.copy(_EMPTY_INDEX), ctx=ast.Load()), node
+                )
+            return self._finish(expr, rest, node)
+        if rest:  # something that is not walked into, followed by more accesses
+            if (
+                _is_object(end)
+                or isinstance(end, (list, dict, tuple))
+                and not _is_scalar_container(end)
+            ):
+                self.fail(node, f"cannot access {ast.unparse(rest[0])!r} on {_what(end)}")
+        if (
+            _is_object(end)
+            or isinstance(end, (types.MethodType, dict))
+            or (isinstance(end, (list, tuple)) and not _is_scalar_container(end))
+        ):
+            if isinstance(end, types.MethodType):
+                self.fail(node, f"the method {end_path.display()} can only be called here")
+            self.fail(
+                node,
+                f"{end_path.display()} is {_what(end)}; compiled code can use its attributes, "
+                "call it, pass it to a function, or iterate over it in a for statement, but "
+                "not use it as a value",
+            )
+        if (
+            isinstance(end, types.FunctionType)
+            and not numba_view.known_to_numba(end)
+            or (_is_jit_wrapper(end))
+        ):
+            unit = self.callee_unit(node, end, {}, end_path)
+            return self._finish(_name(self.callee_name(unit, end_path), like=node), rest, node)
+        if not nodes and path.root[0] != "bound":
+            # a global or closure name keeps its own name
+            mapped = numba_view.compiled_equivalent(value)
+            if isinstance(mapped, list) and _is_scalar_container(mapped):
+                mapped = _as_tuple(mapped)
+            if self.namespace.setdefault(root.id, mapped) is mapped:
+                return node
+        name = self.constant(end, end_path, end_path.identifier())
+        return self._finish(_name(name, like=node), rest, node)
+
+    def _finish(self, base, rest, node):
+        if not rest:
+            return base
+        expr = _rebuild(base, rest)
+        # subscripts/attributes after the resolved prefix may contain chains themselves
+        for sub in _iter_chain_nodes(expr):
+            if isinstance(sub, ast.Subscript):
+                sub.slice = self.visit(sub.slice)
+        return ast.copy_location(expr, node)
+
+    def _generic_chain(self, node):
+        if isinstance(node, ast.Name):
+            return node
+        saved, self.array_context = self.array_context, True
+        node.value = self.visit(node.value)
+        self.array_context = saved
+        return node
+
+    def _module_chain(self, node, root, nodes, module, path):
+        """A chain that starts at a module (``bp.math.exp``, ``np.random.normal``)."""
+        steps = [_step(n) for n in nodes]
+        view = numba_view.compiled_equivalent(module)
+        end, taken, end_path = self.walk(view, path, steps)
+        rest = nodes[taken:]
+        if isinstance(end, _Missing):
+            self.fail(node, f"{_what(end.owner)} has no attribute {end.key!r}")
+        needs_rewrite = (
+            isinstance(end, np.ndarray)
+            or _is_object(end)
+            or _is_jit_wrapper(end)
+            or (isinstance(end, types.MethodType) and _is_object(end.__self__))
+            or (isinstance(end, types.FunctionType) and not numba_view.known_to_numba(end))
+        )
+        if not needs_rewrite:
+            current = self.namespace.setdefault(root.id, view)
+            if current is not view:
+                self.fail(node, f"the name {root.id!r} refers to two different modules")
+            return node
+        if isinstance(end, np.ndarray):
+            return self._finish(_name(self.param_for(end, end_path), like=node), rest, node)
+        if isinstance(end, types.FunctionType) or _is_jit_wrapper(end):
+            unit = self.callee_unit(node, end, {}, end_path)
+            return self._finish(_name(self.callee_name(unit, end_path), like=node), rest, node)
+        self.fail(node, f"{end_path.display()} is {_what(end)} and cannot be used as a value here")
+
+    # -- calls --------------------------------------------------------------------------
+    def visit_Call(self, node):
+        target = self.call_target(node.func)
+        if target is None:
+            return self.generic_visit(node)
+        func, bound, self_path, path = target
+        # arguments that are objects bind the callee's parameters at compile time
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError):
+            signature = None
+        object_args: dict[str, tuple] = {}
+        args, keywords = list(node.args), list(node.keywords)
+        if (
+            signature is not None
+            and not any(isinstance(a, ast.Starred) for a in args)
+            and all(k.arg is not None for k in keywords)
+        ):
+            params = list(signature.parameters.values())
+            offset = 1 if bound else 0
+            positional = [
+                p for p in params[offset:] if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+            keep_args = []
+            for i, arg in enumerate(args):
+                obj = self.object_argument(arg)
+                if obj is not None and i < len(positional):
+                    object_args[positional[i].name] = obj
+                else:
+                    keep_args.append(arg)
+            keep_kw = []
+            for kw in keywords:
+                obj = self.object_argument(kw.value)
+                if obj is not None:
+                    object_args[kw.arg] = obj
+                else:
+                    keep_kw.append(kw)
+            args, keywords = keep_args, keep_kw
+        bound = dict(bound)
+        bound_paths = {}
+        if self_path is not None:
+            bound_paths[next(iter(bound))] = self_path
+        for name, (obj, obj_path) in object_args.items():
+            bound[name] = obj
+            bound_paths[name] = obj_path
+        unit = self.callee_unit(node, func, bound, path, bound_paths)
+        new_args = []
+        for param in unit.params:
+            root = param.path.root
+            if root[0] == "bound":
+                caller_path = param.path.rebase(bound_paths[root[1]])
+            else:
+                caller_path = param.path
+            new_args.append(_name(self.param_for(param.array, caller_path)))
+        node.func = _name(self.callee_name(unit, path), like=node.func)
+        node.args = new_args + [self.visit(a) for a in args]
+        node.keywords = [self.visit(k) for k in keywords]
+        return node
+
+    def object_argument(self, arg):
+        """(object, path) when the call argument ``arg`` is an object, else None."""
+        root, nodes = _chain(arg)
+        if root is None or not self.is_free(root.id):
+            return None
+        found, value, path = self.lookup(root.id)
+        if not found or isinstance(value, types.ModuleType):
+            return None
+        end, taken, end_path = self.walk(value, path, [_step(n) for n in nodes])
+        if taken == len(nodes) and _is_object(end):
+            return end, end_path
+        return None
+
+    def call_target(self, func_node):
+        """(function, bound, self path, path) when the call must be compiled as a unit."""
+        # super().method(...)
+        if (
+            isinstance(func_node, ast.Attribute)
+            and isinstance(func_node.value, ast.Call)
+            and isinstance(func_node.value.func, ast.Name)
+            and func_node.value.func.id == "super"
+            and not func_node.value.args
+        ):
+            return self.super_target(func_node)
+        root, nodes = _chain(func_node)
+        if root is None or not self.is_free(root.id):
+            return None
+        found, value, path = self.lookup(root.id)
+        if not found:
+            return None
+        if isinstance(value, types.ModuleType):
+            value = numba_view.compiled_equivalent(value)
+        end, taken, end_path = self.walk(value, path, [_step(n) for n in nodes])
+        if taken != len(nodes):
+            return None
+        if _is_jit_wrapper(end):
+            end = end.__brainjit_jit__.target
+        if isinstance(end, types.MethodType):
+            owner = end.__self__
+            if not (_is_object(owner) or isinstance(owner, type)):
+                return None
+            if isinstance(owner, type):
+                self.fail(func_node, "class methods are not supported in compiled code")
+            func = end.__func__
+            if not isinstance(func, types.FunctionType):
+                return None
+            owner_path = Path(end_path.root, end_path.steps[:-1])
+            first = _first_param(func, self.label)
+            return func, {first: owner}, owner_path, end_path
+        if _is_object(end):
+            call = _python_call(end)
+            if call is None:
+                self.fail(func_node, f"{end_path.display()} ({_what(end)}) is not callable")
+            first = _first_param(call, self.label)
+            return call, {first: end}, end_path, end_path.extend(("attr", "__call__"))
+        if isinstance(end, types.FunctionType) and not numba_view.known_to_numba(end):
+            return end, {}, None, end_path
+        return None
+
+    def super_target(self, func_node):
+        self_name = next(iter(self.bound), None)
+        if self_name is None:
+            self.fail(func_node, "super() is only supported in methods")
+        obj = self.bound[self_name]
+        owner = None
+        for klass in type(obj).__mro__:
+            if any(
+                getattr(v, "__code__", None) is self.func.__code__ for v in vars(klass).values()
+            ):
+                owner = klass
+                break
+        if owner is None:
+            self.fail(func_node, "cannot find the class that defines this method for super()")
+        method = getattr(super(owner, obj), func_node.attr)
+        if not isinstance(method, types.MethodType):
+            self.fail(func_node, f"super().{func_node.attr} is not a method")
+        func = method.__func__
+        first = _first_param(func, self.label)
+        self_path = Path(("bound", self_name))
+        return func, {first: obj}, self_path, self_path.extend(("attr", func_node.attr))
+
+    def callee_unit(self, node, func, bound: dict, path: Path, bound_paths=None) -> Unit:
+        if _is_jit_wrapper(func):
+            target = func.__brainjit_jit__.target
+            if isinstance(target, types.MethodType):
+                func, owner = target.__func__, target.__self__
+                bound = {_first_param(func, self.label): owner}
+            else:
+                func = target
+        try:
+            return build_unit(self.ctx, func, bound, _label(func, bound))
+        except SourceNotFoundError as exc:
+            self.fail(node, f"it calls {path.display()}, but: {exc}")
+
+    def callee_name(self, unit: Unit, path: Path) -> str:
+        name = self.callee_names.get(id(unit))
+        if name is None:
+            if path.root[0] != "bound" and not path.steps and path.root[2] not in self.namespace:
+                name = path.root[2]  # a global function keeps its name
+            else:
+                name = self.fresh(path.identifier())
+            self.callee_names[id(unit)] = name
+            self.namespace[name] = unit
+            self.callees.append(unit)
+        return name
+
+    # -- stores -------------------------------------------------------------------------
+    def store_target(self, target, stmt):
+        """The rewritten assignment target."""
+        if isinstance(target, (ast.Tuple, ast.List)):
+            target.elts = [self.store_target(t, stmt) for t in target.elts]
+            return target
+        if isinstance(target, ast.Starred):
+            target.value = self.store_target(target.value, stmt)
+            return target
+        if isinstance(target, ast.Name):
+            return target
+        root, nodes = _chain(target)
+        if root is None or not self.is_free(root.id):
+            return self.visit(target)
+        kind, info = self.classify_store(target, root, nodes)
+        if kind == "variable":
+            return ast.copy_location(
+                ast.Subscript(value=_name(info), slice=copy.copy(_ELLIPSIS_INDEX), ctx=ast.Store()),
+                target,
+            )
+        if kind == "local":
+            return _name(info, ast.Store(), like=target)
+        return info  # an already rewritten subscript/attribute of an array
+
+    def classify_store(self, target, root, nodes, dry=False):
+        """('variable', param) | ('local', name) | ('expr', rewritten target).
+
+        ``dry``: only reserve local names for assigned constants (the pre-pass)."""
+        found, value, path = self.lookup(root.id)
+        if not found or isinstance(value, types.ModuleType):
+            self.fail(target, f"cannot assign to {ast.unparse(target)} in compiled code")
+        steps = [_step(n) for n in nodes]
+        end, taken, end_path = self.walk(value, path, steps)
+        rest = nodes[taken:]
+        if isinstance(end, np.ndarray):
+            if rest and isinstance(rest[0], ast.Attribute) and rest[0].attr == "value":
+                rest = rest[1:]
+            if dry and (rest or _is_variable(end)):
+                return "expr", None
+            name = self.param_for(end, end_path)
+            if not rest:
+                if _is_variable(end):
+                    return "variable", name
+                # a plain ndarray attribute: rebinding it only rebinds the parameter
+                return "local", self.local_attribute(end_path, local_name=name)
+            expr = _rebuild(_name(name), rest, ast.Store())
+            for sub in _iter_chain_nodes(expr):
+                if isinstance(sub, ast.Subscript):
+                    sub.slice = self.visit(sub.slice)
+            return "expr", ast.copy_location(expr, target)
+        missing = isinstance(end, _Missing)
+        if len(rest) == 1 and isinstance(rest[0], ast.Attribute) and (missing or _is_object(end)):
+            owner = end.owner if missing else end
+            attr_path = end_path.extend(("attr", rest[0].attr))
+            return "local", self.local_attribute(attr_path, owner=owner)
+        if not rest and not missing and not _is_object(end) and end_path.steps:
+            return "local", self.local_attribute(end_path)
+        self.fail(target, f"cannot assign to {ast.unparse(target)} in compiled code")
+
+    def local_attribute(self, path: Path, owner=None, local_name=None) -> str:
+        """The local name that stands for an attribute that is not a Variable but is
+        assigned in this function (the assignment lasts until the call returns)."""
+        key = path.key()
+        name = self.local_attrs.get(key)
+        if name is None:
+            name = local_name or self.fresh(path.identifier())
+            self.local_attrs[key] = name
+            self.local_paths[key] = path
+            if owner is None:
+                try:
+                    owner = Path(path.root, path.steps[:-1]).resolve(self.bound)
+                except Exception:  # noqa: BLE001
+                    owner = None
+            attr = str(path.steps[-1][1]) if path.steps else path.display()
+            cls_name = type(owner).__name__ if owner is not None else path.display()
+            _warn_constant_assignment(owner, cls_name, attr, f"The compiled {self.label}")
+        return name
+
+    def reserve_assigned_attributes(self, body) -> None:
+        """Before rewriting: every attribute that is not a Variable but is assigned in the
+        function gets its local name, so that reads before and after the assignment
+        agree."""
+        targets = []
+        for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(node, ast.Assign):
+                targets.extend(node.targets)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets.append(node.target)
+        while targets:
+            target = targets.pop()
+            if isinstance(target, (ast.Tuple, ast.List)):
+                targets.extend(target.elts)
+                continue
+            if isinstance(target, ast.Starred):
+                targets.append(target.value)
+                continue
+            if not isinstance(target, ast.Attribute):
+                continue
+            root, nodes = _chain(target)
+            if root is None or not self.is_free(root.id):
+                continue
+            try:
+                self.classify_store(copy.deepcopy(target), root, nodes, dry=True)
+            except JitCompileError:
+                continue
+
+    def visit_Assign(self, node):
+        node.value = self.visit(node.value)
+        node.targets = [self.store_target(t, node) for t in node.targets]
+        return node
+
+    def visit_AnnAssign(self, node):
+        value = self.visit(node.value) if node.value is not None else None
+        if value is None:
+            return None
+        target = self.store_target(node.target, node)
+        return ast.copy_location(ast.Assign(targets=[target], value=value), node)
+
+    def visit_AugAssign(self, node):
+        node.value = self.visit(node.value)
+        target = node.target
+        root, nodes = _chain(target)
+        if root is None or not self.is_free(root.id):
+            node.target = self.visit(target) if not isinstance(target, ast.Name) else target
+            if isinstance(node.target, ast.Subscript):
+                node.target.ctx = ast.Store()
+            return node
+        kind, info = self.classify_store(target, root, nodes)
+        if kind == "variable":
+            array = next(p.array for p in self.params.values() if p.name == info)
+            if array.dtype.kind in "fc":  # Numba updates float arrays in place natively
+                node.target = _name(info, ast.Store(), like=target)
+                return node
+            # integer and boolean Variables: cast the result back, as bp.math.ndarray does
+            read = _name(info)
+            new_value = ast.BinOp(left=read, op=node.op, right=node.value)
+            store = ast.Subscript(
+                value=_name(info), slice=copy.copy(_ELLIPSIS_INDEX), ctx=ast.Store()
+            )
+            return ast.copy_location(ast.Assign(targets=[store], value=new_value), node)
+        if kind == "local":
+            node.target = _name(info, ast.Store(), like=target)
+            return node
+        node.target = info
+        return node
+
+    def visit_Delete(self, node):
+        for target in node.targets:
+            root, _ = _chain(target)
+            if root is not None and self.is_free(root.id) and not isinstance(target, ast.Name):
+                self.fail(node, f"cannot delete {ast.unparse(target)} in compiled code")
+        return self.generic_visit(node)
+
+    # -- loops over containers of objects -----------------------------------------------
+    def visit_For(self, node):
+        items = self.unroll_items(node.iter)
+        if items is None:
+            return self.generic_visit(node)
+        for sub in _walk_same_loop(node.body):
+            if isinstance(sub, (ast.Break, ast.Continue)):
+                self.fail(
+                    sub,
+                    "break and continue are not supported in a for loop over "
+                    "objects (the loop is unrolled at compile time)",
+                )
+        out: list[ast.stmt] = []
+        for item in items:
+            mapping = _bind_target(node.target, item)
+            if mapping is None:
+                self.fail(node, "cannot unpack the items of this loop")
+            body = [_NameSubstituter(mapping).visit(copy.deepcopy(s)) for s in node.body]
+            for stmt in body:
+                result = self.visit(stmt)
+                if result is None:
+                    continue
+                out.extend(result if isinstance(result, list) else [result])
+        for stmt in node.orelse:
+            result = self.visit(stmt)
+            if result is not None:
+                out.extend(result if isinstance(result, list) else [result])
+        if not out:
+            out.append(ast.copy_location(ast.Pass(), node))
+        return out
+
+    def unroll_items(self, it) -> list[ast.expr] | None:
+        """The items of a compile-time container the loop iterates over, as expressions."""
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords:
+            name = it.func.id
+            if name in ("enumerate", "zip") and self.is_free(name) and name not in self.bound:
+                found, value, _ = self.lookup(name)
+                if found or getattr(builtins, name, None) is not None:
+                    parts = [self.unroll_items(a) for a in it.args]
+                    if parts and all(p is not None for p in parts):
+                        if name == "enumerate" and len(parts) == 1:
+                            return [
+                                ast.Tuple(elts=[ast.Constant(i), x], ctx=ast.Load())
+                                for i, x in enumerate(parts[0])
+                            ]
+                        if name == "zip":
+                            return [ast.Tuple(elts=list(xs), ctx=ast.Load()) for xs in zip(*parts)]
+                    return None
+        method = None
+        if (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Attribute)
+            and it.func.attr in ("values", "items", "keys")
+            and not it.args
+        ):
+            method, it = it.func.attr, it.func.value
+        root, nodes = _chain(it)
+        if root is None or not self.is_free(root.id):
+            return None
+        found, value, path = self.lookup(root.id)
+        if not found or isinstance(value, types.ModuleType):
+            return None
+        end, taken, _ = self.walk(value, path, [_step(n) for n in nodes])
+        if taken != len(nodes):
+            return None
+        if isinstance(end, dict):
+            keys = list(end)
+            if not all(isinstance(k, (int, str)) and not isinstance(k, bool) for k in keys):
+                self.fail(it, "only dicts with int or str keys can be iterated in compiled code")
+            item = lambda k: ast.Subscript(
+                value=copy.deepcopy(it), slice=ast.Constant(k), ctx=ast.Load()
+            )  # noqa: E731
+            if method == "values":
+                return [item(k) for k in keys]
+            if method == "items":
+                return [ast.Tuple(elts=[ast.Constant(k), item(k)], ctx=ast.Load()) for k in keys]
+            return [ast.Constant(k) for k in keys]
+        if method is None and isinstance(end, (list, tuple)) and not _is_scalar_container(end):
+            return [
+                ast.Subscript(value=copy.deepcopy(it), slice=ast.Constant(i), ctx=ast.Load())
+                for i in range(len(end))
+            ]
+        return None
+
+    # -- aliases: ``pre = self.pre`` ----------------------------------------------------
+    def substitute_aliases(self, body: list) -> list:
+        stores: dict[str, int] = {}
+        for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                stores[node.id] = stores.get(node.id, 0) + 1
+        aliases: dict[str, ast.expr] = {}
+        new_body = []
+        for stmt in body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and stores.get(stmt.targets[0].id) == 1
+            ):
+                value = _NameSubstituter(aliases).visit(copy.deepcopy(stmt.value))
+                root, nodes = _chain(value)
+                if root is not None and self.is_free(root.id):
+                    found, obj, path = self.lookup(root.id)
+                    if found and not isinstance(obj, types.ModuleType):
+                        end, taken, _ = self.walk(obj, path, [_step(n) for n in nodes])
+                        if taken == len(nodes) and (
+                            _is_object(end)
+                            or isinstance(end, dict)
+                            or isinstance(end, (list, tuple))
+                            and not _is_scalar_container(end)
+                        ):
+                            aliases[stmt.targets[0].id] = value
+                            self.locals.discard(stmt.targets[0].id)
+                            continue
+            new_body.append(_NameSubstituter(aliases).visit(stmt) if aliases else stmt)
+        return new_body
+
+    # -- the whole function ---------------------------------------------------------
+    def rewrite(self) -> ast.FunctionDef:
+        tree = self.tree
+        body = self.substitute_aliases(tree.body)
+        self.reserve_assigned_attributes(body)
+        new_body: list[ast.stmt] = []
+        for stmt in body:
+            result = self.visit(stmt)
+            if result is None:
+                continue
+            new_body.extend(result if isinstance(result, list) else [result])
+        # attributes assigned and read in this function start from their constant value
+        prologue = []
+        param_names = {p.name for p in self.params.values()}
+        loaded = {
+            n.id
+            for s in new_body
+            for n in ast.walk(s)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+        for key, local in self.local_attrs.items():
+            if local in param_names or local not in loaded:
+                continue
+            try:
+                value = self.local_paths[key].resolve(self.bound)
+            except Exception:  # noqa: BLE001  (no initial value: a new attribute)
+                continue
+            init = self.constant(value, None, f"{local}_init")
+            stmt = ast.Assign(targets=[_name(local, ast.Store())], value=_name(init))
+            prologue.append(ast.copy_location(stmt, tree.body[0]))
+        tree.body = prologue + new_body or [ast.Pass()]
+        return tree
+
+
+class _Missing:
+    def __init__(self, owner, key):
+        self.owner, self.key = owner, key
+
+
+def _what(value) -> str:
+    if _is_base(value):
+        return f"the {type(value).__name__} object {value.name!r}"
+    if isinstance(value, types.ModuleType):
+        return f"the module {value.__name__!r}"
+    return f"a {type(value).__name__}"
+
+
+def _is_variable(value) -> bool:
+    from brainjit.math import _variable
+
+    return _variable.is_variable(value)
+
+
+def _iter_chain_nodes(expr):
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        yield expr
+        expr = expr.value
+
+
+def _walk_same_loop(body):
+    """Nodes of ``body`` that belong to this loop (not to nested loops or functions)."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.For, ast.While, ast.AsyncFor) + _SCOPES):
+                # the else clause of a nested loop belongs to ours
+                if isinstance(child, (ast.For, ast.While)):
+                    stack.extend(child.orelse)
+                continue
+            stack.append(child)
+
+
+def _bind_target(target, item) -> dict | None:
+    if isinstance(target, ast.Name):
+        return {target.id: item}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if isinstance(item, ast.Tuple):
+            if len(item.elts) != len(target.elts):
+                return None
+            out = {}
+            for t, x in zip(target.elts, item.elts):
+                sub = _bind_target(t, x)
+                if sub is None:
+                    return None
+                out.update(sub)
+            return out
+        out = {}
+        for i, t in enumerate(target.elts):
+            sub = _bind_target(
+                t, ast.Subscript(value=copy.deepcopy(item), slice=ast.Constant(i), ctx=ast.Load())
+            )
+            if sub is None:
+                return None
+            out.update(sub)
+        return out
+    return None
+
+
+def _first_param(func, label) -> str:
+    code = func.__code__
+    if code.co_argcount + code.co_posonlyargcount == 0 and not code.co_flags & inspect.CO_VARARGS:
+        raise JitCompileError(
+            f"bp.math.jit cannot compile {label}: {func.__qualname__} takes no self"
+        )
+    return code.co_varnames[0]
+
+
+def _label(func, bound: dict) -> str:
+    """How messages name a unit: 'LIF.update (of LIF0)', 'drive (group=LIF0)', 'gelu'."""
+
+    def name_of(obj):
+        return obj.name if _is_base(obj) else type(obj).__name__
+
+    if bound:
+        first = func.__code__.co_varnames[0] if func.__code__.co_argcount else None
+        owner = bound.get(first)
+        is_method = owner is not None and any(
+            getattr(v, "__code__", None) is func.__code__
+            for klass in type(owner).__mro__
+            for v in vars(klass).values()
+        )
+        if is_method:
+            others = {k: v for k, v in bound.items() if k != first}
+            extra = "".join(f", {k}={name_of(v)}" for k, v in others.items())
+            return f"{type(owner).__name__}.{func.__name__} (of {name_of(owner)}{extra})"
+        args = ", ".join(f"{k}={name_of(v)}" for k, v in bound.items())
+        return f"{func.__qualname__} ({args})"
+    return func.__qualname__
+
+
+# ----------------------------------------------------------------------------------------
+# units
+# ----------------------------------------------------------------------------------------
+
+
+def build_unit(ctx: Context, func: types.FunctionType, bound: dict, label: str) -> Unit:
+    """Rewrite ``func`` with the parameters in ``bound`` bound to objects."""
+    memo = (func, tuple(sorted((k, id(v)) for k, v in bound.items())))
+    unit = ctx.units.get(memo)
+    if unit is not None:
+        return unit
+    if memo in ctx.stack:
+        raise JitCompileError(
+            f"bp.math.jit cannot compile {label}: it calls itself (recursion through "
+            "methods or functions that use objects is not supported)"
+        )
+    ctx.stack.append(memo)
+    try:
+        unit = _build(ctx, func, bound, label)
+    finally:
+        ctx.stack.pop()
+    ctx.units[memo] = unit
+    return unit
+
+
+def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
+    tree, filename, first = _source_of(func, label)
+    original = copy.deepcopy(tree)
+    rewriter = _Rewriter(ctx, func, tree, bound, label)
+    rewriter.origin = (filename, first)
+    rewriter.first_line = first
+    new = rewriter.rewrite()
+    # the signature: array parameters first, then the explicit ones (bound ones removed)
+    args = new.args
+    for group in ("posonlyargs", "args", "kwonlyargs"):
+        setattr(args, group, [a for a in getattr(args, group) if a.arg not in bound])
+    n_pos = len(args.posonlyargs) + len(args.args)
+    defaults = list(func.__defaults__ or ())
+    # defaults of removed (bound) parameters are dropped from the right place
+    all_pos = [a.arg for a in original.args.posonlyargs + original.args.args]
+    default_names = all_pos[len(all_pos) - len(defaults) :] if defaults else []
+    kept_defaults = [
+        (name, value) for name, value in zip(default_names, defaults) if name not in bound
+    ]
+    new_defaults = []
+    for name, value in kept_defaults:
+        const = rewriter.constant(value, None, f"default_{name}")
+        new_defaults.append(_name(const))
+    args.defaults = new_defaults[-n_pos:] if n_pos else []
+    kw_defaults = []
+    for a, d in zip(original.args.kwonlyargs, original.args.kw_defaults):
+        if a.arg in bound:
+            continue
+        if d is None:
+            kw_defaults.append(None)
+        else:
+            value = (func.__kwdefaults__ or {})[a.arg]
+            kw_defaults.append(_name(rewriter.constant(value, None, f"default_{a.arg}")))
+    args.kw_defaults = kw_defaults
+    for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+        if a is not None:
+            a.annotation = None
+    params = list(rewriter.params.values())
+    array_args = [ast.arg(arg=p.name) for p in params]
+    if args.posonlyargs:
+        args.posonlyargs = array_args + args.posonlyargs
+    else:
+        args.args = array_args + args.args
+    new.decorator_list = []
+    new.returns = None
+    new.name = re.sub(r"\W", "_", func.__name__) if func.__name__ != "<lambda>" else "lambda_"
+    if hasattr(new, "type_params"):
+        new.type_params = []
+    module = ast.Module(body=[new], type_ignores=[])
+    ast.fix_missing_locations(module)
+    source = ast.unparse(module)
+    signature = _explicit_signature(func, bound)
+    # the namespace: callee units are recorded by key and replaced by their dispatchers
+    callee_keys = {id(u): u.key for u in rewriter.callees}
+    layout = [
+        f"brainjit-jit v{_VERSION}",
+        source,
+        repr(sorted((k, repr(v)) for k, v in ctx.options.items())),
+    ]
+    for name in sorted(rewriter.namespace):
+        layout.append(f"{name}={_describe(rewriter.namespace[name], callee_keys)}")
+    key = hashlib.sha256("\n".join(layout).encode()).hexdigest()
+    unit = Unit(
+        label=label,
+        func_name=new.name,
+        source=source,
+        params=params,
+        signature=signature,
+        namespace=rewriter.namespace,
+        callees=rewriter.callees,
+        key=key,
+        origin=(filename, first),
+    )
+    unit.line_map = _line_map(new, source, first)
+    return unit
+
+
+def _explicit_signature(func, bound) -> inspect.Signature:
+    sig = inspect.signature(func)
+    return sig.replace(parameters=[p for n, p in sig.parameters.items() if n not in bound])
+
+
+def _line_map(tree: ast.FunctionDef, source: str, first: int) -> dict[int, int]:
+    """Generated line -> original file line, pairing statements of the rewritten tree with
+    those of its unparsed-and-reparsed text (same structure, new line numbers)."""
+    try:
+        reparsed = ast.parse(source).body[0]
+    except SyntaxError:
+        return {}
+    old = [n for n in ast.walk(tree) if isinstance(n, (ast.stmt, ast.expr))]
+    new = [n for n in ast.walk(reparsed) if isinstance(n, (ast.stmt, ast.expr))]
+    out: dict[int, int] = {}
+    if len(old) != len(new):
+        old = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+        new = [n for n in ast.walk(reparsed) if isinstance(n, ast.stmt)]
+        if len(old) != len(new):
+            return out
+    for a, b in zip(old, new):
+        line = getattr(a, "lineno", None)
+        if line is not None and b.lineno not in out:
+            out[b.lineno] = line + first - 1
+    return out
