@@ -14,3 +14,7 @@ __all__ = ["__version__", "math", "Base"]
 from brainjit.integrators import JointEq, odeint, sdeint  # noqa: E402
 
 __all__ += ["JointEq", "odeint", "sdeint"]
+
+from brainjit import conn  # noqa: E402
+
+__all__ += ["conn"]
