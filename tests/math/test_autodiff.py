@@ -1,0 +1,361 @@
+"""bp.math.grad / value_and_grad / vector_grad on the jax backend: against jax.grad of the
+equivalent pure functions and finite differences, composed with jit, and training."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import brainjit as bp
+
+
+@pytest.fixture(autouse=True)
+def _jax():
+    bp.math.use_backend("jax")
+
+
+class Linear(bp.Base):
+    def __init__(self, n_in, n_out, seed=0):
+        super().__init__()
+        rng = bp.math.random.RandomState(seed)
+        self.W = bp.math.TrainVar(rng.normal(0.0, 1.0, (n_in, n_out)))
+        self.b = bp.math.TrainVar(rng.normal(0.0, 0.1, n_out))
+        self.calls = bp.math.Variable(bp.math.zeros((), dtype=jnp.int32))
+
+    def loss(self, x, y):
+        self.calls += 1  # a Variable written inside: the update persists
+        pred = bp.math.tanh(x @ self.W + self.b)
+        return bp.math.mean((pred - y) ** 2)
+
+
+def pure_loss(params, x, y):
+    pred = jnp.tanh(x @ params["W"] + params["b"])
+    return jnp.mean((pred - y) ** 2)
+
+
+def _data(seed=1, n=8, n_in=3, n_out=2):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, n_in)).astype(np.float32)
+    y = rng.normal(size=(n, n_out)).astype(np.float32)
+    return bp.math.asarray(x), bp.math.asarray(y)
+
+
+def test_grad_of_train_vars_matches_jax_grad_of_the_pure_function():
+    model = Linear(3, 2)
+    x, y = _data()
+    grads = bp.math.grad(model.loss, grad_vars=model.train_vars())(x, y)
+    params = {"W": model.W.value, "b": model.b.value}
+    expected = jax.grad(pure_loss)(params, x.value, y.value)
+    assert set(grads) == {f"{model.name}.W", f"{model.name}.b"}
+    assert all(type(g) is bp.math.JaxArray for g in grads.values())
+    np.testing.assert_allclose(grads[f"{model.name}.W"], expected["W"], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grads[f"{model.name}.b"], expected["b"], rtol=1e-5, atol=1e-7)
+    assert int(model.calls) == 1
+
+
+def test_grad_vars_structures_variable_list_tuple_dict():
+    model = Linear(3, 2)
+    x, y = _data()
+    params = {"W": model.W.value, "b": model.b.value}
+    expected = jax.grad(pure_loss)(params, x.value, y.value)
+    single = bp.math.grad(model.loss, grad_vars=model.W)(x, y)
+    assert type(single) is bp.math.JaxArray
+    np.testing.assert_allclose(single, expected["W"], rtol=1e-5, atol=1e-7)
+    as_list = bp.math.grad(model.loss, grad_vars=[model.b, model.W])(x, y)
+    assert isinstance(as_list, list) and len(as_list) == 2
+    np.testing.assert_allclose(as_list[0], expected["b"], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(as_list[1], expected["W"], rtol=1e-5, atol=1e-7)
+    as_tuple = bp.math.grad(model.loss, grad_vars=(model.W, model.W))(x, y)  # listed twice
+    assert isinstance(as_tuple, tuple)
+    np.testing.assert_allclose(as_tuple[1], expected["W"], rtol=1e-5, atol=1e-7)
+    as_dict = bp.math.grad(model.loss, grad_vars={"w": model.W, "bias": model.b})(x, y)
+    assert set(as_dict) == {"w", "bias"}
+    np.testing.assert_allclose(as_dict["bias"], expected["b"], rtol=1e-5, atol=1e-7)
+
+
+def test_grad_with_respect_to_arguments_and_variables():
+    model = Linear(3, 2)
+    x, y = _data()
+    params = {"W": model.W.value, "b": model.b.value}
+    ex_params, ex_x, ex_y = jax.grad(pure_loss, argnums=(0, 1, 2))(params, x.value, y.value)
+    gx = bp.math.grad(model.loss, argnums=0)(x, y)
+    assert type(gx) is bp.math.JaxArray
+    np.testing.assert_allclose(gx, ex_x, rtol=1e-5, atol=1e-7)
+    gxy = bp.math.grad(model.loss, argnums=(0, 1))(x, y)
+    assert isinstance(gxy, tuple) and len(gxy) == 2
+    np.testing.assert_allclose(gxy[1], ex_y, rtol=1e-5, atol=1e-7)
+    var_grads, arg_grads = bp.math.grad(model.loss, grad_vars=model.b, argnums=1)(x, y)
+    np.testing.assert_allclose(var_grads, ex_params["b"], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(arg_grads, ex_y, rtol=1e-5, atol=1e-7)
+    # the default is argnums=0; plain arrays, NumPy arrays and Variables as arguments
+    f = bp.math.grad(lambda a, b: (a * b).sum())
+    for a in (jnp.arange(3.0), np.arange(3, dtype=np.float32), bp.math.Variable(jnp.arange(3.0))):
+        g = f(a, bp.math.full(3, 2.0))
+        assert type(g) is bp.math.JaxArray
+        np.testing.assert_allclose(g, [2.0, 2.0, 2.0])
+
+
+def test_has_aux_and_return_value():
+    v = bp.math.TrainVar(bp.math.asarray([1.0, 2.0]))
+
+    def f(x):
+        y = (v * x).sum()
+        return y**2, {"y": y}
+
+    x = bp.math.asarray([3.0, 4.0])
+    y = 11.0
+    g_v = 2 * y * np.asarray([3.0, 4.0])
+    grads, aux = bp.math.grad(f, grad_vars=v, has_aux=True)(x)
+    np.testing.assert_allclose(grads, g_v)
+    assert type(aux["y"]) is bp.math.JaxArray and float(aux["y"]) == y
+    grads, value, aux = bp.math.grad(f, grad_vars=v, has_aux=True, return_value=True)(x)
+    assert float(value) == y**2 and float(aux["y"]) == y
+    grads, value = bp.math.grad(lambda x: f(x)[0], grad_vars=v, return_value=True)(x)
+    assert type(value) is bp.math.JaxArray and float(value) == y**2
+    np.testing.assert_allclose(grads, g_v)
+    (value, aux), grads = bp.math.value_and_grad(f, grad_vars=v, has_aux=True)(x)
+    assert float(value) == y**2 and float(aux["y"]) == y
+    np.testing.assert_allclose(grads, g_v)
+    value, grads = bp.math.value_and_grad(lambda x: f(x)[0], argnums=0)(x)
+    np.testing.assert_allclose(grads, 2 * y * np.asarray([1.0, 2.0]))
+
+
+def test_grads_match_finite_differences():
+    bp.math.enable_x64()
+    try:
+
+        class Model(bp.Base):
+            def __init__(self):
+                super().__init__()
+                self.w = bp.math.TrainVar(bp.math.asarray([0.3, -0.7, 1.1]))
+                self.s = bp.math.TrainVar(bp.math.asarray(0.5))
+
+            def f(self, x):
+                return bp.math.sum(bp.math.sin(self.w * x) * self.s + self.w**2) / (1 + x[0] ** 2)
+
+        m = Model()
+        x = bp.math.asarray([0.2, 1.5, -0.4])
+        assert m.w.dtype == jnp.float64
+        (gw, gs), gx = bp.math.grad(m.f, grad_vars=[m.w, m.s], argnums=0)(x)
+        eps = 1e-6
+
+        def fd(var_or_x, i):
+            arr = var_or_x if isinstance(var_or_x, bp.math.Variable) else None
+            base = np.asarray(var_or_x, dtype=np.float64)
+            out = []
+            for sign in (1, -1):
+                shifted = base.copy()
+                shifted.reshape(-1)[i] += sign * eps
+                if arr is not None:
+                    old = arr.value
+                    arr.value = jnp.asarray(shifted)
+                    out.append(float(m.f(x)))
+                    arr.value = old
+                else:
+                    out.append(float(m.f(bp.math.asarray(shifted))))
+            return (out[0] - out[1]) / (2 * eps)
+
+        for i in range(3):
+            np.testing.assert_allclose(float(gw[i]), fd(m.w, i), rtol=1e-6, atol=1e-8)
+            np.testing.assert_allclose(float(gx[i]), fd(x, i), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(float(gs), fd(m.s, 0), rtol=1e-6, atol=1e-8)
+    finally:
+        bp.math.disable_x64()
+
+
+def test_vector_grad():
+    x = bp.math.asarray([0.1, 0.5, -1.3])
+    g = bp.math.vector_grad(lambda x: bp.math.sin(x) * x)(x)
+    expected = np.cos(np.asarray(x)) * np.asarray(x) + np.sin(np.asarray(x))
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+    _, vjp = jax.vjp(lambda a: jnp.sin(a) * a, x.value)
+    np.testing.assert_allclose(g, vjp(jnp.ones(3))[0], rtol=1e-6)
+    v = bp.math.TrainVar(bp.math.asarray([1.0, 2.0]))
+    g, value = bp.math.vector_grad(lambda: (v**2, v * 3.0), grad_vars=v, return_value=True)()
+    np.testing.assert_allclose(g, 2 * np.asarray([1.0, 2.0]) + 3.0)
+    assert isinstance(value, tuple) and type(value[0]) is bp.math.JaxArray
+
+
+def test_non_scalar_output_without_vector_grad_says_so():
+    with pytest.raises(TypeError, match=r"shape \(3,\).*scalar.*bp\.math\.vector_grad"):
+        bp.math.grad(lambda x: x**2)(bp.math.arange(3.0))
+    with pytest.raises(TypeError, match="vector_grad"):
+        bp.math.value_and_grad(lambda x: x**2)(bp.math.arange(3.0))
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="grad_vars.*takes Variables"):
+        bp.math.grad(lambda: 0.0, grad_vars=[bp.math.ones(2)])
+    with pytest.raises(TypeError, match="has_aux=True.*pair"):
+        bp.math.grad(lambda x: x.sum(), has_aux=True)(bp.math.ones(2))
+    with pytest.raises(TypeError, match="argnums=2.*2 positional"):
+        bp.math.grad(lambda a, b: a.sum(), argnums=2)(bp.math.ones(2), bp.math.ones(2))
+
+
+def test_grad_composes_with_jit_and_updates_persist():
+    model = Linear(3, 2)
+    x, y = _data()
+    g = bp.math.grad(model.loss, grad_vars=model.train_vars(), return_value=True)
+    eager_grads, eager_loss = g(x, y)
+    jitted = bp.math.jit(g)
+    for _ in range(3):
+        grads, loss = jitted(x, y)
+    assert int(model.calls) == 4
+    assert float(loss) == pytest.approx(float(eager_loss), rel=1e-6)
+    for k in grads:
+        np.testing.assert_allclose(grads[k], eager_grads[k], rtol=1e-5, atol=1e-7)
+    assert jitted.num_traces == 2
+
+    # grad inside a jitted training step, random numbers drawn inside the loss
+    noisy = bp.math.Variable(bp.math.zeros(2))
+
+    def noisy_loss(x, y):
+        noisy.value = bp.math.random.normal(size=2)
+        return model.loss(x, y) + 0.0 * noisy.sum()
+
+    key_before = np.asarray(bp.math.random.DEFAULT.value)
+    gn = bp.math.grad(noisy_loss, grad_vars=model.train_vars())
+
+    @bp.math.jit
+    def step(x, y):
+        grads = gn(x, y)
+        for k, p in model.train_vars().items():
+            p.value = p - 0.1 * grads[k]
+
+    step(x, y)
+    first_noise = np.asarray(noisy)
+    step(x, y)
+    assert not np.allclose(first_noise, np.asarray(noisy))
+    assert not np.array_equal(key_before, np.asarray(bp.math.random.DEFAULT.value))
+    assert int(model.calls) == 6
+    assert not any(isinstance(v._value, jax.core.Tracer) for v in model.vars().values())
+
+
+def test_grad_through_a_jitted_method():
+    class Net(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.w = bp.math.TrainVar(bp.math.asarray([0.5, -0.25]))
+            self.forward = bp.math.jit(self._forward)
+
+        def _forward(self, x):
+            return bp.math.tanh(x * self.w)
+
+        def loss(self, x):
+            return self.forward(x).sum()
+
+    net = Net()
+    x = bp.math.asarray([1.0, 2.0])
+    g = bp.math.grad(net.loss, grad_vars=net.w)(x)
+    expected = jax.grad(lambda w: jnp.tanh(x.value * w).sum())(net.w.value)
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
+    np.testing.assert_allclose(bp.math.jit(bp.math.grad(net.loss, grad_vars=net.w))(x), expected)
+
+
+def test_variables_restored_when_the_differentiated_function_raises():
+    v = bp.math.TrainVar(bp.math.ones(2))
+    other = bp.math.Variable(bp.math.zeros(2))
+
+    def f(x):
+        other.value = other + 1
+        if True:
+            raise ArithmeticError("nope")
+        return (v * x).sum()
+
+    with pytest.raises(ArithmeticError):
+        bp.math.grad(f, grad_vars=v)(bp.math.ones(2))
+    np.testing.assert_array_equal(np.asarray(v), [1.0, 1.0])
+    np.testing.assert_array_equal(np.asarray(other), [0.0, 0.0])
+    assert not isinstance(v._value, jax.core.Tracer)
+
+
+# -- training -------------------------------------------------------------------------------------
+class LogReg(bp.Base):
+    def __init__(self, dim):
+        super().__init__()
+        self.w = bp.math.TrainVar(bp.math.zeros(dim))
+        self.b = bp.math.TrainVar(bp.math.zeros(()))
+
+    def logits(self, X):
+        return X @ self.w + self.b
+
+    def loss(self, X, y):  # y in {-1, +1}
+        return bp.math.mean(bp.math.log1p(bp.math.exp(-y * self.logits(X))))
+
+
+def test_logistic_regression_on_separable_data_reaches_full_accuracy():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2)).astype(np.float32)
+    margin = X @ np.asarray([1.5, -2.0]) + 0.3
+    keep = np.abs(margin) > 0.2  # a clear gap between the classes
+    X, y = X[keep], np.sign(margin[keep]).astype(np.float32)
+    model = LogReg(2)
+    grad = bp.math.grad(model.loss, grad_vars=model.train_vars(), return_value=True)
+
+    @bp.math.jit
+    def train(X, y):
+        grads, loss = grad(X, y)
+        for name, p in model.train_vars().items():
+            p.value = p - 1.0 * grads[name]
+        return loss
+
+    losses = [float(train(X, y)) for _ in range(300)]
+    accuracy = float(np.mean(np.sign(np.asarray(model.logits(bp.math.asarray(X)))) == y))
+    assert accuracy == 1.0
+    assert losses[-1] < 0.1 * losses[0]
+    assert train.num_traces == 2
+
+
+class RateRNN(bp.Base):
+    """h <- (1 - a) h + a tanh(W h + U x + b); output V h."""
+
+    def __init__(self, n, seed):
+        super().__init__()
+        rng = bp.math.random.RandomState(seed)
+        self.W = bp.math.TrainVar(rng.normal(0.0, 1.0 / np.sqrt(n), (n, n)))
+        self.U = bp.math.TrainVar(rng.normal(0.0, 1.0, n))
+        self.b = bp.math.TrainVar(bp.math.zeros(n))
+        self.V = bp.math.TrainVar(rng.normal(0.0, 1.0 / np.sqrt(n), n))
+        self.h = bp.math.Variable(bp.math.zeros(n))  # the rates at the end of a run
+        self.alpha = 0.5
+
+    def loss(self, xs, ys):
+        W, U, b, V, a = self.W.value, self.U.value, self.b.value, self.V.value, self.alpha
+
+        def step(h, x):
+            h = (1 - a) * h + a * jnp.tanh(W @ h + U * x + b)
+            return h, V @ h
+
+        h, preds = jax.lax.scan(step, jnp.zeros_like(self.h.value), xs.value)
+        self.h.value = h
+        return bp.math.mean((preds - ys.value) ** 2)
+
+
+def test_rate_rnn_fits_a_sine_with_adam():
+    T = 40
+    t = np.arange(T, dtype=np.float32) / T
+    xs, ys = bp.math.asarray(t), bp.math.asarray(np.sin(2 * np.pi * t))
+    net = RateRNN(16, seed=0)
+    params = net.train_vars()
+    grad = bp.math.grad(net.loss, grad_vars=params, return_value=True)
+    m1 = {k: bp.math.Variable(bp.math.zeros_like(p)) for k, p in params.items()}
+    m2 = {k: bp.math.Variable(bp.math.zeros_like(p)) for k, p in params.items()}
+    count = bp.math.Variable(bp.math.zeros(()))
+
+    @bp.math.jit
+    def train(xs, ys):
+        grads, loss = grad(xs, ys)
+        count.value = count + 1
+        for k, p in params.items():
+            m1[k].value = 0.9 * m1[k] + 0.1 * grads[k]
+            m2[k].value = 0.999 * m2[k] + 0.001 * grads[k] ** 2
+            step = m1[k] / (1 - 0.9**count) / (bp.math.sqrt(m2[k] / (1 - 0.999**count)) + 1e-8)
+            p.value = p - 0.03 * step
+        return loss
+
+    losses = [float(train(xs, ys)) for _ in range(300)]
+    assert losses[0] > 0.3
+    assert losses[-1] < 5e-3
+    assert float(net.loss(xs, ys)) < 5e-3
+    assert float(bp.math.abs(net.h).sum()) > 0  # the rates written inside grad persisted
+    assert train.num_traces == 2
