@@ -142,7 +142,7 @@ class Path:
     def identifier(self) -> str:
         root = self.root
         parts = [root[1] if root[0] == "bound" else root[2]]
-        parts += [str(step[1]) for step in self.steps]
+        parts += [str(step[1]) for step in self.steps if step[1] != "__self__"]
         name = re.sub(r"\W", "_", "_".join(parts))
         if not name or name[0].isdigit():
             name = f"v_{name}"
@@ -912,7 +912,12 @@ class _Rewriter(ast.NodeTransformer):
             func = end.__func__
             if not isinstance(func, types.FunctionType):
                 return None
-            owner_path = Path(end_path.root, end_path.steps[:-1])
+            parent = Path(end_path.root, end_path.steps[:-1])
+            try:
+                is_parent = bool(end_path.steps) and parent.resolve(self.bound) is owner
+            except Exception:  # noqa: BLE001
+                is_parent = False
+            owner_path = parent if is_parent else end_path.extend(("attr", "__self__"))
             first = _first_param(func, self.label)
             return func, {first: owner}, owner_path, end_path
         if _is_object(end):

@@ -1,0 +1,306 @@
+"""Benchmarks of bp.math.jit on the numpy backend (Numba).
+
+(a) The tutorial's LogisticRegression (num_dim=10, float64, 30 iterations): plain NumPy,
+    the bp.Base object without jit, jit(obj), a hand-written numba.njit function of the
+    same array code, jit(obj, parallel=True) and a hand-written njit(parallel=True),
+    side by side in one run.
+(b) Per-call cost of a jitted method doing ``self.x += 1`` on a 10-element Variable
+    against a bare numba.njit function taking the array.
+(c) Compile time of the first call (fresh cache) and in a second process with the
+    on-disk cache warm (cache=True).
+
+Medians of --repeats runs. The table is printed and written to benchmarks/RESULTS.md
+(the section between the jit_numpy markers is replaced).
+
+    python benchmarks/jit_numpy.py                      # 2,000,000 points
+    python benchmarks/jit_numpy.py --points 20000000    # the tutorial's size (~1.6 GB)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import timeit
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+import brainjit as bp  # noqa: E402
+
+START, END = "<!-- jit_numpy:start -->", "<!-- jit_numpy:end -->"
+
+
+# -- (a) logistic regression ---------------------------------------------------------------
+class LogisticRegression(bp.Base):
+    def __init__(self, dimension):
+        super().__init__()
+        self.dimension = dimension
+        self.w = bp.math.Variable(2.0 * bp.math.ones(dimension) - 1.3)
+
+    def __call__(self, X, Y):
+        u = bp.math.dot(((1.0 / (1.0 + bp.math.exp(-Y * bp.math.dot(X, self.w))) - 1.0) * Y), X)
+        self.w[:] = self.w - u
+
+
+def lr_numpy(w, X, Y):
+    u = np.dot(((1.0 / (1.0 + np.exp(-Y * np.dot(X, w))) - 1.0) * Y), X)
+    w[:] = w - u
+
+
+lr_njit = numba.njit(lr_numpy)
+lr_njit_parallel = numba.njit(parallel=True)(lr_numpy)
+
+
+def bench_logistic(points: int, iterations: int, repeats: int) -> list[tuple]:
+    bp.math.random.seed(0)
+    X = bp.math.random.random((points, 10))
+    Y = bp.math.random.random(points)
+    Xp, Yp = X.view(np.ndarray), Y.view(np.ndarray)
+    w0 = 2.0 * np.ones(10) - 1.3
+
+    def run_object(f, obj):
+        f(X, Y)  # first call compiles (not timed)
+        obj.w.value = w0
+
+        def go():
+            for _ in range(iterations):
+                f(X, Y)
+
+        return go, lambda: np.asarray(obj.w)
+
+    def run_function(f):
+        w = w0.copy()
+        f(w, Xp, Yp)
+        w[:] = w0
+
+        def go():
+            for _ in range(iterations):
+                f(w, Xp, Yp)
+
+        return go, lambda: w
+
+    plain = LogisticRegression(10)
+    j1 = LogisticRegression(10)
+    j2 = LogisticRegression(10)
+    variants = [
+        ("plain NumPy function", *run_function(lr_numpy)),
+        ("bp.Base object, no jit", *run_object(plain, plain)),
+        ("jit(obj)", *run_object(bp.math.jit(j1), j1)),
+        ("numba.njit, hand-written", *run_function(lr_njit)),
+        ("jit(obj, parallel=True)", *run_object(bp.math.jit(j2, parallel=True), j2)),
+        ("numba.njit(parallel=True), hand-written", *run_function(lr_njit_parallel)),
+    ]
+    times = {name: [] for name, _, _ in variants}
+    results = {}
+    for _ in range(repeats):  # interleaved, so that machine noise hits all alike
+        for name, go, result in variants:
+            t0 = time.perf_counter()
+            go()
+            times[name].append(time.perf_counter() - t0)
+            results[name] = result().copy()
+    reference = results["plain NumPy function"]
+    for name, value in results.items():
+        # every variant did repeats * iterations steps from the same start
+        if not np.allclose(value, reference, rtol=1e-6):
+            raise AssertionError(f"{name} disagrees with NumPy: {value} vs {reference}")
+    return [(name, statistics.median(ts)) for name, ts in times.items()]
+
+
+# -- (b) per-call cost ---------------------------------------------------------------------
+class Counter(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.x = bp.math.Variable(np.zeros(10))
+
+    def update(self):
+        self.x += 1
+
+
+@numba.njit
+def bare_update(x):
+    x += 1
+
+
+def bench_call(repeats: int) -> list[tuple]:
+    counter = Counter()
+    method = bp.math.jit(counter.update)
+    array = np.zeros(10)
+    method()
+    bare_update(array)
+    number = 200_000
+    out = []
+    for name, stmt, env in [
+        ("numba.njit f(x), bare", "f(x)", {"f": bare_update, "x": array}),
+        ("jit(obj.update)()", "m()", {"m": method}),
+    ]:
+        runs = [timeit.timeit(stmt, number=number, globals=env) / number for _ in range(repeats)]
+        out.append((name, statistics.median(runs)))
+    return out
+
+
+# -- (c) compile time ------------------------------------------------------------------------
+_COMPILE_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    import numpy as np
+    import brainjit as bp
+
+    class LogisticRegression(bp.Base):
+        def __init__(self, dimension):
+            super().__init__()
+            self.dimension = dimension
+            self.w = bp.math.Variable(2.0 * bp.math.ones(dimension) - 1.3)
+
+        def __call__(self, X, Y):
+            u = bp.math.dot(((1.0 / (1.0 + bp.math.exp(-Y * bp.math.dot(X, self.w))) - 1.0) * Y), X)
+            self.w[:] = self.w - u
+
+    X, Y = np.random.random((100, 10)), np.random.random(100)
+    lr = LogisticRegression(10)
+    t0 = time.perf_counter()
+    f = bp.math.jit(lr, cache=True)
+    t1 = time.perf_counter()
+    f(X, Y)
+    t2 = time.perf_counter()
+    print(t1 - t0, t2 - t1)
+    """
+)
+
+
+def bench_compile(repeats: int) -> list[tuple]:
+    cold_jit, cold_call, warm_jit, warm_call = [], [], [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as work:
+            script = Path(work) / "model.py"
+            script.write_text(_COMPILE_SCRIPT.format(root=str(ROOT)))
+            env = {**os.environ, "BRAINJIT_CACHE_DIR": cache}
+            for jit_times, call_times in ((cold_jit, cold_call), (warm_jit, warm_call)):
+                out = subprocess.run(
+                    [sys.executable, str(script)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=True,
+                    cwd=work,
+                ).stdout.split()
+                jit_times.append(float(out[0]))
+                call_times.append(float(out[1]))
+    m = statistics.median
+    return [
+        ("jit(obj) (rewrite + write files), fresh cache", m(cold_jit)),
+        ("first call (Numba compiles), fresh cache", m(cold_call)),
+        ("jit(obj), second process", m(warm_jit)),
+        ("first call, second process (cache=True, warm)", m(warm_call)),
+    ]
+
+
+# -- report --------------------------------------------------------------------------------
+def _fmt_seconds(t: float) -> str:
+    if t >= 1:
+        return f"{t:.2f} s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.1f} ms"
+    if t >= 1e-6:
+        return f"{t * 1e6:.2f} µs"
+    return f"{t * 1e9:.0f} ns"
+
+
+def report(args, logistic, calls, compiles) -> str:
+    lines = [
+        START,
+        "## bp.math.jit, numpy backend (`benchmarks/jit_numpy.py`)",
+        "",
+        f"Command: `python benchmarks/jit_numpy.py --points {args.points} "
+        f"--iterations {args.iterations} --repeats {args.repeats}`  ",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}; "
+        f"{time.strftime('%Y-%m-%d')}. Medians of {args.repeats} runs.",
+        "",
+    ]
+    if logistic:
+        njit = dict(logistic)["numba.njit, hand-written"]
+        njit_par = dict(logistic)["numba.njit(parallel=True), hand-written"]
+        numpy_t = dict(logistic)["plain NumPy function"]
+        lines += [
+            f"### (a) LogisticRegression, {args.points:,} points x 10, float64, "
+            f"{args.iterations} iterations",
+            "",
+            "| variant | time | vs hand-written njit (same mode) | vs plain NumPy |",
+            "|---|---:|---:|---:|",
+        ]
+        for name, t in logistic:
+            ref = njit_par if "parallel" in name else njit
+            lines.append(
+                f"| {name} | {_fmt_seconds(t)} | {t / ref:.3f} | {t / numpy_t:.3f} |"
+            )
+        lines.append("")
+    if calls:
+        bare = calls[0][1]
+        lines += [
+            "### (b) per-call cost, `self.x += 1` on a 10-element Variable",
+            "",
+            "| call | time per call | vs bare njit |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| {name} | {_fmt_seconds(t)} | {t / bare:.2f} |" for name, t in calls]
+        lines.append("")
+    if compiles:
+        lines += [
+            "### (c) compile time (LogisticRegression, each process fresh)",
+            "",
+            "| step | time |",
+            "|---|---:|",
+        ]
+        lines += [f"| {name} | {_fmt_seconds(t)} |" for name, t in compiles]
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_results(section: str, path: Path) -> None:
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=2_000_000)
+    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=["logistic", "call", "compile"], default=None)
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    args = parser.parse_args(argv)
+    logistic = calls = compiles = None
+    if args.only in (None, "logistic"):
+        logistic = bench_logistic(args.points, args.iterations, args.repeats)
+    if args.only in (None, "call"):
+        calls = bench_call(max(args.repeats, 5))
+    if args.only in (None, "compile"):
+        compiles = bench_compile(args.repeats)
+    section = report(args, logistic, calls, compiles)
+    print(section)
+    if not args.no_write:
+        write_results(section, HERE / "RESULTS.md")
+
+
+if __name__ == "__main__":
+    main()
