@@ -219,6 +219,7 @@ class _Core:
             static_argnames=self.static_argnames,
             donate_argnums=tuple(range(self.nw)) if self.donate else (),
         )
+        self.dispatch = _dispatcher(self)
 
     # tracing --------------------------------------------------------------------------
     def _trace(self, flat, kwargs):
@@ -338,15 +339,9 @@ class _Core:
         if extra == 0:
             return None
         if extra == 2:
-            self.write_arguments(res[-1], args, kwargs)
+            _write_arguments(res[-1], args, kwargs)
             return res[-2]
         return res[-1]
-
-    def write_arguments(self, arg_writes, args, kwargs) -> None:
-        """Store the new values of Variables passed as arguments."""
-        leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_array)
-        for i, value in arg_writes.items():
-            leaves[i].value = value
 
     def print_code(self, args, kwargs) -> None:
         """Print the traced program (jaxpr) and the Variables it reads and writes."""
@@ -367,6 +362,69 @@ class _Core:
         print("  Variables read:    " + (", ".join(map(describe, self.last_reads)) or "(none)"))
         print("  Variables written: " + (", ".join(map(describe, self.last_writes)) or "(none)"))
         print(jaxpr)
+
+
+def _write_arguments(arg_writes, args, kwargs) -> None:
+    """Store the new values of Variables passed as arguments (and written)."""
+    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_array)
+    for i, value in arg_writes.items():
+        leaves[i].value = value
+
+
+_DISPATCH_TEMPLATE = """
+def dispatch(*args, **kwargs):
+    if _STACK or _SHOW:
+        return _call()(args, kwargs)
+    if args:
+        args = [a._value if type(a) is _JaxArray else a for a in args]
+    try:
+        res = _jitted({inputs}*args, **kwargs)
+    except _Restructure:
+        return _call()(args, kwargs)
+    {stores}
+    extra = len(res) - {nw}
+    if extra == 1:
+        return res[{nw}]
+    if extra == 0:
+        return None
+    _write_arguments(res[-1], args, kwargs)
+    return res[-2]
+"""
+_DISPATCH_UNROLL = 64  # state lists up to this size get a loop-free hot path
+
+
+def _dispatcher(core):
+    """The hot path of ``core``'s current state layout.
+
+    The values of the Variables go into jax.jit's C++ dispatch as positional arguments
+    and the new values come back in a tuple. For up to ``_DISPATCH_UNROLL`` Variables
+    the function is generated for the layout (``s0._value, s1._value, ...`` and one
+    store per written Variable: no loops, no packing; the technique of
+    ``collections.namedtuple``), which halves the Python overhead of a call. The
+    generated code refers to ``core`` only weakly (the slow path).
+    """
+    n, nw = len(core.state), core.nw
+    env = {
+        "_STACK": _STACK,
+        "_SHOW": core.show_code,
+        "_call": weakref.WeakMethod(core.call),
+        "_JaxArray": JaxArray,
+        "_Restructure": _Restructure,
+        "_jitted": core.jitted,
+        "_write_arguments": _write_arguments,
+        "_get": _get_value,
+        "_state": core.state,
+        "_wvars": core.wvars,
+    }
+    if n <= _DISPATCH_UNROLL:
+        env.update({f"s{i}": var for i, var in enumerate(core.state)})
+        inputs = "".join(f"s{i}._value, " for i in range(n))
+        stores = "\n    ".join(f"s{i}._value = res[{i}]" for i in range(nw)) or "pass"
+    else:
+        inputs = "*map(_get, _state), "
+        stores = "for var, value in zip(_wvars, res):\n        var._value = value"
+    exec(_DISPATCH_TEMPLATE.format(inputs=inputs, stores=stores, nw=nw), env)
+    return env["dispatch"]
 
 
 # -- the user-facing wrapper -----------------------------------------------------------------
@@ -394,25 +452,7 @@ class JitFunction:
         return {"written": list(self._core.wvars), "read": list(self._core.rvars)}
 
     def __call__(self, *args, **kwargs):
-        # the hot path: kept minimal (per-call overhead over jax.jit's own dispatch)
-        core = self._core
-        if _STACK or core.show_code:
-            return core.call(args, kwargs)
-        if args:
-            args = [a._value if type(a) is JaxArray else a for a in args]
-        try:
-            res = core.jitted(*map(_get_value, core.state), *args, **kwargs)
-        except _Restructure:
-            return core.call(args, kwargs)
-        for var, value in zip(core.wvars, res):
-            var._value = value
-        extra = len(res) - core.nw
-        if extra == 1:
-            return res[-1]
-        if extra == 0:
-            return None
-        core.write_arguments(res[-1], args, kwargs)
-        return res[-2]
+        return self._core.dispatch(*args, **kwargs)
 
     def __get__(self, obj, objtype=None):
         # @bp.math.jit on a method in a class body: bind it per instance (and cache it)
