@@ -29,9 +29,10 @@ _live_names: weakref.WeakValueDictionary[str, Base] = weakref.WeakValueDictionar
 #: was built with and compares this counter on each call to notice replaced state.
 STRUCTURE_VERSION = [0]
 
-# Set by the jax backend's jit while it traces (None otherwise): called as
+# Set by the jax backend's jit (None until the jax backend is loaded): called as
 # hook(obj, attr, value) before an attribute is bound (not when a value is written into a
-# Variable attribute), so that the trace can give non-Variable attributes their values back.
+# Variable attribute), so that a trace can give non-Variable attributes their values back
+# and compiled programs notice a replaced Variable or child object.
 trace_setattr_hook = None
 _counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 

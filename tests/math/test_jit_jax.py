@@ -660,3 +660,32 @@ def test_jit_of_a_non_callable_says_what_to_do():
 
     with pytest.raises(TypeError, match=r"not callable.*bp\.math\.jit\(obj\.update\)"):
         bp.math.jit(NoCall())
+
+
+def test_replacing_a_variable_or_child_outside_jit_is_noticed():
+    class Gain(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.gain = 2.0
+            self.y = bp.math.Variable(bp.math.ones(2))
+            self.child = Leaf(2, 1.0)
+
+        def __call__(self):
+            self.y.value = self.gain * self.y + self.child.update(0.0)
+
+    g = Gain()
+    step = bp.math.jit(g)
+    step()  # y = 2 * 1 + 2
+    np.testing.assert_array_equal(np.asarray(g.y), [4.0, 4.0])
+    g.y = bp.math.Variable(bp.math.zeros(2))  # a new Variable: used by the next call
+    step()
+    np.testing.assert_array_equal(np.asarray(g.y), [2.0, 2.0])
+    g.child = Leaf(2, 0.0)  # a new child object: too
+    step()
+    np.testing.assert_array_equal(np.asarray(g.y), [4.0 + 0.0, 4.0])
+    g.gain = 10.0  # a constant: only after recompile()
+    step()
+    np.testing.assert_array_equal(np.asarray(g.y), [8.0, 8.0])
+    step.recompile()
+    step()
+    np.testing.assert_array_equal(np.asarray(g.y), [80.0, 80.0])

@@ -14,6 +14,10 @@ what it needs to undo the trace's side effects afterwards:
   in-place writes into non-Variable ``JaxArray`` s that held concrete values: both are
   compile-time constants, so they get their old values back (with a warning).
 
+``bp.Base`` reports attribute assignments through ``on_setattr`` (its
+``trace_setattr_hook``); outside traces, replacing a Variable or a child object is
+passed on to the ``REPLACED`` callbacks.
+
 Other listeners (the control-flow recorder) only need ``on_read``/``on_write``.
 """
 
@@ -23,6 +27,8 @@ import gc
 import weakref
 
 import jax
+
+import brainjit.base
 
 STACK: list = []  # listeners, innermost last
 
@@ -156,7 +162,14 @@ def write_array(arr) -> None:
 def on_setattr(obj, attr: str, value) -> None:
     """An attribute of a ``bp.Base`` object is bound (not written into a Variable)."""
     trace = _innermost()
-    if trace is None or obj.__dict__.get(attr, trace) is value:  # `self.v += 1` rebinds v
+    if trace is None:  # outside traces: tell jit that a Variable or child is replaced
+        if REPLACED:
+            old = obj.__dict__.get(attr)
+            if old is not None and old is not value:
+                for callback in REPLACED:
+                    callback(old)
+        return
+    if obj.__dict__.get(attr, trace) is value:  # `self.v += 1` rebinds v to itself
         return
     key = (id(obj), attr)
     if key not in trace.attrs:
@@ -165,19 +178,17 @@ def on_setattr(obj, attr: str, value) -> None:
 
 
 def push(trace) -> None:
-    """Put ``trace`` on the stack (and let ``bp.Base`` report attribute assignments)."""
+    """Put ``trace`` on the stack."""
     STACK.append(trace)
-    _base().trace_setattr_hook = on_setattr
 
 
 def pop(trace) -> None:
     """Take ``trace`` off the stack."""
     STACK.remove(trace)
-    if not any(isinstance(t, StateTrace) for t in STACK):
-        _base().trace_setattr_hook = None
 
 
-def _base():
-    import brainjit.base
+# callbacks(old value) for a Variable or object attribute of a bp.Base replaced outside
+# traced code (jit forgets the programs that thread the old Variables)
+REPLACED: list = []
 
-    return brainjit.base
+brainjit.base.trace_setattr_hook = on_setattr

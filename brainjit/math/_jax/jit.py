@@ -446,6 +446,10 @@ class JitFunction:
         """How many times the target has been traced."""
         return self._core.num_traces
 
+    def recompile(self) -> None:
+        """Trace and compile again on the next call (after changing a constant)."""
+        self._core.reset()
+
     @property
     def variables(self) -> dict[str, list]:
         """The Variables the compiled program reads and writes (after the first call)."""
@@ -497,6 +501,24 @@ def _registered(owner, key, make):
     core = make()
     _REGISTRY[oid] = (ref, {key: core})
     return core
+
+
+def _forget_replaced(old) -> None:
+    """A Variable or child object was replaced: programs that thread it trace again."""
+    from brainjit.base import Base
+
+    if isinstance(old, Variable):
+        ids = {id(old)}
+    elif isinstance(old, Base):
+        ids = {id(v) for v in old.vars().values()}
+    else:
+        return
+    for core in list(_ALL_CORES):
+        if not ids.isdisjoint(core.known):
+            core.reset()
+
+
+_trace.REPLACED.append(_forget_replaced)
 
 
 def clear_cache() -> None:
