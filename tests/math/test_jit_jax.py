@@ -460,9 +460,11 @@ def test_donate_written_state():
     np.testing.assert_allclose(np.asarray(lr.w), np.asarray(ref.w), rtol=1e-5)
 
 
-def test_parallel_option_is_accepted_for_shared_code():
+def test_numba_options_are_accepted_for_shared_code():
     lr = LogisticRegression(3)
-    bp.math.jit(lr, parallel=True)(bp.math.ones((2, 3)), bp.math.ones(2))
+    bp.math.jit(lr, parallel=True, fastmath=True)(bp.math.ones((2, 3)), bp.math.ones(2))
+    with pytest.raises(TypeError, match="unexpected keyword argument.*paralel"):
+        bp.math.jit(lr, paralel=True)
 
 
 # -- caches and memory ----------------------------------------------------------------------

@@ -542,6 +542,17 @@ def _as_tuple(x, kind) -> tuple:
     return tuple(x)
 
 
+_NUMBA_OPTIONS = {
+    "parallel",
+    "fastmath",
+    "nogil",
+    "cache",
+    "boundscheck",
+    "nopython",
+    "error_model",
+}
+
+
 def jit(
     func=None,
     *,
@@ -549,7 +560,7 @@ def jit(
     static_argnames=None,
     donate: bool = False,
     show_code: bool = False,
-    parallel: bool | None = None,
+    **numba_options,
 ):
     """Compile a function, a bound method or a ``bp.Base`` object with XLA (jax backend).
 
@@ -571,12 +582,20 @@ def jit(
             ``var.value`` kept elsewhere becomes invalid).
         show_code: print the traced program (jaxpr) and the Variables read and written,
             on every trace.
-        parallel: accepted for code shared with the numpy backend; XLA parallelises
-            on its own.
+        **numba_options: the numpy backend's Numba options (``parallel``,
+            ``fastmath``, ``nogil``, ``cache``, ``boundscheck``, ``nopython``,
+            ``error_model``) are accepted and ignored, so that model code runs on both
+            backends: XLA parallelises and caches on its own.
 
     Returns:
         a :class:`JitFunction`, called like ``func``; it returns JaxArrays.
     """
+    unknown = set(numba_options) - _NUMBA_OPTIONS
+    if unknown:
+        raise TypeError(
+            f"bp.math.jit() got unexpected keyword argument(s) {', '.join(sorted(unknown))} "
+            "(jax backend: static_argnums, static_argnames, donate, show_code)"
+        )
     options = dict(
         static_argnums=static_argnums,
         static_argnames=static_argnames,
