@@ -512,6 +512,63 @@ def test_replaced_variable_is_picked_up():
     assert obj.x.tolist() == [2.0, 2.0]
 
 
+def test_closures_len_of_children_and_errors_raised_by_compiled_code():
+    offset = 5.0  # a closure variable: a constant
+
+    class Layer(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.out = bp.math.Variable(np.zeros(2))
+            self.units = [Child(), Child(), Child()]
+
+        def update(self, k):
+            if k < 0:
+                raise ValueError("k must be >= 0")
+            self.out[:] = k * len(self.units) + offset
+
+    layer = Layer()
+    f = bp.math.jit(layer.update)
+    f(1.0)
+    assert layer.out.tolist() == [8.0, 8.0]
+    with pytest.raises(ValueError, match="k must be >= 0"):  # not a compile error
+        f(-1.0)
+
+
+class PlainArrays(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.buf = np.zeros(3)  # a plain array: passed as an argument, not state
+        self.V = bp.math.Variable(np.zeros(3))
+
+    def update(self):
+        self.buf += 1.0  # in place, as in Python
+        self.buf[0] = 10.0  # in place
+        self.V.value = self.buf * 2  # .value = writes into the Variable
+        self.buf = np.ones(3)  # rebinding: only for the rest of this call
+        return self.buf.sum()
+
+
+class UsesJitted(bp.Base):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+        self.step = bp.math.jit(inner.update)  # a jitted method, called from compiled code
+
+    def __call__(self):
+        return self.step() + 1.0
+
+
+def test_plain_array_attributes_and_jitted_methods_called_from_compiled_code():
+    obj, twin = PlainArrays(), PlainArrays()
+    with pytest.warns(ConstantAttributeWarning, match=r"PlainArrays\.buf"):
+        f = bp.math.jit(UsesJitted(obj))
+    assert f() == 4.0
+    assert twin.update() == 3.0  # without jit
+    assert obj.V.tolist() == twin.V.tolist() == [20.0, 2.0, 2.0]
+    assert obj.buf.tolist() == [10.0, 1.0, 1.0]  # compiled: the rebinding did not persist
+    assert twin.buf.tolist() == [1.0, 1.0, 1.0]  # (in Python it does: hence the warning)
+
+
 # ---------------------------------------------------------------------------------------
 # bad input
 # ---------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import linecache
 import os
 import pprint
 import re
+import traceback
 import types
 
 import numba
@@ -258,7 +259,7 @@ class _JitState:
         self.call_name = unit.func_name if unit.func_name not in names else "_f"
         namespace: dict = {
             self.call_name: unit.dispatcher,
-            "_NumbaError": NumbaError,
+            "_compiling": _compiling,
             "_fail": self._fail,
             "_refresh": self._refresh,
             "_subclasses": _SUBCLASS_TYPES,
@@ -308,8 +309,10 @@ class _JitState:
         lines += [
             "    try:",
             f"        r = {self.call_name}({', '.join(call)})",
-            "    except _NumbaError as e:",
-            "        raise _fail(e) from None",
+            "    except Exception as e:",
+            "        if _compiling(e):",
+            "            raise _fail(e) from None",
+            "        raise",
             "    if r is None:",
             "        return r",
             "    if type(r) is _ndarray:",
@@ -413,6 +416,16 @@ class _JitState:
         parts.append("generated code:\n" + _listing(units))
         parts.append("Numba's message:\n" + text)
         return JitCompileError("\n".join(parts))
+
+
+def _compiling(error: Exception) -> bool:
+    """Whether ``error`` was raised while Numba compiled (not by the compiled code)."""
+    if isinstance(error, NumbaError):
+        return True
+    return any(
+        frame.f_code.co_name == "_compile_for_args"
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def _listing(units) -> str:

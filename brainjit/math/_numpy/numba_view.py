@@ -211,8 +211,12 @@ def is_view(value) -> bool:
 def known_to_numba(func) -> bool:
     """True when Numba compiles calls to the Python function ``func`` by itself
     (an ``@overload``-ed function, ``register_jitable`` ...)."""
+    module = getattr(func, "__module__", None) or ""
+    if module.split(".")[0] in ("numpy", "numba"):
+        return True  # never rewrite NumPy's or Numba's own Python code
     from numba.core.registry import cpu_target
 
+    cpu_target.target_context.refresh()  # imports Numba's NumPy implementations
     context = cpu_target.typing_context
     context.refresh()
     try:

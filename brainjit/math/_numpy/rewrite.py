@@ -142,7 +142,7 @@ class Path:
     def identifier(self) -> str:
         root = self.root
         parts = [root[1] if root[0] == "bound" else root[2]]
-        parts += [str(step[1]) for step in self.steps if step[1] != "__self__"]
+        parts += [str(step[1]) for step in self.steps if step[1] not in ("__self__", "py_func")]
         name = re.sub(r"\W", "_", "_".join(parts))
         if not name or name[0].isdigit():
             name = f"v_{name}"
@@ -499,21 +499,6 @@ def _name(ident: str, ctx=None, like=None) -> ast.Name:
 
 _ELLIPSIS_INDEX = ast.Constant(value=Ellipsis)
 _EMPTY_INDEX = ast.Tuple(elts=[], ctx=ast.Load())
-_BINOPS = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.Pow: "**",
-    ast.BitAnd: "&",
-    ast.BitOr: "|",
-    ast.BitXor: "^",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.MatMult: "@",
-}
 
 
 class _Rewriter(ast.NodeTransformer):
@@ -534,7 +519,6 @@ class _Rewriter(ast.NodeTransformer):
         self.local_attrs: dict[tuple, str] = {}  # assigned constant attributes -> local name
         self.local_paths: dict[tuple, Path] = {}
         self.constant_names: dict[tuple, str] = {}
-        self.prologue: list[ast.stmt] = []
         self.array_context = False
         self.first_line = 1
 
@@ -691,7 +675,8 @@ class _Rewriter(ast.NodeTransformer):
         if root is not None and self.is_free(root.id) and isinstance(node.ctx, ast.Load):
             return self.load_chain(node, root, nodes)
         # the base of an attribute access or a subscript is used as an array
-        saved, self.array_context = self.array_context, True
+        saved = self.array_context
+        self.array_context = isinstance(node.value, (ast.Name, ast.Attribute, ast.Subscript))
         node.value = self.visit(node.value)
         self.array_context = saved
         if isinstance(node, ast.Subscript):
@@ -711,6 +696,10 @@ class _Rewriter(ast.NodeTransformer):
         end, taken, end_path = self.walk(value, path, steps)
         rest = nodes[taken:]
         if isinstance(end, _Missing):
+            kind = "attr" if isinstance(rest[0], ast.Attribute) else "item"
+            key = end_path.extend((kind, end.key)).key()
+            if key in self.local_attrs and len(rest) == 1:  # assigned earlier in the method
+                return _name(self.local_attrs[key], like=node)
             self.fail(node, f"{_what(end.owner)} has no attribute or item {end.key!r}")
         key = end_path.key()
         if key in self.local_attrs and not rest:
@@ -732,13 +721,13 @@ class _Rewriter(ast.NodeTransformer):
                 and not _is_scalar_container(end)
             ):
                 self.fail(node, f"cannot access {ast.unparse(rest[0])!r} on {_what(end)}")
+        if isinstance(end, types.MethodType) and _is_object(end.__self__):
+            self.fail(node, f"the method {end_path.display()} can only be called here")
         if (
             _is_object(end)
-            or isinstance(end, (types.MethodType, dict))
+            or isinstance(end, dict)
             or (isinstance(end, (list, tuple)) and not _is_scalar_container(end))
         ):
-            if isinstance(end, types.MethodType):
-                self.fail(node, f"the method {end_path.display()} can only be called here")
             self.fail(
                 node,
                 f"{end_path.display()} is {_what(end)}; compiled code can use its attributes, "
@@ -809,6 +798,9 @@ class _Rewriter(ast.NodeTransformer):
 
     # -- calls --------------------------------------------------------------------------
     def visit_Call(self, node):
+        size = self.container_len(node)
+        if size is not None:
+            return ast.copy_location(ast.Constant(size), node)
         target = self.call_target(node.func)
         if target is None:
             return self.generic_visit(node)
@@ -866,6 +858,28 @@ class _Rewriter(ast.NodeTransformer):
         node.keywords = [self.visit(k) for k in keywords]
         return node
 
+    def container_len(self, node) -> int | None:
+        """``len(self.children)``: the length of a list/tuple/dict of objects, a constant."""
+        if not (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "len"
+            and len(node.args) == 1
+            and not node.keywords
+            and self.is_free("len")
+            and not self.lookup("len")[0]
+        ):
+            return None
+        root, nodes = _chain(node.args[0])
+        if root is None or not self.is_free(root.id):
+            return None
+        found, value, path = self.lookup(root.id)
+        if not found or isinstance(value, types.ModuleType):
+            return None
+        end, taken, _ = self.walk(value, path, [_step(n) for n in nodes])
+        if taken == len(nodes) and isinstance(end, (list, tuple, dict)):
+            return len(end)
+        return None
+
     def object_argument(self, arg):
         """(object, path) when the call argument ``arg`` is an object, else None."""
         root, nodes = _chain(arg)
@@ -903,6 +917,7 @@ class _Rewriter(ast.NodeTransformer):
             return None
         if _is_jit_wrapper(end):
             end = end.__brainjit_jit__.target
+            end_path = end_path.extend(("attr", "py_func"))
         if isinstance(end, types.MethodType):
             owner = end.__self__
             if not (_is_object(owner) or isinstance(owner, type)):
@@ -1001,10 +1016,11 @@ class _Rewriter(ast.NodeTransformer):
             return _name(info, ast.Store(), like=target)
         return info  # an already rewritten subscript/attribute of an array
 
-    def classify_store(self, target, root, nodes, dry=False):
+    def classify_store(self, target, root, nodes, dry=False, augmented=False):
         """('variable', param) | ('local', name) | ('expr', rewritten target).
 
-        ``dry``: only reserve local names for assigned constants (the pre-pass)."""
+        ``dry``: only reserve local names for assigned constants (the pre-pass).
+        ``augmented``: the target of ``+=`` & co, which update any array in place."""
         found, value, path = self.lookup(root.id)
         if not found or isinstance(value, types.ModuleType):
             self.fail(target, f"cannot assign to {ast.unparse(target)} in compiled code")
@@ -1014,11 +1030,11 @@ class _Rewriter(ast.NodeTransformer):
         if isinstance(end, np.ndarray):
             if rest and isinstance(rest[0], ast.Attribute) and rest[0].attr == "value":
                 rest = rest[1:]
-            if dry and (rest or _is_variable(end)):
+            if dry and (rest or _is_variable(end) or augmented):
                 return "expr", None
             name = self.param_for(end, end_path)
             if not rest:
-                if _is_variable(end):
+                if _is_variable(end) or augmented:
                     return "variable", name
                 # a plain ndarray attribute: rebinding it only rebinds the parameter
                 return "local", self.local_attribute(end_path, local_name=name)
@@ -1062,16 +1078,18 @@ class _Rewriter(ast.NodeTransformer):
         targets = []
         for node in ast.walk(ast.Module(body=body, type_ignores=[])):
             if isinstance(node, ast.Assign):
-                targets.extend(node.targets)
-            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-                targets.append(node.target)
+                targets.extend((t, False) for t in node.targets)
+            elif isinstance(node, ast.AnnAssign):
+                targets.append((node.target, False))
+            elif isinstance(node, ast.AugAssign):
+                targets.append((node.target, True))
         while targets:
-            target = targets.pop()
+            target, augmented = targets.pop()
             if isinstance(target, (ast.Tuple, ast.List)):
-                targets.extend(target.elts)
+                targets.extend((t, augmented) for t in target.elts)
                 continue
             if isinstance(target, ast.Starred):
-                targets.append(target.value)
+                targets.append((target.value, augmented))
                 continue
             if not isinstance(target, ast.Attribute):
                 continue
@@ -1079,7 +1097,7 @@ class _Rewriter(ast.NodeTransformer):
             if root is None or not self.is_free(root.id):
                 continue
             try:
-                self.classify_store(copy.deepcopy(target), root, nodes, dry=True)
+                self.classify_store(copy.deepcopy(target), root, nodes, True, augmented)
             except JitCompileError:
                 continue
 
@@ -1104,7 +1122,7 @@ class _Rewriter(ast.NodeTransformer):
             if isinstance(node.target, ast.Subscript):
                 node.target.ctx = ast.Store()
             return node
-        kind, info = self.classify_store(target, root, nodes)
+        kind, info = self.classify_store(target, root, nodes, augmented=True)
         if kind == "variable":
             array = next(p.array for p in self.params.values() if p.name == info)
             if array.dtype.kind in "fc":  # Numba updates float arrays in place natively
@@ -1392,8 +1410,8 @@ def build_unit(ctx: Context, func: types.FunctionType, bound: dict, label: str) 
         return unit
     if memo in ctx.stack:
         raise JitCompileError(
-            f"bp.math.jit cannot compile {label}: it calls itself (recursion through "
-            "methods or functions that use objects is not supported)"
+            f"bp.math.jit cannot compile {label}: it calls itself, directly or through "
+            "other functions; recursion is not supported"
         )
     ctx.stack.append(memo)
     try:
