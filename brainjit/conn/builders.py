@@ -81,6 +81,13 @@ class One2One(Connector):
         return np.arange(pre_num + 1), np.arange(pre_num)
 
 
+def _first_chunk(total: int, p: float) -> int:
+    """How many geometric gaps to draw first: the expected number of pairs plus six
+    standard deviations, so that a second (small) draw is almost never needed."""
+    expected = total * p
+    return int(expected + 6.0 * np.sqrt(expected * (1.0 - p)) + 64)
+
+
 class FixedProb(Connector):
     """Each pair (pre i, post j) is connected independently with probability ``prob``.
 
@@ -111,8 +118,7 @@ class FixedProb(Connector):
             pos = np.arange(total, dtype=np.int64)
         else:
             rng = np.random.default_rng(self.seed)
-            expected = total * p
-            chunk = int(expected + 6.0 * np.sqrt(expected * (1.0 - p)) + 64)
+            chunk = _first_chunk(total, p)
             pieces, last = [], -1
             while last < total - 1:
                 gaps = rng.geometric(p, size=chunk)  # >= 1: distance to the next pair

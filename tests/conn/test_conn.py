@@ -148,6 +148,17 @@ def test_fixed_prob_degree_statistics(include_self):
     assert abs(c.num_synapses - total) < 5 * math.sqrt(var) + n_post * p * (not include_self)
 
 
+def test_fixed_prob_with_many_top_up_draws(monkeypatch):
+    """The rarely needed extra draws of gaps give the same kind of result."""
+    from brainjit.conn import builders
+
+    monkeypatch.setattr(builders, "_first_chunk", lambda total, p: 5)
+    c = bp.conn.FixedProb(0.1, seed=9)(400, 300)
+    check_csr(c)
+    _assert_binomial_degrees(np.diff(c.indptr), 300, 0.1, "out-degree")
+    _assert_binomial_degrees(np.bincount(c.indices, minlength=300), 400, 0.1, "in-degree")
+
+
 def test_fixed_prob_pairs_are_independent():
     """Reciprocal pairs (i->j and j->i) occur with probability p^2."""
     n, p = 1500, 0.2
