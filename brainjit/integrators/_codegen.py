@@ -73,7 +73,7 @@ def _digest_value(value, h) -> None:
             _digest_value(item, h)
     elif isinstance(value, (int, float, complex, str, bytes, bool, type(None))):
         h.update(repr(value).encode())
-    elif callable(value):
+    elif callable(value) and id(value) not in _in_progress:
         h.update(fingerprint(value).encode())
     else:
         h.update(type(value).__qualname__.encode())
@@ -94,6 +94,17 @@ def fingerprint(func) -> str:
     compiled function keeps the global values it saw when it was compiled).
     """
     func = getattr(func, "py_func", func)  # a numba dispatcher: its Python function
+    _in_progress.add(id(func))
+    try:
+        return _fingerprint(func)
+    finally:
+        _in_progress.discard(id(func))
+
+
+_in_progress: set[int] = set()  # functions being fingerprinted (recursive closures)
+
+
+def _fingerprint(func) -> str:
     h = hashlib.sha1()
     h.update(f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}".encode())
     code = getattr(func, "__code__", None)

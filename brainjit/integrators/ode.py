@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-from brainjit.integrators import _emit
+from brainjit.integrators import _codegen, _emit
+from brainjit.integrators._signature import name_of
 
 __all__ = ["odeint", "ODE_METHODS", "TABLEAUS"]
 
@@ -123,7 +124,7 @@ def odeint(f=None, method: str = "euler", dt=None, show_code: bool = False):
         body = _rk_body(system, TABLEAUS[method])
     body.append(_return(system.signature.variables))
     description, fingerprints = _emit.describe_components(system, "derivative function")
-    fname = _emit._codegen.identifier(_emit.name_of(f) if not hasattr(f, "equations") else "joint")
+    fname = _codegen.identifier(name_of(f) if not hasattr(f, "equations") else "joint")
     step = _emit.build(
         source_body=body,
         func_name=f"{method}_step",

@@ -7,7 +7,8 @@ generator; NumPy's ``np.random`` inside Numba-compiled code).
 
 from __future__ import annotations
 
-from brainjit.integrators import _emit
+from brainjit.integrators import _codegen, _emit
+from brainjit.integrators._signature import name_of
 
 __all__ = ["sdeint", "SDE_METHODS"]
 
@@ -95,7 +96,7 @@ def sdeint(f=None, g=None, method: str = "euler", dt=None, show_code: bool = Fal
     body.append(f"    return {', '.join(f'{v}_new' for v in fv)}")
     d_lines, d_fps = _emit.describe_components(drift, "drift")
     g_lines, g_fps = _emit.describe_components(diffusion, "diffusion")
-    fname = _emit._codegen.identifier(_emit.name_of(f) if not hasattr(f, "equations") else "joint")
+    fname = _codegen.identifier(name_of(f) if not hasattr(f, "equations") else "joint")
     step = _emit.build(
         source_body=body,
         func_name=f"{method}_sde_step",
