@@ -40,6 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from brainjit.base import Base
 from brainjit.math._jax import _trace
 from brainjit.math._jax import random as _random
 from brainjit.math._jax.ndarray import JaxArray, Variable, _new
@@ -309,6 +310,7 @@ class _Core:
         """The general path: first calls, nested calls (inside another trace), show_code."""
         nested = bool(_trace.STACK)
         args = [a._value if type(a) is JaxArray else a for a in args]
+        kwargs = {k: a._value if type(a) is JaxArray else a for k, a in kwargs.items()}
         traces_before = self.num_traces
         for _ in range(_MAX_ROUNDS):
             if nested:  # tell the enclosing traces what is read
@@ -377,6 +379,8 @@ def dispatch(*args, **kwargs):
         return _call()(args, kwargs)
     if args:
         args = [a._value if type(a) is _JaxArray else a for a in args]
+    if kwargs:
+        kwargs = {{k: a._value if type(a) is _JaxArray else a for k, a in kwargs.items()}}
     try:
         res = _jitted({inputs}*args, **kwargs)
     except _Restructure:
@@ -505,8 +509,6 @@ def _registered(owner, key, make):
 
 def _forget_replaced(old) -> None:
     """A Variable or child object was replaced: programs that thread it trace again."""
-    from brainjit.base import Base
-
     if isinstance(old, Variable):
         ids = {id(old)}
     elif isinstance(old, Base):
@@ -662,6 +664,4 @@ def _static_arguments(signature, argnums: tuple, argnames: tuple) -> tuple[tuple
 
 
 def _is_base(obj) -> bool:
-    from brainjit.base import Base
-
     return isinstance(obj, Base)
