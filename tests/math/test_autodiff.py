@@ -359,3 +359,19 @@ def test_rate_rnn_fits_a_sine_with_adam():
     assert float(net.loss(xs, ys)) < 5e-3
     assert float(bp.math.abs(net.h).sum()) > 0  # the rates written inside grad persisted
     assert train.num_traces == 2
+
+
+def test_variable_arguments_not_differentiated_stay_state_inside_jit():
+    w = bp.math.TrainVar(bp.math.ones(2))
+    v = bp.math.Variable(bp.math.ones(2))
+
+    def loss(scale, v):
+        v += 1.0  # a write into a Variable argument (not differentiated) persists
+        return (w * v * scale).sum()
+
+    g = bp.math.grad(loss, grad_vars=w)
+    f = bp.math.jit(lambda: g(1.0, v))
+    np.testing.assert_allclose(f(), [2.0, 2.0])
+    v.value = bp.math.full(2, 5.0)  # read afresh by the next call, not a baked-in constant
+    np.testing.assert_allclose(f(), [6.0, 6.0])
+    np.testing.assert_allclose(np.asarray(v), [6.0, 6.0])

@@ -111,7 +111,9 @@ class GradFunction:
                     full[i] = a
                 full = jax.tree_util.tree_map(_input_leaf, full, is_leaf=_is_array)
                 kw = jax.tree_util.tree_map(_input_leaf, kwargs, is_leaf=_is_array)
-                for leaf in jax.tree_util.tree_leaves((full, kw), is_leaf=_is_array):
+                # Variables among the differentiated arguments are jax's copies: not state
+                # (the other arguments are the caller's objects, Variables as usual)
+                for leaf in jax.tree_util.tree_leaves(diff_args, is_leaf=_is_array):
                     if isinstance(leaf, Variable):
                         _trace.mark_local(leaf)
                 try:
