@@ -15,8 +15,9 @@ in): the trace then records it, gives every Variable its value back and starts a
 with the larger input list (``_Restructure``), so the first call traces twice and later
 signatures once. Everything the trace did to state is undone at its end, also when it
 raises: a tracer never stays in a Variable; non-Variable attributes are compile-time
-constants and keep their values (with a warning). The hot path is a list of values, one
-call into jax.jit's C++ dispatch and a loop of stores.
+constants and keep their values (with a warning). The hot path is a small function
+generated per state layout (``_dispatcher``): the Variables' values as positional
+arguments of one call into jax.jit's C++ dispatch, then one store per written Variable.
 
 Compiled programs are cached per target (the function, or the object and the method)
 and options, keyed by weak references: jitting ``obj.update`` twice reuses the program,
@@ -112,10 +113,11 @@ def describe(var, shape: bool = True) -> str:
     return f"{text} ({value.dtype}{list(value.shape)})"
 
 
+# frames that are not the user's code: JAX, NumPy, brainjit.math, contextlib
 _SKIP_FRAMES = tuple(
-    os.path.dirname(m.__file__) + os.sep
-    for m in (jax, np, __import__("brainjit.math", fromlist=["_"]))
-) + (os.path.dirname(functools.__file__) + os.sep + "contextlib.py",)
+    os.path.dirname(path) + os.sep
+    for path in (jax.__file__, np.__file__, os.path.dirname(__file__))
+) + (os.path.join(os.path.dirname(functools.__file__), "contextlib.py"),)
 
 
 def _user_line(tb) -> str:
@@ -617,27 +619,31 @@ def jit(
             f"{name} ({type(func).__name__}) is not callable. To compile a method, pass it: "
             "bp.math.jit(obj.update)."
         )
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        signature = None
-    argnums, argnames = _static_arguments(
-        signature, _as_tuple(static_argnums, int), _as_tuple(static_argnames, str)
+    key_options = (
+        _as_tuple(static_argnums, int),
+        _as_tuple(static_argnames, str),
+        bool(donate),
+        bool(show_code),
     )
-    key_options = (argnums, argnames, bool(donate), bool(show_code))
     if isinstance(func, types.MethodType):
         owner, method = func.__self__, func.__func__
-        owner_name = getattr(owner, "name", None) if _is_base(owner) else None
-        name = f"{owner_name}.{method.__name__}" if owner_name else method.__qualname__
     else:
         owner, method = func, None
-        if _is_base(func):
+
+    def make():
+        if method is not None:
+            owner_name = owner.name if _is_base(owner) else None
+            name = f"{owner_name}.{method.__name__}" if owner_name else method.__qualname__
+        elif _is_base(func):
             name = f"{func.name}.__call__"
         else:
             name = getattr(func, "__qualname__", None) or type(func).__name__
-
-    def make():
-        return _Core(owner, method, name, signature, key_options)
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError):
+            signature = None
+        argnums, argnames = _static_arguments(signature, *key_options[:2])
+        return _Core(owner, method, name, signature, (argnums, argnames, *key_options[2:]))
 
     core = _registered(owner, (method, key_options), make)
     return JitFunction(func, core, options)
