@@ -375,3 +375,21 @@ def test_variable_arguments_not_differentiated_stay_state_inside_jit():
     v.value = bp.math.full(2, 5.0)  # read afresh by the next call, not a baked-in constant
     np.testing.assert_allclose(f(), [6.0, 6.0])
     np.testing.assert_allclose(np.asarray(v), [6.0, 6.0])
+
+
+def test_decorator_forms():
+    v = bp.math.TrainVar(bp.math.asarray([1.0, 2.0]))
+
+    @bp.math.grad(grad_vars=v, return_value=True)
+    def f():
+        return (v**2).sum()
+
+    g, value = f()
+    np.testing.assert_allclose(g, [2.0, 4.0])
+    assert float(value) == 5.0
+
+    @bp.math.grad
+    def h(x):
+        return (x**3).sum()
+
+    np.testing.assert_allclose(h(bp.math.asarray([1.0, 2.0])), [3.0, 12.0])

@@ -204,73 +204,67 @@ class GradFunction:
         return f"<bp.math.{self._mode} of {self._name}>"
 
 
-_DOC_ARGS = """
+_ARGS = """
     Args:
         func: the function (or bound method, or callable object) to differentiate.
         grad_vars: Variables to differentiate with respect to: a Variable, or a list,
             tuple or dict of them (``obj.train_vars()``); their gradients come back in
             the same structure.
         argnums: positions of the arguments to differentiate with respect to (an int or
-            a tuple of ints). Defaults to 0 when ``grad_vars`` is not given.
-        has_aux: ``func`` returns ``(output, aux)``; ``aux`` is returned, not
-            differentiated."""
+            a tuple of ints); 0 when ``grad_vars`` is not given either.
+        has_aux: ``func`` returns ``(output, aux)``; ``aux`` is passed through."""
 
-_DOC_RETURNS = """
-    The gradients: those of ``grad_vars`` if only they are given, those of the
+_GRADS = """
+    ``grads`` are the gradients of ``grad_vars`` if only they are given, those of the
     arguments if only ``argnums`` is (one array for an int, a tuple for a tuple), else
-    ``(var_grads, arg_grads)``. Variables the function writes keep their new values."""
+    ``(var_grads, arg_grads)``. Variables that ``func`` writes keep their new values.
+"""
 
 
 def grad(func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False):
-    """The gradient of a scalar-valued function, with respect to Variables and/or
-    arguments (jax backend).
-    {args}
-        return_value: also return the function's output.
-
-    Returns:
-        a function returning ``grads`` (``return_value=False, has_aux=False``),
-        ``(grads, value)``, ``(grads, aux)`` or ``(grads, value, aux)``.
-    {returns}
-
-    >>> f = bp.math.grad(lambda x: (x ** 2).sum())
-    >>> f(bp.math.ones(3))          # JaxArray([2., 2., 2.])
-    """
-    if func is None:
+    if func is None:  # @bp.math.grad(grad_vars=...)
         return lambda f: grad(f, grad_vars, argnums, has_aux, return_value)
     return GradFunction(func, grad_vars, argnums, has_aux, return_value, "grad")
 
 
 def value_and_grad(func=None, grad_vars=None, argnums=None, has_aux=False):
-    """The output and the gradient of a scalar-valued function (jax backend).
-    {args}
-
-    Returns:
-        a function returning ``(value, grads)``, or ``((value, aux), grads)`` with
-        ``has_aux``, as :func:`jax.value_and_grad`.
-    {returns}
-    """
     if func is None:
         return lambda f: value_and_grad(f, grad_vars, argnums, has_aux)
     return GradFunction(func, grad_vars, argnums, has_aux, False, "value_and_grad")
 
 
 def vector_grad(func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False):
-    """The gradient of the sum of a function's outputs (the vector-Jacobian product with
-    ones), for functions with non-scalar outputs (jax backend). For an element-wise
-    function this is the element-wise derivative.
-    {args}
-        return_value: also return the function's output.
-
-    Returns:
-        as :func:`grad`.
-    {returns}
-    """
     if func is None:
         return lambda f: vector_grad(f, grad_vars, argnums, has_aux, return_value)
     return GradFunction(func, grad_vars, argnums, has_aux, return_value, "vector_grad")
 
 
-for _f in (grad, value_and_grad, vector_grad):
-    _f.__doc__ = _f.__doc__.replace("{args}", _DOC_ARGS.strip("\n")[4:], 1).replace(
-        "{returns}", _DOC_RETURNS.strip("\n")[4:], 1
-    )
+grad.__doc__ = f"""The gradient of a scalar-valued function (jax backend).
+{_ARGS}
+        return_value: also return the function's output.
+
+    Returns:
+        a function returning ``grads``; ``(grads, value)`` with ``return_value``;
+        ``(grads, aux)`` with ``has_aux``; ``(grads, value, aux)`` with both.
+{_GRADS}
+    >>> f = bp.math.grad(lambda x: (x ** 2).sum())
+    >>> f(bp.math.ones(3))          # JaxArray([2., 2., 2.])
+"""
+
+value_and_grad.__doc__ = f"""The output and the gradient of a scalar-valued function.
+{_ARGS}
+
+    Returns:
+        a function returning ``(value, grads)``, or ``((value, aux), grads)`` with
+        ``has_aux`` (as :func:`jax.value_and_grad`).
+{_GRADS}"""
+
+vector_grad.__doc__ = f"""The gradient of the sum of a function's outputs (the
+    vector-Jacobian product with ones): for functions with non-scalar outputs; for an
+    element-wise function, the element-wise derivative (jax backend).
+{_ARGS}
+        return_value: also return the function's output.
+
+    Returns:
+        as :func:`grad`.
+{_GRADS}"""
