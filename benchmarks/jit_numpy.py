@@ -243,9 +243,7 @@ def report(args, logistic, calls, compiles) -> str:
         ]
         for name, t in logistic:
             ref = njit_par if "parallel" in name else njit
-            lines.append(
-                f"| {name} | {_fmt_seconds(t)} | {t / ref:.3f} | {t / numpy_t:.3f} |"
-            )
+            lines.append(f"| {name} | {_fmt_seconds(t)} | {t / ref:.3f} | {t / numpy_t:.3f} |")
         lines.append("")
     if calls:
         bare = calls[0][1]

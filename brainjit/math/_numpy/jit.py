@@ -71,7 +71,9 @@ def jit(target=None, *, parallel: bool = False, show_code: bool = False, **optio
     Returns:
         A function with the target's parameters (``self`` excluded), with the
         attributes ``recompile()``, ``show_code()``, ``units`` (the generated code),
-        ``dispatcher`` (the compiled top-level function) and ``py_func`` (the target).
+        ``dispatcher`` (the compiled top-level function), ``arrays`` (the arrays it
+        passes before the explicit arguments: ``dispatcher(*arrays, *args)`` is the
+        call, usable from other compiled code) and ``py_func`` (the target).
 
     Raises:
         TypeError: the target is not callable or is a built-in.
@@ -239,6 +241,7 @@ class _JitState:
             self.wrapper.__defaults__ = new.__defaults__
             self.wrapper.__kwdefaults__ = new.__kwdefaults__
         self.wrapper.dispatcher = unit.dispatcher
+        self.wrapper.arrays = [p.base for p in unit.params]
         self.wrapper.units = unit.all_units()
         self.wrapper_source = source
 

@@ -224,3 +224,31 @@ def known_to_numba(func) -> bool:
     except (ValueError, TypeError, numba.core.errors.TypingError):
         return False
     return True
+
+
+_numpy_paths: dict[int, str] = {}
+
+
+def numpy_path(value) -> str | None:
+    """'numpy.exp', 'numpy.random.normal' ...: where ``value`` lives in NumPy, if it is a
+    NumPy function, ufunc or type.
+
+    Compiled code refers to NumPy's functions through these names: Numba's parallel
+    transformations (``parallel=True``) recognise NumPy calls by them.
+    """
+    if not _numpy_paths:
+        for prefix, module in (
+            ("numpy", np),
+            ("numpy.random", np.random),
+            ("numpy.linalg", np.linalg),
+            ("numpy.fft", np.fft),
+        ):
+            for name in dir(module):
+                if name.startswith("_"):
+                    continue
+                obj = getattr(module, name, None)
+                if callable(obj) and not isinstance(obj, types.ModuleType):
+                    _numpy_paths.setdefault(id(obj), f"{prefix}.{name}")
+    if not callable(value):
+        return None
+    return _numpy_paths.get(id(value))

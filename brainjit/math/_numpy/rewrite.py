@@ -785,6 +785,15 @@ class _Rewriter(ast.NodeTransformer):
             or (isinstance(end, types.FunctionType) and not numba_view.known_to_numba(end))
         )
         if not needs_rewrite:
+            home = numba_view.numpy_path(end) if view is not module else None
+            if home is not None:
+                # bp.math.exp -> np.exp: NumPy's own name, which Numba's parallel
+                # transformations recognise
+                parts = home.split(".")
+                expr = _name(self.numpy_name(), like=node)
+                for attr in parts[1:]:
+                    expr = ast.Attribute(value=expr, attr=attr, ctx=ast.Load())
+                return self._finish(ast.copy_location(expr, node), rest, node)
             current = self.namespace.setdefault(root.id, view)
             if current is not view:
                 self.fail(node, f"the name {root.id!r} refers to two different modules")
@@ -795,6 +804,21 @@ class _Rewriter(ast.NodeTransformer):
             unit = self.callee_unit(node, end, {}, end_path)
             return self._finish(_name(self.callee_name(unit, end_path), like=node), rest, node)
         self.fail(node, f"{end_path.display()} is {_what(end)} and cannot be used as a value here")
+
+    def numpy_name(self) -> str:
+        """The name of the numpy module in the generated code ('np' when free)."""
+        for name in ("np", "numpy"):
+            if self.namespace.get(name) is np:
+                return name
+            if name in self.locals or name in self.namespace:
+                continue
+            found, value, _ = self.lookup(name)
+            if not found or value is np:
+                self.namespace[name] = np
+                return name
+        name = self.fresh("np")
+        self.namespace[name] = np
+        return name
 
     # -- calls --------------------------------------------------------------------------
     def visit_Call(self, node):
