@@ -154,7 +154,9 @@ def bench_call(repeats: int) -> list[tuple]:
 _COMPILE_SCRIPT = textwrap.dedent(
     """
     import sys, time
+    t_start = time.perf_counter()
     sys.path.insert(0, {root!r})
+    import numba
     import numpy as np
     import brainjit as bp
 
@@ -168,12 +170,21 @@ _COMPILE_SCRIPT = textwrap.dedent(
             u = bp.math.dot(((1.0 / (1.0 + bp.math.exp(-Y * bp.math.dot(X, self.w))) - 1.0) * Y), X)
             self.w[:] = self.w - u
 
+    def lr_numpy(w, X, Y):
+        u = np.dot(((1.0 / (1.0 + np.exp(-Y * np.dot(X, w))) - 1.0) * Y), X)
+        w[:] = w - u
+
     X, Y = np.random.random((100, 10)), np.random.random(100)
-    lr = LogisticRegression(10)
     t0 = time.perf_counter()
-    f = bp.math.jit(lr, cache=True)
+    if sys.argv[1] == "jit":
+        lr = LogisticRegression(10)
+        f = bp.math.jit(lr, cache=True)
+        args = (X, Y)
+    else:
+        f = numba.njit(cache=True)(lr_numpy)
+        args = (np.ones(10), X, Y)
     t1 = time.perf_counter()
-    f(X, Y)
+    f(*args)
     t2 = time.perf_counter()
     print(t1 - t0, t2 - t1)
     """
@@ -181,29 +192,31 @@ _COMPILE_SCRIPT = textwrap.dedent(
 
 
 def bench_compile(repeats: int) -> list[tuple]:
-    cold_jit, cold_call, warm_jit, warm_call = [], [], [], []
+    times: dict[tuple, list] = {}
     for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as work:
-            script = Path(work) / "model.py"
-            script.write_text(_COMPILE_SCRIPT.format(root=str(ROOT)))
-            env = {**os.environ, "BRAINJIT_CACHE_DIR": cache}
-            for jit_times, call_times in ((cold_jit, cold_call), (warm_jit, warm_call)):
-                out = subprocess.run(
-                    [sys.executable, str(script)],
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                    check=True,
-                    cwd=work,
-                ).stdout.split()
-                jit_times.append(float(out[0]))
-                call_times.append(float(out[1]))
-    m = statistics.median
+        for mode in ("jit", "njit"):
+            with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as work:
+                script = Path(work) / "model.py"
+                script.write_text(_COMPILE_SCRIPT.format(root=str(ROOT)))
+                env = {**os.environ, "BRAINJIT_CACHE_DIR": cache, "NUMBA_CACHE_DIR": cache}
+                for run in ("fresh", "warm"):
+                    out = subprocess.run(
+                        [sys.executable, str(script), mode],
+                        capture_output=True,
+                        text=True,
+                        env=env,
+                        check=True,
+                        cwd=work,
+                    ).stdout.split()
+                    times.setdefault((mode, run, "setup"), []).append(float(out[0]))
+                    times.setdefault((mode, run, "call"), []).append(float(out[1]))
+    m = {k: statistics.median(v) for k, v in times.items()}
     return [
-        ("jit(obj) (rewrite + write files), fresh cache", m(cold_jit)),
-        ("first call (Numba compiles), fresh cache", m(cold_call)),
-        ("jit(obj), second process", m(warm_jit)),
-        ("first call, second process (cache=True, warm)", m(warm_call)),
+        ("jit(obj): rewrite + write files", m["jit", "fresh", "setup"]),
+        ("jit(obj): first call (Numba compiles), fresh cache", m["jit", "fresh", "call"]),
+        ("jit(obj): first call, second process, cache=True warm", m["jit", "warm", "call"]),
+        ("hand-written njit(cache=True): first call, fresh", m["njit", "fresh", "call"]),
+        ("hand-written njit(cache=True): first call, second process", m["njit", "warm", "call"]),
     ]
 
 

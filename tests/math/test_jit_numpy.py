@@ -58,6 +58,11 @@ def test_gelu_without_and_with_jit_equal_numpy():
     np.testing.assert_allclose(gelu_jit(np.linspace(-3, 3, 7)), gelu_numpy(np.linspace(-3, 3, 7)))
 
 
+def test_lambda():
+    double_plus_one = bp.math.jit(lambda x: 2 * x + 1)
+    assert double_plus_one(np.ones(2)).tolist() == [3.0, 3.0]
+
+
 def test_jit_as_decorator_and_options():
     @bp.math.jit
     def double(x):
@@ -618,6 +623,9 @@ def test_bad_input():
         bp.math.jit(len)
     with pytest.raises(TypeError, match="bp.math function"):
         bp.math.jit(bp.math.sin)
+    first, _second = (lambda x: x + 1), (lambda x: x + 2)
+    with pytest.raises(SourceNotFoundError, match="lambda"):
+        bp.math.jit(first)  # two lambdas on one line: which source is it?
     namespace = {}
     exec("def made_by_exec(x):\n    return x + 1\n", namespace)
     with pytest.raises(SourceNotFoundError, match="made_by_exec.*source is not available"):

@@ -142,7 +142,11 @@ class Path:
     def identifier(self) -> str:
         root = self.root
         parts = [root[1] if root[0] == "bound" else root[2]]
-        parts += [str(step[1]) for step in self.steps if step[1] not in ("__self__", "py_func")]
+        parts += [
+            "call" if step[1] == "__call__" else str(step[1])
+            for step in self.steps
+            if step[1] not in ("__self__", "py_func")
+        ]
         name = re.sub(r"\W", "_", "_".join(parts))
         if not name or name[0].isdigit():
             name = f"v_{name}"
