@@ -519,6 +519,7 @@ def test_replaced_variable_is_picked_up():
 
 def test_closures_len_of_children_and_errors_raised_by_compiled_code():
     offset = 5.0  # a closure variable: a constant
+    calls = bp.math.Variable(0)  # a Variable in a closure: state
 
     class Layer(bp.Base):
         def __init__(self):
@@ -530,11 +531,14 @@ def test_closures_len_of_children_and_errors_raised_by_compiled_code():
             if k < 0:
                 raise ValueError("k must be >= 0")
             self.out[:] = k * len(self.units) + offset
+            calls.value += 1
 
     layer = Layer()
     f = bp.math.jit(layer.update)
     f(1.0)
-    assert layer.out.tolist() == [8.0, 8.0]
+    assert layer.out.tolist() == [8.0, 8.0] and calls == 1
+    f(0.0)
+    assert layer.out.tolist() == [5.0, 5.0] and calls == 2
     with pytest.raises(ValueError, match="k must be >= 0"):  # not a compile error
         f(-1.0)
 
