@@ -2,6 +2,7 @@
 
 from brainjit.math._jax import ops, random
 from brainjit.math._jax.autodiff import grad, value_and_grad, vector_grad
+from brainjit.math._jax.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._jax.jit import clear_cache, jit
 from brainjit.math._jax.ndarray import JaxArray, TrainVar, Variable
 from brainjit.math._numpy.ops import as_module
@@ -12,6 +13,10 @@ NAMESPACE.update(
     Array=JaxArray,
     Variable=Variable,
     TrainVar=TrainVar,
+    for_loop=for_loop,
+    while_loop=while_loop,
+    cond=cond,
+    ifelse=ifelse,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
     jit=jit,
     clear_cache=clear_cache,

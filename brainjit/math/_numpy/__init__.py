@@ -1,6 +1,7 @@
 """The numpy backend: NumPy arrays, compiled by Numba."""
 
 from brainjit.math._numpy import ops, random
+from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._numpy.jit import jit
 from brainjit.math._numpy.ndarray import TrainVar, Variable, ndarray
 from brainjit.math._numpy.ops import as_module
@@ -11,6 +12,10 @@ NAMESPACE.update(
     Array=ndarray,
     Variable=Variable,
     TrainVar=TrainVar,
+    for_loop=for_loop,
+    while_loop=while_loop,
+    cond=cond,
+    ifelse=ifelse,
     jit=jit,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
 )
