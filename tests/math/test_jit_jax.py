@@ -691,3 +691,20 @@ def test_replacing_a_variable_or_child_outside_jit_is_noticed():
     step.recompile()
     step()
     np.testing.assert_array_equal(np.asarray(g.y), [80.0, 80.0])
+
+
+def test_many_variables():  # beyond the generated hot path's unrolled size
+    vs = [
+        bp.math.Variable(bp.math.full(2, float(i))) for i in range(jit_module._DISPATCH_UNROLL + 6)
+    ]
+    consts = [bp.math.Variable(bp.math.ones(2)) for _ in range(3)]
+
+    @bp.math.jit
+    def step():
+        for v in vs:
+            v += consts[0] + consts[1] + consts[2]
+
+    step()
+    step()
+    np.testing.assert_array_equal(np.asarray(vs[-1]), [len(vs) - 1 + 6.0] * 2)
+    assert len(step.variables["written"]) == len(vs) and len(step.variables["read"]) == 3
