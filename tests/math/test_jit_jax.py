@@ -708,3 +708,29 @@ def test_many_variables():  # beyond the generated hot path's unrolled size
     step()
     np.testing.assert_array_equal(np.asarray(vs[-1]), [len(vs) - 1 + 6.0] * 2)
     assert len(step.variables["written"]) == len(vs) and len(step.variables["read"]) == 3
+
+
+def test_the_suggested_control_flow_api_works_inside_jit():
+    class Gate(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.v = bp.math.Variable(bp.math.zeros(()))
+            self.total = bp.math.Variable(bp.math.zeros(()))
+
+        def update(self, x):
+            bp.math.cond(x > 0, lambda: self.v.__iadd__(x), lambda: self.v.__isub__(1.0))
+
+        def accumulate(self, xs):
+            def body(x):
+                self.total.value = self.total + x
+
+            bp.math.for_loop(body, xs)
+
+    g = Gate()
+    update = bp.math.jit(g.update)
+    update(2.0)
+    update(-5.0)
+    update(0.5)
+    assert float(g.v) == 1.5
+    bp.math.jit(g.accumulate)(bp.math.arange(4.0))
+    assert float(g.total) == 6.0
