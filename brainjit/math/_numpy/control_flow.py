@@ -18,6 +18,17 @@ def _as_tuple(operands) -> tuple:
     return tuple(operands) if isinstance(operands, (tuple, list)) else (operands,)
 
 
+def _snapshot(out):
+    """A copy of a step's output (it may be a view of a Variable the next step changes)."""
+    if out is None:
+        return None
+    if isinstance(out, (tuple, list)):
+        return type(out)(_snapshot(o) for o in out)
+    if isinstance(out, dict):
+        return {k: _snapshot(v) for k, v in out.items()}
+    return np.array(out, copy=True)
+
+
 def _stack(outputs: list):
     if not outputs or outputs[0] is None:
         return None
@@ -26,7 +37,7 @@ def _stack(outputs: list):
         return type(first)(_stack([o[i] for o in outputs]) for i in range(len(first)))
     if isinstance(first, dict):
         return {k: _stack([o[k] for o in outputs]) for k in first}
-    return to_ndarray(np.stack([np.array(o, copy=True) for o in outputs]))
+    return to_ndarray(np.stack(outputs))
 
 
 def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
@@ -42,7 +53,8 @@ def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
     if len(lengths) != 1:
         raise ValueError(f"for_loop: operands have different lengths {sorted(lengths)}")
     steps = range(lengths.pop())
-    outputs = [body_fun(*(o[i] for o in ops)) for i in (reversed(steps) if reverse else steps)]
+    order = reversed(steps) if reverse else steps
+    outputs = [_snapshot(body_fun(*(o[i] for o in ops))) for i in order]
     if reverse:
         outputs.reverse()
     return _stack(outputs)
