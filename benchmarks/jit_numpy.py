@@ -63,7 +63,7 @@ lr_njit = numba.njit(lr_numpy)
 lr_njit_parallel = numba.njit(parallel=True)(lr_numpy)
 
 
-def bench_logistic(points: int, iterations: int, repeats: int) -> list[tuple]:
+def bench_logistic(points: int, iterations: int, repeats: int) -> dict[str, list[float]]:
     bp.math.random.seed(0)
     X = bp.math.random.random((points, 10))
     Y = bp.math.random.random(points)
@@ -115,7 +115,7 @@ def bench_logistic(points: int, iterations: int, repeats: int) -> list[tuple]:
         # every variant did repeats * iterations steps from the same start
         if not np.allclose(value, reference, rtol=1e-6):
             raise AssertionError(f"{name} disagrees with NumPy: {value} vs {reference}")
-    return [(name, statistics.median(ts)) for name, ts in times.items()]
+    return times
 
 
 # -- (b) per-call cost ---------------------------------------------------------------------
@@ -133,21 +133,22 @@ def bare_update(x):
     x += 1
 
 
-def bench_call(repeats: int) -> list[tuple]:
+def bench_call(repeats: int) -> dict[str, list[float]]:
     counter = Counter()
     method = bp.math.jit(counter.update)
     array = np.zeros(10)
     method()
     bare_update(array)
-    number = 200_000
-    out = []
-    for name, stmt, env in [
+    number = 100_000
+    cases = [
         ("numba.njit f(x), bare", "f(x)", {"f": bare_update, "x": array}),
         ("jit(obj.update)()", "m()", {"m": method}),
-    ]:
-        runs = [timeit.timeit(stmt, number=number, globals=env) / number for _ in range(repeats)]
-        out.append((name, statistics.median(runs)))
-    return out
+    ]
+    times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+    for _ in range(repeats):  # interleaved
+        for name, stmt, env in cases:
+            times[name].append(timeit.timeit(stmt, number=number, globals=env) / number)
+    return times
 
 
 # -- (c) compile time ------------------------------------------------------------------------
@@ -231,6 +232,10 @@ def _fmt_seconds(t: float) -> str:
     return f"{t * 1e9:.0f} ns"
 
 
+def _ratio(times: list[float], reference: list[float]) -> float:
+    return statistics.median(t / r for t, r in zip(times, reference))
+
+
 def report(args, logistic, calls, compiles) -> str:
     lines = [
         START,
@@ -244,29 +249,37 @@ def report(args, logistic, calls, compiles) -> str:
         "",
     ]
     if logistic:
-        njit = dict(logistic)["numba.njit, hand-written"]
-        njit_par = dict(logistic)["numba.njit(parallel=True), hand-written"]
-        numpy_t = dict(logistic)["plain NumPy function"]
         lines += [
             f"### (a) LogisticRegression, {args.points:,} points x 10, float64, "
             f"{args.iterations} iterations",
             "",
+            "Ratios are medians of the per-repeat ratios (the variants run interleaved).",
+            "",
             "| variant | time | vs hand-written njit (same mode) | vs plain NumPy |",
             "|---|---:|---:|---:|",
         ]
-        for name, t in logistic:
-            ref = njit_par if "parallel" in name else njit
-            lines.append(f"| {name} | {_fmt_seconds(t)} | {t / ref:.3f} | {t / numpy_t:.3f} |")
+        for name, ts in logistic.items():
+            ref = "numba.njit, hand-written"
+            if "parallel" in name:
+                ref = "numba.njit(parallel=True), hand-written"
+            lines.append(
+                f"| {name} | {_fmt_seconds(statistics.median(ts))} "
+                f"| {_ratio(ts, logistic[ref]):.3f} "
+                f"| {_ratio(ts, logistic['plain NumPy function']):.3f} |"
+            )
         lines.append("")
     if calls:
-        bare = calls[0][1]
+        bare = calls["numba.njit f(x), bare"]
         lines += [
             "### (b) per-call cost, `self.x += 1` on a 10-element Variable",
             "",
             "| call | time per call | vs bare njit |",
             "|---|---:|---:|",
         ]
-        lines += [f"| {name} | {_fmt_seconds(t)} | {t / bare:.2f} |" for name, t in calls]
+        lines += [
+            f"| {name} | {_fmt_seconds(statistics.median(ts))} | {_ratio(ts, bare):.2f} |"
+            for name, ts in calls.items()
+        ]
         lines.append("")
     if compiles:
         lines += [
@@ -304,7 +317,7 @@ def main(argv=None) -> None:
     if args.only in (None, "logistic"):
         logistic = bench_logistic(args.points, args.iterations, args.repeats)
     if args.only in (None, "call"):
-        calls = bench_call(max(args.repeats, 5))
+        calls = bench_call(max(args.repeats, 15))
     if args.only in (None, "compile"):
         compiles = bench_compile(args.repeats)
     section = report(args, logistic, calls, compiles)

@@ -644,6 +644,8 @@ def test_bad_input():
 
 _CACHE_SCRIPT = textwrap.dedent(
     """
+    import sys
+
     import numpy as np
     import brainjit as bp
 
@@ -660,6 +662,7 @@ _CACHE_SCRIPT = textwrap.dedent(
             self.step(current)
             return self.V.sum()
 
+    others = [Neuron(1) for _ in range(int(sys.argv[1]))]  # other object names
     f = bp.math.jit(Neuron(5), cache=True)
     result = f(1.0)
     units = f.units
@@ -680,9 +683,13 @@ def test_on_disk_cache_is_reused_by_a_second_process(tmp_path):
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
     runs = []
-    for _ in range(2):
+    for others in ("0", "3"):  # the second process names its objects differently
         proc = subprocess.run(
-            [sys.executable, str(script)], capture_output=True, text=True, env=env, cwd=tmp_path
+            [sys.executable, str(script), others],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
         )
         assert proc.returncode == 0, proc.stderr
         runs.append(proc.stdout.split())
