@@ -516,7 +516,7 @@ def test_python_if_on_traced_value_names_the_value_and_the_control_flow_api():
         return -x
 
     with pytest.raises(TypeError) as info:
-        bp.math.jit(f)(1.0)
+        bp.math.jit(f, auto_control_flow=False)(1.0)
     msg = str(info.value)
     assert "argument x" in msg and "if x > 0" in msg
     for api in ("bp.math.cond", "bp.math.ifelse", "bp.math.for_loop", "bp.math.while_loop"):
@@ -535,8 +535,15 @@ def test_python_if_on_a_variable_names_the_line():
 
     g = Gate()
     with pytest.raises(TypeError, match=r"if self\.v > 0.*bp\.math\.cond"):
-        bp.math.jit(g.update)()
+        bp.math.jit(g.update, auto_control_flow=False)()
     assert not _is_tracer(g.v) and float(g.v) == 0.0
+    # converted (the default), the same method compiles and behaves as in Python
+    update = bp.math.jit(g.update)
+    update()
+    assert float(g.v) == 0.0
+    g.v.value = bp.math.asarray(0.5)
+    update()
+    assert float(g.v) == 1.5
 
 
 def test_writing_a_variable_with_another_shape_raises_at_trace_time():

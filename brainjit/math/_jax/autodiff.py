@@ -17,7 +17,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from brainjit.math._jax import _trace
+from brainjit.math._jax import _trace, autograph
 from brainjit.math._jax.jit import (
     JitStateError,
     _control_flow_error,
@@ -117,8 +117,12 @@ class GradFunction:
                     if isinstance(leaf, Variable):
                         _trace.mark_local(leaf)
                 try:
-                    out = self._func(*full, **kw)
-                except jax.errors.ConcretizationTypeError as err:
+                    # native if/for/while on traced values work as under jit
+                    out = autograph.convert_callable(self._func)(*full, **kw)
+                except (
+                    jax.errors.ConcretizationTypeError,
+                    jax.errors.TracerIntegerConversionError,
+                ) as err:
                     raise _control_flow_error(err, f"bp.math.{mode}({name})", []) from None
                 del full, kw
                 aux = None

@@ -252,6 +252,34 @@ def _call(func: ast.expr, args: list[ast.expr], keywords=()) -> ast.Call:
     return ast.Call(func=func, args=args, keywords=list(keywords))
 
 
+class _LogicConverter(ast.NodeTransformer):
+    """``a and b``, ``a or b``, ``not a`` in a condition: lazy, and array-aware."""
+
+    def visit_BoolOp(self, node: ast.BoolOp):
+        self.generic_visit(node)
+        fn = "and_" if isinstance(node.op, ast.And) else "or_"
+        result = node.values[0]
+        for value in node.values[1:]:
+            thunk = ast.Lambda(
+                args=ast.arguments(
+                    posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]
+                ),
+                body=value,
+            )
+            result = _call(_rt(fn), [result, thunk])
+        return ast.copy_location(result, node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not):
+            return ast.copy_location(_call(_rt("not_"), [node.operand]), node)
+        return node
+
+
+def _logic(test: ast.expr) -> ast.expr:
+    return _LogicConverter().visit(test)
+
+
 class _Converter(ast.NodeTransformer):
     def __init__(self, filename: str) -> None:
         self.counter = 0
@@ -274,6 +302,7 @@ class _Converter(ast.NodeTransformer):
     # if ------------------------------------------------------------------------------
     def visit_If(self, node: ast.If):
         self.generic_visit(node)
+        node.test = _logic(node.test)
         escape = escape_of(node.body + node.orelse, loop=False)
         if escape:
             guard = [node.test, self._where(node), ast.Constant(escape)]
@@ -337,6 +366,7 @@ class _Converter(ast.NodeTransformer):
     # while ---------------------------------------------------------------------------
     def visit_While(self, node: ast.While):
         self.generic_visit(node)
+        node.test = _logic(node.test)
         escape = escape_of(node.body, loop=True)
         if escape or node.orelse:
             node.test = _call(
@@ -398,8 +428,35 @@ def _source_tree(func) -> tuple[ast.Module, ast.FunctionDef, str]:
     return tree, fdef, source
 
 
+class _Unsupported(ast.NodeVisitor):
+    """Constructs whose scoping the statement-to-function rewrite would change."""
+
+    def __init__(self) -> None:
+        self.found: str | None = None
+
+    def visit_Global(self, node):
+        self.found = self.found or "a global statement"
+
+    def visit_Nonlocal(self, node):
+        self.found = self.found or "a nonlocal statement"
+
+    def visit_Yield(self, node):
+        self.found = self.found or "yield (a generator)"
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Await(self, node):
+        self.found = self.found or "await"
+
+
 def _transform(func) -> tuple[ast.Module, str]:
     tree, fdef, _ = _source_tree(func)
+    if isinstance(fdef, ast.AsyncFunctionDef):
+        raise ConversionError(f"{func.__qualname__!r} is a coroutine")
+    check = _Unsupported()
+    check.visit(fdef)
+    if check.found:
+        raise ConversionError(f"{func.__qualname__!r} uses {check.found}")
     filename = inspect.getsourcefile(func) or "<unknown>"
     fdef.decorator_list = []
     first_line = func.__code__.co_firstlineno

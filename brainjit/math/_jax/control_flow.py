@@ -143,7 +143,8 @@ def _union(stateful: list[_Stateful]) -> None:
 
 
 def _names_of(stateful: _Stateful, local_names: list[str]) -> list[str]:
-    return local_names + [repr(getattr(v, "_name", None) or "a Variable") for v in stateful.vars]
+    variables = [repr(getattr(v, "_name", None) or "a Variable") for v in stateful.vars]
+    return [repr(n) for n in local_names] + variables
 
 
 def _check_types(names, before, after, where: str, what: str) -> None:
@@ -181,6 +182,7 @@ class _Locals:
             i for i, v in enumerate(values) if isinstance(v, JaxArray) or _is_array_like(v)
         ]
         self.names = [names[i] for i in self.carried]
+        self._names = names
         self.rebound: set[int] = set()
 
     def initial(self) -> list:
@@ -203,8 +205,12 @@ class _Locals:
             for i, value in saved.items():
                 self.objects[i]._value = value
 
-    def pure(self, body):
-        """``body(state, *extra) -> state`` as ``f(carried_values, *extra) -> values``."""
+    def pure(self, body, outputs: list[int] | None = None):
+        """``body(state, *extra) -> state`` as ``f(carried_values, *extra) -> values``.
+
+        ``outputs`` are the indices of the names returned (default: the carried ones).
+        """
+        outputs = self.carried if outputs is None else outputs
 
         def f(carry, *extra):
             with self.installed(carry) as state:
@@ -212,19 +218,33 @@ class _Locals:
                 for i in self.carried:
                     if isinstance(self.objects[i], JaxArray) and out[i] is not self.objects[i]:
                         self.rebound.add(i)
-                return [_as_array(out[i], n, self.where) for i, n in zip(self.carried, self.names)]
+                return [_as_array(out[i], self._names[i], self.where) for i in outputs]
 
         return f
 
-    def finish(self, final: list) -> tuple:
+    def defined_after(self, body, carry) -> list[bool]:
+        """Which names ``body`` leaves holding arrays (found by an abstract trace)."""
+        found: list[bool] = []
+
+        def probe(c):
+            with self.installed(c) as state:
+                out = body(state)
+                found.extend(isinstance(v, JaxArray) or _is_array_like(v) for v in out)
+            return 0
+
+        _discover(probe, carry)
+        return found
+
+    def finish(self, final: list, outputs: list[int] | None = None) -> tuple:
         """The names' values after the statement."""
+        outputs = self.carried if outputs is None else outputs
         objs = list(self.objects)
-        for i, value in zip(self.carried, final):
+        for i, value in zip(outputs, final):
             obj = objs[i]
             if isinstance(obj, JaxArray) and i not in self.rebound:
                 obj.value = value  # updated in place: the object keeps the result
             else:
-                objs[i] = wrap(value) if isinstance(obj, JaxArray) else value
+                objs[i] = wrap(value)
         return tuple(objs)
 
 
@@ -240,6 +260,27 @@ def call(func, *args, **kwargs):
     from brainjit.math._jax import autograph
 
     return autograph.convert_callable(func)(*args, **kwargs)
+
+
+def and_(a, b_thunk):
+    """``a and b`` in a converted condition: elementwise when ``a`` is traced."""
+    if is_traced(a):
+        return wrap(jnp.logical_and(unwrap(a), unwrap(b_thunk())))
+    return a and b_thunk()
+
+
+def or_(a, b_thunk):
+    """``a or b`` in a converted condition: elementwise when ``a`` is traced."""
+    if is_traced(a):
+        return wrap(jnp.logical_or(unwrap(a), unwrap(b_thunk())))
+    return a or b_thunk()
+
+
+def not_(a):
+    """``not a`` in a converted condition."""
+    if is_traced(a):
+        return wrap(jnp.logical_not(unwrap(a)))
+    return not a
 
 
 class TracedRange:
@@ -293,13 +334,21 @@ def if_stmt(test, true_fn, false_fn, values: tuple, names: tuple, where: str):
     pred = _predicate(test, where)
     local = _Locals(values, names, where)
     init = local.initial()
-    branches = [_Stateful(local.pure(fn), init) for fn in (true_fn, false_fn)]
+    # the names both branches leave holding arrays are the outputs
+    defined = [local.defined_after(fn, init) for fn in (true_fn, false_fn)]
+    outputs = [i for i in range(len(names)) if defined[0][i] and defined[1][i]]
+    for i, name in enumerate(names):
+        if defined[0][i] != defined[1][i] and values[i] is UNDEFINED:
+            raise ControlFlowError(
+                f"{where}: {name!r} is assigned in only one branch of a condition on a "
+                "traced value; assign it before the 'if' or in every branch."
+            )
+    branches = [_Stateful(local.pure(fn, outputs), init) for fn in (true_fn, false_fn)]
     _union(branches)
     vv = branches[0].initial()
     shapes = [jax.eval_shape(b, vv, init) for b in branches]
-    names_ = _names_of(branches[0], local.names)
     _check_types(
-        names_,
+        _names_of(branches[0], [names[i] for i in outputs]),
         [*shapes[0][1], *shapes[0][0]],
         [*shapes[1][1], *shapes[1][0]],
         where,
@@ -310,7 +359,7 @@ def if_stmt(test, true_fn, false_fn, values: tuple, names: tuple, where: str):
     )
     new_vv, final = jax.lax.cond(pred, branches[0], branches[1], vv, init)
     branches[0].write_back(new_vv)
-    return local.finish(final)
+    return local.finish(final, outputs)
 
 
 def _predicate(test, where: str):

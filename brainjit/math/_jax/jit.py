@@ -42,7 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brainjit.base import Base
-from brainjit.math._jax import _trace
+from brainjit.math._jax import _trace, autograph
 from brainjit.math._jax import random as _random
 from brainjit.math._jax.ndarray import JaxArray, Variable, _new
 
@@ -158,7 +158,10 @@ def _control_flow_error(err, where: str, state: list) -> JitControlFlowError:
         "`while`, `and`/`or`, bool(), int() or float() cannot decide on them. Use "
         "bp.math.cond / bp.math.ifelse for branches and bp.math.for_loop / "
         "bp.math.while_loop for loops (bp.math.where for element-wise choices), or make the "
-        "value a compile-time constant with static_argnums / static_argnames."
+        "value a compile-time constant with static_argnums / static_argnames. (With "
+        "auto_control_flow=True, the default, `if`/`for`/`while` statements are converted "
+        "automatically; conditional expressions `a if c else b`, bool()/int()/float() calls "
+        "and code whose source cannot be read are not.)"
     )
 
 
@@ -174,7 +177,13 @@ class _Core:
         self.func = func  # None: call the owner itself; else func(owner, ...)
         self.name = name
         self.signature = signature
-        self.static_argnums, self.static_argnames, self.donate, self.show_code = options
+        (
+            self.static_argnums,
+            self.static_argnames,
+            self.donate,
+            self.show_code,
+            self.auto_control_flow,
+        ) = options
         self.num_traces = 0
         self.warned: set[str] = set()
         self.last_reads: list = []
@@ -250,10 +259,19 @@ class _Core:
                 raise ReferenceError(f"bp.math.jit({self.name}): the object has been deleted")
             try:
                 if self.func is None:
-                    out = owner(*args, **kwargs)
+                    target = owner
+                    if self.auto_control_flow:
+                        target = autograph.convert_callable(owner)
+                    out = target(*args, **kwargs)
                 else:
-                    out = self.func(owner, *args, **kwargs)
-            except jax.errors.ConcretizationTypeError as err:
+                    func = self.func
+                    if self.auto_control_flow:
+                        func = autograph.convert_callable(func)
+                    out = func(owner, *args, **kwargs)
+            except (
+                jax.errors.ConcretizationTypeError,
+                jax.errors.TracerIntegerConversionError,
+            ) as err:
                 raise _control_flow_error(err, f"bp.math.jit({self.name})", self.state) from None
             del owner, args, kwargs
             out = jax.tree_util.tree_map(_output_leaf, out, is_leaf=_is_array)
@@ -366,6 +384,21 @@ class _Core:
         print("  Variables read:    " + (", ".join(map(describe, self.last_reads)) or "(none)"))
         print("  Variables written: " + (", ".join(map(describe, self.last_writes)) or "(none)"))
         print(jaxpr)
+        if self.auto_control_flow:
+            source = self._converted_source()
+            if source:
+                print("  its source with native control flow converted (auto_control_flow):")
+                print(source)
+
+    def _converted_source(self) -> str | None:
+        target = self.func
+        if target is None:
+            owner = self._owner()
+            target = owner if isinstance(owner, types.FunctionType) else type(owner).__call__
+        try:
+            return autograph.converted_source(target)
+        except (autograph.ConversionError, TypeError):
+            return None
 
 
 def _write_arguments(arg_writes, args, kwargs) -> None:
@@ -564,6 +597,7 @@ def jit(
     static_argnames=None,
     donate: bool = False,
     show_code: bool = False,
+    auto_control_flow: bool = True,
     **numba_options,
 ):
     """Compile a function, a bound method or a ``bp.Base`` object with XLA (jax backend).
@@ -585,7 +619,12 @@ def jit(
             their new values (saves memory and copies for large state; an old
             ``var.value`` kept elsewhere becomes invalid).
         show_code: print the traced program (jaxpr) and the Variables read and written,
-            on every trace.
+            on every trace (and the converted source, see ``auto_control_flow``).
+        auto_control_flow: convert native Python ``if``/``elif``/``else``, ``for`` and
+            ``while`` statements of the target, and of the functions and methods it
+            calls, so that they also work on traced values (they become ``lax.cond``,
+            ``lax.fori_loop``/``lax.scan`` and ``lax.while_loop``; on static values
+            Python runs them as written). See ``docs/control_flow.md``.
         **numba_options: the numpy backend's Numba options (``parallel``,
             ``fastmath``, ``nogil``, ``cache``, ``boundscheck``, ``nopython``,
             ``error_model``) are accepted and ignored, so that model code runs on both
@@ -605,6 +644,7 @@ def jit(
         static_argnames=static_argnames,
         donate=donate,
         show_code=show_code,
+        auto_control_flow=auto_control_flow,
     )
     if func is None:
         return lambda f: jit(f, **options)
@@ -624,6 +664,7 @@ def jit(
         _as_tuple(static_argnames, str),
         bool(donate),
         bool(show_code),
+        bool(auto_control_flow),
     )
     if isinstance(func, types.MethodType):
         owner, method = func.__self__, func.__func__
