@@ -349,6 +349,22 @@ for _name in _METHODS:
     setattr(JaxArray, _name, _method(_name))
 
 
+def _truth_method(name):
+    def method(self, *args, **kwargs):
+        value = self.value
+        if jnp.iscomplexobj(value):  # nonzero is true (jax.Array.all looks at the real part)
+            value = value != 0
+        return wrap(getattr(value, name)(*unwrap(args), **unwrap(kwargs)))
+
+    method.__name__ = name
+    method.__doc__ = f"As ``numpy.ndarray.{name}`` (returns JaxArray)."
+    return method
+
+
+JaxArray.all = _truth_method("all")
+JaxArray.any = _truth_method("any")
+
+
 class Variable(JaxArray):
     """Mutable model state on the jax backend.
 

@@ -11,6 +11,7 @@ import functools
 import inspect
 import types
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -41,10 +42,16 @@ def _dtype_position(func, name: str) -> int | None:
 
 
 def wrap_function(func, name: str | None = None):
-    """Wrap a jax function: JaxArray arguments in, JaxArray results out.
+    """Wrap a jax function so that it works as NumPy's, on JaxArrays.
 
-    A 64-bit ``dtype`` argument (keyword or positional) raises while x64 is off, instead
-    of being truncated to 32 bits.
+    - JaxArrays among the arguments are unwrapped, arrays among the results wrapped as
+      JaxArray (a returned function or ufunc is wrapped the same way);
+    - a 64-bit ``dtype`` argument (keyword or positional) raises while x64 is off,
+      instead of being truncated to 32 bits;
+    - lists and tuples are taken as arrays where jax.numpy refuses them
+      (``bp.math.sum([1, 2])``), as NumPy takes them;
+    - functions passed in (``apply_along_axis``, ``vectorize``, ``piecewise`` ...) may use
+      bp.math: they receive JaxArrays and may return JaxArrays.
     """
     name = name or func.__name__
     position = _dtype_position(func, name)
@@ -56,9 +63,65 @@ def wrap_function(func, name: str | None = None):
             check_dtype(name, kwargs["dtype"])
         if position is not None and len(args) > position:
             check_dtype(name, args[position])
-        return wrap(func(*unwrap(args), **unwrap(kwargs)))
+        args = tuple(_user_functions(a) for a in unwrap(args))
+        kwargs = unwrap(kwargs)
+        try:
+            return _result(func(*args, **kwargs), name)
+        except (TypeError, ValueError) as error:
+            retry = _lists_as_arrays(args)
+            if retry is None:
+                raise
+            try:
+                out = func(*retry, **kwargs)
+            except Exception:
+                raise error from None
+        return _result(out, name)
 
     return wrapper
+
+
+def _result(out, name: str):
+    """A jax function's result as bp.math returns it."""
+    if isinstance(out, jnp.ufunc):
+        return ufunc(out, getattr(out, "__name__", name))
+    if isinstance(out, types.FunctionType):  # vectorize's result
+        return wrap_function(out, name)
+    return wrap(out)
+
+
+def _lists_as_arrays(args: tuple):
+    """``args`` with its list/tuple arguments as arrays (None if there are none)."""
+    if not any(isinstance(a, (list, tuple)) for a in args):
+        return None
+    return tuple(_as_array(a) for a in args)
+
+
+def _as_array(x):
+    """A list/tuple as an array; a ragged one as a sequence of arrays (concatenate's input)."""
+    if not isinstance(x, (list, tuple)):
+        return x
+    try:
+        return jnp.asarray(x)
+    except (TypeError, ValueError):
+        return type(x)(_as_array(i) for i in x)
+
+
+def _is_user_function(x) -> bool:
+    return callable(x) and not isinstance(x, (type, jax.Array, np.ndarray, np.dtype))
+
+
+def _user_functions(x):
+    """A function passed to a jax function, made to take and return what jax expects."""
+    if _is_user_function(x):
+
+        @functools.wraps(x)
+        def user_function(*args, **kwargs):
+            return unwrap(x(*wrap(args), **kwargs))
+
+        return user_function
+    if isinstance(x, list) and any(_is_user_function(i) for i in x):  # piecewise's funclist
+        return [_user_functions(i) for i in x]
+    return x
 
 
 class ufunc:  # noqa: N801  (mirrors numpy.ufunc)
@@ -124,7 +187,7 @@ def namespace_of(jax_module, numpy_module, exclude=()) -> dict:
     return out
 
 
-def _array(obj, dtype=None, copy=True, order=None, ndmin=0):
+def _array(obj, dtype=None, copy=True, order="K", ndmin=0):
     check_dtype("array", dtype)
     return JaxArray(jnp.array(unwrap(obj), dtype=dtype, copy=copy, order=order, ndmin=ndmin))
 
@@ -136,8 +199,132 @@ def _asarray(a, dtype=None, order=None, copy=None):
     return JaxArray(jnp.asarray(unwrap(a), dtype=dtype, order=order, copy=copy))
 
 
+def _in_place(name: str):
+    """NumPy's in-place ``name`` (``place``, ``put`` ...): updates a JaxArray, returns None."""
+    func = getattr(jnp, name)
+
+    @functools.wraps(func)
+    def update(a, *args, **kwargs):
+        if not isinstance(a, JaxArray):
+            raise TypeError(
+                f"bp.math.{name}() modifies its first argument in place: on the jax backend "
+                f"that must be a JaxArray, got {type(a).__name__}"
+            )
+        args = tuple(_as_array(x) for x in unwrap(args))
+        a.value = func(a.value, *args, inplace=False, **unwrap(kwargs))
+
+    update.__doc__ = f"As ``numpy.{name}``: updates the JaxArray ``a`` in place."
+    return update
+
+
+def _truth(name: str):
+    """``all``/``any``: complex numbers are true when nonzero (jax.numpy looks at the real part)."""
+    func = getattr(jnp, name)
+
+    @functools.wraps(func)
+    def test(a, *args, **kwargs):
+        a = unwrap(a)
+        if jnp.iscomplexobj(a):
+            a = jnp.asarray(a) != 0
+        return wrap(func(a, *unwrap(args), **unwrap(kwargs)))
+
+    return test
+
+
+def _convolution(name: str):
+    """``convolve``/``correlate``: integer inputs give integers, as in NumPy."""
+    func = getattr(jnp, name)
+
+    @functools.wraps(func)
+    def convolution(a, v, mode=_DEFAULT_MODE[name], **kwargs):
+        a, v = jnp.asarray(_as_array(unwrap(a))), jnp.asarray(_as_array(unwrap(v)))
+        if a.dtype.kind in "iu" and v.dtype.kind in "iu":
+            kwargs.setdefault("preferred_element_type", jnp.result_type(a, v))
+        return wrap(func(a, v, mode, **kwargs))
+
+    return convolution
+
+
+_DEFAULT_MODE = {"convolve": "full", "correlate": "valid"}
+
+
+def _histogram(a, bins=10, range=None, weights=None, density=None):  # noqa: A002
+    a, bins = _as_array(unwrap(a)), _as_array(unwrap(bins))
+    counts, edges = jnp.histogram(a, bins, range, unwrap(weights), density)
+    if weights is None and not density:  # NumPy counts in integers
+        counts = counts.astype(int)
+    return wrap(counts), wrap(edges)
+
+
+def _histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    counts, xedges, yedges = jnp.histogram2d(
+        unwrap(x), unwrap(y), unwrap(bins), range, unwrap(weights), density
+    )
+    return wrap(counts.astype(float)), wrap(xedges), wrap(yedges)  # NumPy: float counts
+
+
+def _histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    counts, edges = jnp.histogramdd(unwrap(sample), unwrap(bins), range, unwrap(weights), density)
+    return wrap(counts.astype(float)), wrap(list(edges))
+
+
+def _bincount(x, weights=None, minlength=0, **kwargs):
+    x = jnp.asarray(unwrap(x))
+    if x.dtype == bool:
+        x = x.astype(int)
+    if weights is not None:  # NumPy sums the weights in floating point
+        weights = jnp.asarray(unwrap(weights)).astype(float)
+    return wrap(jnp.bincount(x, weights, minlength, **kwargs))
+
+
+def _fromiter(iter, dtype, count=-1, *, like=None):  # noqa: A002
+    """As ``numpy.fromiter`` (read on the host; jax.numpy does not provide it)."""
+    check_dtype("fromiter", dtype)
+    return JaxArray(jnp.asarray(np.fromiter(iter, dtype, count)))
+
+
+def _fromfile(file, dtype=float, count=-1, sep="", offset=0, *, like=None):
+    """As ``numpy.fromfile`` (read on the host; jax.numpy does not provide it)."""
+    if dtype is not float:
+        check_dtype("fromfile", dtype)
+    return JaxArray(jnp.asarray(np.fromfile(file, dtype, count, sep, offset)))
+
+
+class _IndexTrick:
+    """``r_``, ``c_``, ``mgrid``, ``ogrid`` taking and returning JaxArrays."""
+
+    def __init__(self, name: str):
+        self.__wrapped__ = getattr(jnp, name)
+        self._name = name
+
+    def __getitem__(self, key):
+        return wrap(self.__wrapped__[unwrap(key)])
+
+    def __repr__(self) -> str:
+        return f"bp.math.{self._name}"
+
+
+_REPLACEMENTS = {
+    **{name: _IndexTrick(name) for name in ("r_", "c_", "mgrid", "ogrid")},
+    "fromiter": _fromiter,
+    "fromfile": _fromfile,
+    "array": _array,
+    "asarray": _asarray,
+    "ndarray": JaxArray,
+    "all": _truth("all"),
+    "any": _truth("any"),
+    "histogram": _histogram,
+    "histogram2d": _histogram2d,
+    "histogramdd": _histogramdd,
+    "bincount": _bincount,
+    "convolve": _convolution("convolve"),
+    "correlate": _convolution("correlate"),
+    **{name: _in_place(name) for name in ("place", "put", "fill_diagonal", "put_along_axis")},
+}
+
+
 NAMESPACE = namespace_of(jnp, np, EXCLUDED)
-NAMESPACE.update(array=_array, asarray=_asarray, ndarray=JaxArray)
+NAMESPACE.update(_REPLACEMENTS)
 NAMESPACE["linalg"] = as_module(
     "brainjit.math.linalg",
     "jax.numpy.linalg on the jax backend.",

@@ -44,6 +44,8 @@ def to_ndarray(result):
     """View plain ndarrays in ``result`` (or a tuple/list of them) as :class:`ndarray`."""
     if type(result) is np.ndarray:
         return result.view(ndarray)
+    if isinstance(result, np.ufunc):  # np.frompyfunc's result
+        return ufunc(result)
     if isinstance(result, (tuple, list)) and any(type(r) is np.ndarray for r in result):
         items = [to_ndarray(r) for r in result]
         return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
@@ -101,6 +103,27 @@ class ufunc:  # noqa: N801  (mirrors numpy.ufunc)
         return (ufunc, (self.__wrapped__,))
 
 
+class vectorize(np.vectorize):  # noqa: N801  (mirrors numpy.vectorize)
+    """``numpy.vectorize`` whose array results are this backend's :class:`ndarray`."""
+
+    def __call__(self, *args, **kwargs):
+        return to_ndarray(super().__call__(*args, **kwargs))
+
+
+class index_trick:  # noqa: N801
+    """``numpy.r_``, ``c_``, ``mgrid``, ``ogrid`` whose arrays are this backend's ndarray."""
+
+    def __init__(self, obj, name: str):
+        self.__wrapped__ = obj
+        self._name = name
+
+    def __getitem__(self, key):
+        return to_ndarray(self.__wrapped__[key])
+
+    def __repr__(self) -> str:
+        return f"bp.math.{self._name}"
+
+
 def namespace_of(module, exclude=()) -> dict:
     """The public names of a NumPy module, with its functions wrapped."""
     out = {}
@@ -127,9 +150,13 @@ def as_module(name: str, doc: str, members: dict) -> types.ModuleType:
 
 NAMESPACE = namespace_of(np, EXCLUDED)
 NAMESPACE["ndarray"] = ndarray
+NAMESPACE["vectorize"] = vectorize
+NAMESPACE.update(
+    {name: index_trick(getattr(np, name), name) for name in ("r_", "c_", "mgrid", "ogrid")}
+)
 NAMESPACE["linalg"] = as_module(
-    "brainjit.math.linalg", "numpy.linalg on the numpy backend.", namespace_of(np.linalg)
+    "brainjit.math.linalg", "numpy.linalg on the numpy backend.", namespace_of(np.linalg, EXCLUDED)
 )
 NAMESPACE["fft"] = as_module(
-    "brainjit.math.fft", "numpy.fft on the numpy backend.", namespace_of(np.fft)
+    "brainjit.math.fft", "numpy.fft on the numpy backend.", namespace_of(np.fft, EXCLUDED)
 )
