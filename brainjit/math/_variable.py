@@ -42,6 +42,16 @@ def label(var) -> str:
     return f"{kind} {name!r}" if name else kind
 
 
+def repr_as(name: str, array: np.ndarray) -> str:
+    """NumPy's repr of ``array`` with ``name`` in place of ``array`` (lines kept aligned)."""
+    text = np.array_repr(array)
+    if name == "array":
+        return text
+    first, *rest = text.split("\n")
+    pad = " " * (len(name) - len("array"))
+    return "\n".join([name + first[len("array") :], *(pad + line for line in rest)])
+
+
 _PYTHON_SCALARS = (bool, int, float, complex)
 
 

@@ -158,7 +158,7 @@ class JaxArray:
         name = type(self).__name__
         if isinstance(value, jax.core.Tracer):
             return f"{name}({value})"
-        return np.array_repr(np.asarray(value)).replace("array", name, 1)
+        return _variable.repr_as(name, np.asarray(value))
 
     def __str__(self) -> str:
         return str(self._value)

@@ -70,8 +70,8 @@ class ndarray(np.ndarray):  # noqa: N801  (mirrors numpy.ndarray)
 
     def __repr__(self) -> str:
         # printed as NumPy prints its arrays; Variables print as Variable(...)
-        text = np.array_repr(self.view(np.ndarray))
-        return text if type(self) is ndarray else text.replace("array", type(self).__name__, 1)
+        name = "array" if type(self) is ndarray else type(self).__name__
+        return _variable.repr_as(name, self.view(np.ndarray))
 
 
 for _name, _ufunc in _INPLACE_UFUNCS.items():
