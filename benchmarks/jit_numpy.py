@@ -73,23 +73,13 @@ def bench_logistic(points: int, iterations: int, repeats: int) -> dict[str, list
     def run_object(f, obj):
         f(X, Y)  # first call compiles (not timed)
         obj.w.value = w0
-
-        def go():
-            for _ in range(iterations):
-                f(X, Y)
-
-        return go, lambda: np.asarray(obj.w)
+        return (lambda: f(X, Y)), (lambda: np.asarray(obj.w))
 
     def run_function(f):
         w = w0.copy()
         f(w, Xp, Yp)
         w[:] = w0
-
-        def go():
-            for _ in range(iterations):
-                f(w, Xp, Yp)
-
-        return go, lambda: w
+        return (lambda: f(w, Xp, Yp)), (lambda: w)
 
     plain = LogisticRegression(10)
     j1 = LogisticRegression(10)
@@ -104,12 +94,19 @@ def bench_logistic(points: int, iterations: int, repeats: int) -> dict[str, list
     ]
     times = {name: [] for name, _, _ in variants}
     results = {}
-    for _ in range(repeats):  # interleaved, so that machine noise hits all alike
-        for name, go, result in variants:
-            t0 = time.perf_counter()
-            go()
-            times[name].append(time.perf_counter() - t0)
-            results[name] = result().copy()
+    clock = time.perf_counter
+    for _ in range(repeats):
+        # interleaved step by step, so that changes in the machine's load hit all alike
+        totals = dict.fromkeys(times, 0.0)
+        for _ in range(iterations):
+            for name, step, _ in variants:
+                t0 = clock()
+                step()
+                totals[name] += clock() - t0
+        for name, total in totals.items():
+            times[name].append(total)
+    for name, _, result in variants:
+        results[name] = result().copy()
     reference = results["plain NumPy function"]
     for name, value in results.items():
         # every variant did repeats * iterations steps from the same start

@@ -153,7 +153,9 @@ def _refresh_views() -> None:
     import sys
 
     bpmath = sys.modules["brainjit.math"]
-    key = (len(vars(bpmath)), id(bpmath.__dict__.get("zeros")))
+    from brainjit.math import _numpy
+
+    key = (len(vars(bpmath)), len(_numpy.NAMESPACE), id(bpmath.__dict__.get("zeros")))
     if _views["key"] == key:
         return
     wrapped = _wrapped_functions()
@@ -162,10 +164,12 @@ def _refresh_views() -> None:
     random_module = modules["brainjit.math.random"]
     views[id(random_module)] = random_view()
 
-    def build(module: types.ModuleType, name: str) -> types.ModuleType:
+    from brainjit.math import _numpy
+
+    def build(module: types.ModuleType, name: str, members=None) -> types.ModuleType:
         view = types.ModuleType(name, f"What compiled code sees of {name}.")
         views[id(module)] = view
-        for attr, value in list(vars(module).items()):
+        for attr, value in list((members or vars(module)).items()):
             if attr.startswith("_"):
                 continue
             if isinstance(value, types.ModuleType):
@@ -182,7 +186,9 @@ def _refresh_views() -> None:
     for name in ("brainjit.math.linalg", "brainjit.math.fft"):
         if name in modules:
             build(modules[name], name)
-    math_view = build(modules["brainjit.math"], "brainjit.math")
+    # bp.math as the numpy backend defines it, whichever backend is active
+    members = {**vars(modules["brainjit.math"]), **_numpy.NAMESPACE}
+    math_view = build(modules["brainjit.math"], "brainjit.math", members)
     top = build(modules["brainjit"], "brainjit")
     top.math = math_view
     _views.update(key=key, modules=views, wrapped=wrapped)
