@@ -58,14 +58,24 @@ _PYTHON_SCALARS = (bool, int, float, complex)
 def check_assign(var, shape: tuple, dtype, new) -> None:
     """Raise if ``new`` cannot be stored in ``var`` (a Variable of ``shape``/``dtype``).
 
-    Arrays must match the shape and the dtype exactly; Python scalars are accepted for
-    0-d Variables when they cast safely within their kind (an int into a float Variable).
+    Arrays must match the shape and the dtype exactly. Python scalars, and lists/tuples of
+    them, carry no dtype of their own: they are accepted when they cast safely within
+    their kind (ints into a float Variable, floats into a float32 one; not floats into an
+    int Variable).
     """
     if isinstance(new, _PYTHON_SCALARS):
         new_shape, new_dtype = (), None
         if not np.can_cast(type(new), dtype, casting="same_kind"):
             raise TypeError(
                 f"Cannot assign a Python {type(new).__name__} to {label(var)} of dtype {dtype}."
+            )
+    elif isinstance(new, (list, tuple)):
+        as_array = np.asarray(new)
+        new_shape, new_dtype = as_array.shape, None
+        if not np.can_cast(as_array.dtype, dtype, casting="same_kind"):
+            raise TypeError(
+                f"Cannot assign a {type(new).__name__} of {as_array.dtype.kind!r}-kind numbers "
+                f"to {label(var)} of dtype {np.dtype(dtype)}."
             )
     else:
         new_shape = tuple(np.shape(new))

@@ -79,6 +79,22 @@ def _index(index):
     return index
 
 
+def _check_bounds(index, shape) -> None:
+    """NumPy's IndexError for an integer index out of bounds (JAX clamps reads and drops
+    writes silently). Checked for indices made of ints and slices, which are static."""
+    if isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
+        index = (index,)
+    elif not isinstance(index, tuple) or len(index) > len(shape):
+        return
+    for axis, i in enumerate(index):
+        if isinstance(i, slice):
+            continue
+        if not isinstance(i, (int, np.integer)) or isinstance(i, (bool, np.bool_)):
+            return  # arrays, None, Ellipsis ...: left to JAX
+        if not -shape[axis] <= i < shape[axis]:
+            raise IndexError(f"index {i} is out of bounds for axis {axis} with size {shape[axis]}")
+
+
 def _fast_unwrap(x):
     return x.value if isinstance(x, JaxArray) else x
 
@@ -200,12 +216,17 @@ class JaxArray:
 
     # -- indexing ----------------------------------------------------------------
     def __getitem__(self, index):
-        return _new(JaxArray, self.value[_index(index)])
+        value = self.value
+        _check_bounds(index, value.shape)
+        return _new(JaxArray, value[_index(index)])
 
     def __setitem__(self, index, new) -> None:
+        old = self.value
+        _check_bounds(index, old.shape)
         index = _index(index)
         new = _fast_unwrap(new)
-        old = self.value
+        if not isinstance(new, jax.Array) or new.dtype != old.dtype:
+            new = jnp.asarray(new).astype(old.dtype)  # NumPy casts the value to the array's dtype
         if (
             isinstance(index, (jax.Array, np.ndarray))
             and index.dtype == bool
