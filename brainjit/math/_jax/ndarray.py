@@ -68,6 +68,27 @@ def unwrap(x):
     return x
 
 
+def _lists_as_arrays(args: tuple):
+    """``args`` with its list/tuple arguments as arrays (None if there are none).
+
+    jax.numpy refuses lists where NumPy takes them as arrays (``jnp.sum([1, 2])``); a
+    call that failed with lists among its arguments is retried with this.
+    """
+    if not any(isinstance(a, (list, tuple)) for a in args):
+        return None
+    return tuple(_as_array(a) for a in args)
+
+
+def _as_array(x):
+    """A list/tuple as an array; a ragged one as a sequence of arrays (concatenate's input)."""
+    if not isinstance(x, (list, tuple)):
+        return x
+    try:
+        return jnp.asarray(x)
+    except (TypeError, ValueError):
+        return type(x)(_as_array(i) for i in x)
+
+
 def _index(index):
     """An index as JAX takes it: JaxArrays unwrapped, lists as integer arrays (NumPy rule)."""
     if isinstance(index, JaxArray):
@@ -253,7 +274,7 @@ class JaxArray:
 
     def put(self, indices, values) -> None:
         """Set ``self.flat[indices] = values`` (in place)."""
-        flat = self.value.ravel().at[unwrap(indices)].set(_fast_unwrap(values))
+        flat = self.value.ravel().at[_index(indices)].set(_fast_unwrap(values))
         self.value = flat.reshape(self.shape)
 
     def tolist(self):
@@ -359,7 +380,19 @@ def _method(name):
     def method(self, *args, **kwargs):
         if "dtype" in kwargs:
             check_dtype(f"JaxArray.{name}", kwargs["dtype"])
-        return wrap(getattr(self.value, name)(*unwrap(args), **unwrap(kwargs)))
+        func = getattr(self.value, name)
+        args, kwargs = unwrap(args), unwrap(kwargs)
+        try:
+            return wrap(func(*args, **kwargs))
+        except (TypeError, ValueError) as error:
+            retry = _lists_as_arrays(args)  # x.take([0, 2]): lists as arrays, as NumPy
+            if retry is None:
+                raise
+            try:
+                out = func(*retry, **kwargs)
+            except Exception:
+                raise error from None
+        return wrap(out)
 
     method.__name__ = name
     method.__doc__ = f"As ``numpy.ndarray.{name}`` (returns JaxArray)."

@@ -15,7 +15,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from brainjit.math._jax.ndarray import JaxArray, check_dtype, unwrap, wrap
+from brainjit.math._jax.ndarray import (
+    JaxArray,
+    _as_array,
+    _lists_as_arrays,
+    check_dtype,
+    unwrap,
+    wrap,
+)
 from brainjit.math._numpy.ops import EXCLUDED, as_module
 
 __all__ = ["NAMESPACE", "check_dtype", "namespace_of", "ufunc", "wrap_function"]
@@ -87,23 +94,6 @@ def _result(out, name: str):
     if isinstance(out, types.FunctionType):  # vectorize's result
         return wrap_function(out, name)
     return wrap(out)
-
-
-def _lists_as_arrays(args: tuple):
-    """``args`` with its list/tuple arguments as arrays (None if there are none)."""
-    if not any(isinstance(a, (list, tuple)) for a in args):
-        return None
-    return tuple(_as_array(a) for a in args)
-
-
-def _as_array(x):
-    """A list/tuple as an array; a ragged one as a sequence of arrays (concatenate's input)."""
-    if not isinstance(x, (list, tuple)):
-        return x
-    try:
-        return jnp.asarray(x)
-    except (TypeError, ValueError):
-        return type(x)(_as_array(i) for i in x)
 
 
 def _is_user_function(x) -> bool:
