@@ -18,6 +18,12 @@ from brainjit.math._jax.ndarray import JaxArray, Variable, check_dtype, unwrap, 
 __all__ = ["RandomState", "DEFAULT", "seed"]
 
 
+def _arg(x):
+    """A distribution parameter as JAX takes it: JaxArrays unwrapped, lists as arrays."""
+    x = unwrap(x)
+    return jnp.asarray(x) if isinstance(x, (list, tuple)) else x
+
+
 def _size(size, *params):
     """NumPy's ``size`` rule: None means the broadcast shape of the parameters."""
     if size is None:
@@ -84,20 +90,20 @@ class RandomState(Variable):
 
     def uniform(self, low=0.0, high=1.0, size=None):
         """Uniform floats in [low, high)."""
-        low, high = unwrap(low), unwrap(high)
+        low, high = _arg(low), _arg(high)
         shape = _size(size, low, high)
         u = jax.random.uniform(self.split_key(), shape, dtype=_float())
         return wrap(low + (high - low) * u)
 
     def normal(self, loc=0.0, scale=1.0, size=None):
         """Normal floats with mean ``loc`` and standard deviation ``scale``."""
-        loc, scale = unwrap(loc), unwrap(scale)
+        loc, scale = _arg(loc), _arg(scale)
         shape = _size(size, loc, scale)
         return wrap(loc + scale * jax.random.normal(self.split_key(), shape, dtype=_float()))
 
     def exponential(self, scale=1.0, size=None):
         """Exponential floats with mean ``scale``."""
-        scale = unwrap(scale)
+        scale = _arg(scale)
         shape = _size(size, scale)
         return wrap(scale * jax.random.exponential(self.split_key(), shape, dtype=_float()))
 
@@ -107,7 +113,7 @@ class RandomState(Variable):
 
     def gamma(self, shape, scale=1.0, size=None):
         """Gamma floats with shape ``shape`` and scale ``scale``."""
-        shape_, scale = unwrap(shape), unwrap(scale)
+        shape_, scale = _arg(shape), _arg(scale)
         out = _size(size, shape_, scale)
         return wrap(scale * jax.random.gamma(self.split_key(), shape_, out, dtype=_float()))
 
@@ -117,23 +123,29 @@ class RandomState(Variable):
 
     def beta(self, a, b, size=None):
         """Beta floats."""
-        a, b = unwrap(a), unwrap(b)
+        a, b = _arg(a), _arg(b)
         return wrap(jax.random.beta(self.split_key(), a, b, _size(size, a, b), dtype=_float()))
 
     def truncated_normal(self, lower, upper, size=None, scale=None):
         """Standard normals restricted to ``[lower, upper]`` (then times ``scale``)."""
-        lower, upper = unwrap(lower), unwrap(upper)
+        lower, upper = _arg(lower), _arg(upper)
         shape = _size(size, lower, upper)
         out = jax.random.truncated_normal(self.split_key(), lower, upper, shape, dtype=_float())
-        return wrap(out if scale is None else out * unwrap(scale))
+        return wrap(out if scale is None else out * _arg(scale))
 
     # -- discrete -----------------------------------------------------------------
     def randint(self, low, high=None, size=None, dtype=None):
         """Integers in [low, high) (or [0, low) when ``high`` is None)."""
         check_dtype("random.randint", dtype)
-        low, high = unwrap(low), unwrap(high)
+        low, high = _arg(low), _arg(high)
         if high is None:
             low, high = 0, low
+        if (
+            isinstance(low, (int, np.integer))
+            and isinstance(high, (int, np.integer))
+            and low >= high
+        ):
+            raise ValueError(f"randint: need low < high, got low={low}, high={high}")
         shape = _size(size, low, high)
         return wrap(jax.random.randint(self.split_key(), shape, low, high, dtype=dtype or _int()))
 
@@ -141,41 +153,41 @@ class RandomState(Variable):
         """Integers in [low, high] (inclusive)."""
         if high is None:
             low, high = 1, low
-        return self.randint(low, unwrap(high) + 1, size)
+        return self.randint(low, _arg(high) + 1, size)
 
     def bernoulli(self, p=0.5, size=None):
         """Booleans that are True with probability ``p``."""
-        p = unwrap(p)
+        p = _arg(p)
         return wrap(jax.random.bernoulli(self.split_key(), p, _size(size, p)))
 
     def binomial(self, n, p, size=None):
         """Number of successes in ``n`` trials of probability ``p``."""
-        n, p = unwrap(n), unwrap(p)
+        n, p = _arg(n), _arg(p)
         shape = _size(size, n, p)
         out = jax.random.binomial(self.split_key(), n, p, shape, dtype=_float())
         return wrap(out.astype(_int()))
 
     def poisson(self, lam=1.0, size=None):
         """Poisson counts with rate ``lam``."""
-        lam = unwrap(lam)
+        lam = _arg(lam)
         shape = _size(size, lam)
         return wrap(jax.random.poisson(self.split_key(), lam, shape, dtype=_int()))
 
     def geometric(self, p, size=None):
         """Number of trials until the first success."""
-        p = unwrap(p)
+        p = _arg(p)
         return wrap(jax.random.geometric(self.split_key(), p, _size(size, p), dtype=_int()))
 
     # -- permutations ---------------------------------------------------------------
     def choice(self, a, size=None, replace=True, p=None):
         """A random sample from ``a`` (an array, or ``arange(a)`` for an int)."""
-        a, p = unwrap(a), unwrap(p)
+        a, p = _arg(a), _arg(p)
         shape = () if size is None else _size(size)
         return wrap(jax.random.choice(self.split_key(), a, shape, replace=replace, p=p))
 
     def permutation(self, x):
         """A permuted copy of ``x`` (or of ``arange(x)`` for an int)."""
-        return wrap(jax.random.permutation(self.split_key(), unwrap(x)))
+        return wrap(jax.random.permutation(self.split_key(), _arg(x)))
 
     def shuffle(self, x, axis=0) -> None:
         """Shuffle the JaxArray ``x`` in place along ``axis``."""
