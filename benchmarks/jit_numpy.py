@@ -39,7 +39,13 @@ import numpy as np  # noqa: E402
 
 import brainjit as bp  # noqa: E402
 
-START, END = "<!-- jit_numpy:start -->", "<!-- jit_numpy:end -->"
+DEFAULT_POINTS = 2_000_000
+
+
+def markers(points: int) -> tuple[str, str]:
+    """The RESULTS.md markers of this run's section (one section per problem size)."""
+    tag = "jit_numpy" if points == DEFAULT_POINTS else f"jit_numpy points={points}"
+    return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
 # -- (a) logistic regression ---------------------------------------------------------------
@@ -95,11 +101,15 @@ def bench_logistic(points: int, iterations: int, repeats: int) -> dict[str, list
     times = {name: [] for name, _, _ in variants}
     results = {}
     clock = time.perf_counter
+    order_rng = np.random.default_rng(1)
     for _ in range(repeats):
-        # interleaved step by step, so that changes in the machine's load hit all alike
+        # interleaved step by step, so that changes in the machine's load hit all alike,
+        # in a random order: a step that follows a NumPy step pays for the memory NumPy
+        # gave back (page faults), which a fixed order would always charge to one variant
         totals = dict.fromkeys(times, 0.0)
         for _ in range(iterations):
-            for name, step, _ in variants:
+            for i in order_rng.permutation(len(variants)):
+                name, step, _ = variants[i]
                 t0 = clock()
                 step()
                 totals[name] += clock() - t0
@@ -234,12 +244,16 @@ def _ratio(times: list[float], reference: list[float]) -> float:
 
 
 def report(args, logistic, calls, compiles) -> str:
+    start, end = markers(args.points)
     lines = [
-        START,
-        "## bp.math.jit, numpy backend (`benchmarks/jit_numpy.py`)",
+        start,
+        "## bp.math.jit, numpy backend (`benchmarks/jit_numpy.py`"
+        + (")" if args.points == DEFAULT_POINTS else f", {args.points:,} points)"),
         "",
         f"Command: `python benchmarks/jit_numpy.py --points {args.points} "
-        f"--iterations {args.iterations} --repeats {args.repeats}`  ",
+        f"--iterations {args.iterations} --repeats {args.repeats}"
+        + (f" --only {args.only}" if args.only else "")
+        + "`  ",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
         f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}; "
         f"{time.strftime('%Y-%m-%d')}. Medians of {args.repeats} runs.",
@@ -287,15 +301,16 @@ def report(args, logistic, calls, compiles) -> str:
         ]
         lines += [f"| {name} | {_fmt_seconds(t)} |" for name, t in compiles]
         lines.append("")
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
-def write_results(section: str, path: Path) -> None:
+def write_results(section: str, path: Path, points: int) -> None:
+    start, end = markers(points)
     text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1]
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
         text = head + section + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
@@ -304,7 +319,7 @@ def write_results(section: str, path: Path) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=2_000_000)
+    parser.add_argument("--points", type=int, default=DEFAULT_POINTS)
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", choices=["logistic", "call", "compile"], default=None)
@@ -320,7 +335,7 @@ def main(argv=None) -> None:
     section = report(args, logistic, calls, compiles)
     print(section)
     if not args.no_write:
-        write_results(section, HERE / "RESULTS.md")
+        write_results(section, HERE / "RESULTS.md", args.points)
 
 
 if __name__ == "__main__":
