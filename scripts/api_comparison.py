@@ -48,6 +48,7 @@ DIFFERENCES = {
     ("numpy", "convolve"): {"jax": "boolean inputs give numbers (NumPy: logical)"},
     ("numpy", "einsum_path"): {"jax": "the path lacks NumPy's leading 'einsum_path' marker"},
     ("numpy", "correlate"): {"jax": "boolean inputs give numbers (NumPy: logical)"},
+    ("numpy", "isscalar"): {"jax": "0-d arrays count as scalars (JAX reductions return them)"},
     ("numpy", "polyder"): {"jax": "integer coefficients give floats"},
     ("numpy", "polymul"): {"jax": "integer coefficients give floats"},
     ("numpy", "polydiv"): {"jax": "the remainder keeps the dividend's length (leading zeros)"},
