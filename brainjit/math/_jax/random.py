@@ -24,6 +24,13 @@ def _arg(x):
     return jnp.asarray(x) if isinstance(x, (list, tuple)) else x
 
 
+def _concrete(x):
+    """``x`` as a NumPy array when its value is known now (not inside traced code)."""
+    if isinstance(x, jax.core.Tracer):
+        return None
+    return np.asarray(x)
+
+
 def _size(size, *params):
     """NumPy's ``size`` rule: None means the broadcast shape of the parameters."""
     if size is None:
@@ -129,6 +136,9 @@ class RandomState(Variable):
     def truncated_normal(self, lower, upper, size=None, scale=None):
         """Standard normals restricted to ``[lower, upper]`` (then times ``scale``)."""
         lower, upper = _arg(lower), _arg(upper)
+        lo, hi = _concrete(lower), _concrete(upper)
+        if lo is not None and hi is not None and np.any(lo >= hi):
+            raise ValueError(f"truncated_normal: need lower < upper, got {lo} and {hi}")
         shape = _size(size, lower, upper)
         out = jax.random.truncated_normal(self.split_key(), lower, upper, shape, dtype=_float())
         return wrap(out if scale is None else out * _arg(scale))
@@ -158,6 +168,9 @@ class RandomState(Variable):
     def bernoulli(self, p=0.5, size=None):
         """Booleans that are True with probability ``p``."""
         p = _arg(p)
+        known = _concrete(p)
+        if known is not None and np.any((known < 0) | (known > 1)):
+            raise ValueError(f"bernoulli: p must lie in [0, 1], got {known}")
         return wrap(jax.random.bernoulli(self.split_key(), p, _size(size, p)))
 
     def binomial(self, n, p, size=None):

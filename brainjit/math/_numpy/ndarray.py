@@ -94,6 +94,11 @@ class Variable(ndarray):
 
     def __new__(cls, value, dtype=None, name: str | None = None):
         obj = np.array(value, dtype=dtype).view(cls)  # always its own copy of the data
+        if obj.dtype.kind not in "biufc":
+            raise TypeError(
+                f"{cls.__name__} holds numbers (bool, int, float, complex); got dtype "
+                f"{obj.dtype} from {type(value).__name__}"
+            )
         obj._name = name
         return obj
 
