@@ -67,7 +67,9 @@ def test_wrong_shapes_raise(backend, call):
         call(bp.math)
 
 
-@pytest.mark.parametrize("value", [["a", "b"], None, {"a": 1}, object()], ids=repr)
+@pytest.mark.parametrize(
+    "value", [["a", "b"], None, {"a": 1}, object()], ids=["str", "None", "dict", "object"]
+)
 def test_variable_of_something_that_is_not_numbers(backend, value):
     with pytest.raises((TypeError, ValueError)):
         bp.math.Variable(value)

@@ -294,7 +294,35 @@ class _IndexTrick:
         return f"bp.math.{self._name}"
 
 
+def _quantile(name: str):
+    """``median``, ``quantile`` ...: keepdims on a 0-d array gives a 0-d result, as in NumPy
+    (jax.numpy gives shape (1,))."""
+    func = wrap_function(getattr(jnp, name), name)
+    signature = inspect.signature(getattr(jnp, name))
+
+    @functools.wraps(func)
+    def quantile(*args, **kwargs):
+        out = func(*args, **kwargs)
+        bound = signature.bind_partial(*args, **kwargs).arguments
+        if bound.get("keepdims") and np.ndim(unwrap(args[0])) == 0:
+            out = wrap(unwrap(out).reshape(()))
+        return out
+
+    return quantile
+
+
 _REPLACEMENTS = {
+    **{
+        name: _quantile(name)
+        for name in (
+            "median",
+            "nanmedian",
+            "percentile",
+            "quantile",
+            "nanpercentile",
+            "nanquantile",
+        )
+    },
     **{name: _IndexTrick(name) for name in ("r_", "c_", "mgrid", "ogrid")},
     "fromiter": _fromiter,
     "fromfile": _fromfile,
