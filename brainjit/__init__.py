@@ -18,3 +18,8 @@ __all__ += ["JointEq", "odeint", "sdeint"]
 from brainjit import conn  # noqa: E402
 
 __all__ += ["conn"]
+
+from brainjit import running, visualize  # noqa: E402
+from brainjit.running import Runner  # noqa: E402
+
+__all__ += ["running", "visualize", "Runner"]

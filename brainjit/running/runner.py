@@ -1,0 +1,523 @@
+"""``bp.Runner``: runs a model's ``update(t, dt)`` over time, compiled as one loop.
+
+The whole time loop is compiled once: the Runner generates a small driver object (see
+:mod:`brainjit.running._codegen`) whose ``loop(g0, k0, c0, n)`` method is a native Python
+``for`` loop over ``n`` steps -- apply the inputs, call ``model.update(t, dt)``, write the
+monitored Variables into preallocated buffers -- and compiles it with ``bp.math.jit``.
+On the numpy backend the rewriter and Numba compile the loop together with every
+``update`` it reaches; on the jax backend the loop becomes a ``lax.fori_loop``. The same
+public machinery, the same driver, on both backends.
+
+A run is cut into chunks of steps (one compiled call each): the progress bar advances
+per chunk, the monitor buffers hold one chunk of records (copied into the NumPy results
+after each chunk) and 'iter' inputs are fed one chunk at a time, so a long run does not
+need its whole monitor memory inside the compiled code.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import brainjit.math as bm
+from brainjit.base import Base
+from brainjit.running import _codegen
+
+__all__ = ["Runner", "Monitors"]
+
+_INPUT_TYPES = ("fix", "iter")
+_INPUT_OPS = ("+", "-", "*", "/", "=")
+_CHUNK_MEMORY = 64 * 2**20  # bytes of monitor and input buffers in one compiled call
+_CHUNKS = 100  # a run is cut into about this many chunks (progress bar updates) ...
+_MIN_CHUNK = 500  # ... of at least this many steps (fewer calls on short runs)
+
+
+class Monitors(dict):
+    """The recorded values of the last run: ``mon['E.spike']`` is a NumPy array with
+    the time axis first; ``mon.ts`` (also ``mon['ts']``) the times of the records
+    (the ``t`` given to ``update`` at each recorded step, in ms)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ts = np.zeros(0)
+
+    def __missing__(self, key):
+        if key == "ts":
+            return self.ts
+        raise KeyError(f"no monitor named {key!r}; monitors: {sorted(self)}")
+
+
+@dataclass
+class _Monitor:
+    name: str
+    path: str
+    var: object
+    indices: np.ndarray | None
+
+    @property
+    def record_shape(self) -> tuple:
+        shape = tuple(self.var.shape)
+        if self.indices is not None:
+            return (len(self.indices),) + shape[1:]
+        return shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.var.dtype)
+
+
+@dataclass
+class _Input:
+    path: str
+    var: object
+    value: object  # a Python number, or a NumPy array
+    kind: str
+    op: str
+
+
+class Runner:
+    """Run a model over time with monitors and inputs, the whole loop compiled once.
+
+    Args:
+        model: a ``bp.Base`` (a ``bp.dyn.DynamicalSystem``, a ``Network``) whose
+            ``update(t, dt)`` advances it by one step of ``dt`` ms at time ``t``.
+        monitors: what to record after every step (or every ``monitor_every`` steps):
+            a list of Variable paths relative to the model (``['E.spike', 'E.V']``),
+            items of which may be ``(path, indices)`` to record only those indices of
+            the first axis, or a dict ``{name: path}`` / ``{name: (path, indices)}``.
+        inputs: added to Variables before each step: ``(path, value)``,
+            ``(path, value, type)`` or ``(path, value, type, op)``. ``type`` is
+            ``'fix'`` (default: a number or an array broadcastable to the Variable,
+            the same every step) or ``'iter'`` (an array whose first axis is time:
+            one entry per step of the run); ``op`` is ``'+'`` (default), ``'-'``,
+            ``'*'``, ``'/'`` or ``'='``. One tuple alone is accepted too.
+        dt: the time step in ms (> 0).
+        progress_bar: show a tqdm progress bar during ``run``.
+        monitor_every: record every this many steps (the first step is recorded).
+
+    After ``run(duration)``: ``runner.mon`` holds the records of that run as NumPy
+    arrays (time axis first) and ``runner.mon.ts`` their times; ``runner.build_time``
+    is the time spent compiling (seconds, all runs), ``runner.run_time`` the wall time
+    of the last run without compilation; ``runner.t`` the current time. A second
+    ``run`` continues from the current time and state, and replaces ``runner.mon``.
+
+    Everything is checked before anything is compiled: unknown monitor or input
+    targets, inputs of the wrong shape or length, ``dt <= 0``, ``duration <= 0``.
+    """
+
+    def __init__(
+        self,
+        model,
+        monitors=None,
+        inputs=(),
+        dt: float = 0.1,
+        progress_bar: bool = True,
+        monitor_every: int = 1,
+    ):
+        if not isinstance(model, Base):
+            raise TypeError(
+                f"Runner: model must be a bp.Base (a DynamicalSystem or a Network), got "
+                f"{type(model).__name__}: {model!r}"
+            )
+        if not callable(getattr(model, "update", None)):
+            raise TypeError(f"Runner: {model!r} has no update(t, dt) method")
+        self.model = model
+        self.dt = _check_dt(dt)
+        if isinstance(monitor_every, bool) or not isinstance(monitor_every, numbers.Integral):
+            raise TypeError(f"Runner: monitor_every must be an int >= 1, got {monitor_every!r}")
+        if monitor_every < 1:
+            raise ValueError(f"Runner: monitor_every must be >= 1, got {monitor_every}")
+        self.monitor_every = int(monitor_every)
+        self.progress_bar = bool(progress_bar)
+        self.backend = bm.get_backend_name()
+        variable_type = bm.Variable
+        self._monitors = _parse_monitors(model, monitors, variable_type)
+        self._inputs = _parse_inputs(model, inputs, variable_type)
+        self.mon = Monitors()
+        self.build_time = 0.0
+        self.run_time = 0.0
+        self._steps = 0  # steps run so far (all runs): the current time is _steps * dt
+        self._driver = None
+        self._loop = None
+        self._capacity = 0  # steps one chunk can hold with the current buffers
+        self._compiled = False
+
+    # -- public --------------------------------------------------------------------------
+    @property
+    def t(self) -> float:
+        """The current time (ms): where the next run starts."""
+        return self._steps * self.dt
+
+    def run(self, duration: float, per_step: bool = False, progress_bar: bool | None = None):
+        """Advance the model by ``duration`` ms and record the monitors.
+
+        Args:
+            duration: how long to run, in ms (> 0; rounded to a whole number of steps).
+            per_step: debugging path: loop in Python, calling the compiled loop for one
+                step at a time (the same compiled code, one call per step).
+            progress_bar: overrides the Runner's setting for this run.
+
+        Returns:
+            ``runner.mon``.
+        """
+        n = self._check_duration(duration)
+        for spec in self._inputs:
+            if spec.kind == "iter" and len(spec.value) != n:
+                raise ValueError(
+                    f"Runner: the 'iter' input to {spec.path!r} has {len(spec.value)} values "
+                    f"along its first axis, but the run of {duration} ms with dt={self.dt} "
+                    f"has {n} steps (one value per step)"
+                )
+        show = self.progress_bar if progress_bar is None else bool(progress_bar)
+        with bm.backend(self.backend):
+            chunk = self._prepare(n)
+            return self._run(n, chunk, per_step, show)
+
+    # -- checks ----------------------------------------------------------------------------
+    def _check_duration(self, duration) -> int:
+        if isinstance(duration, bool) or not isinstance(duration, numbers.Real):
+            raise TypeError(f"Runner.run: duration must be a number of ms, got {duration!r}")
+        duration = float(duration)
+        if not math.isfinite(duration) or duration <= 0:
+            raise ValueError(f"Runner.run: duration must be > 0 ms, got {duration}")
+        n = int(round(duration / self.dt))
+        if n < 1:
+            raise ValueError(
+                f"Runner.run: duration {duration} ms is shorter than one step (dt={self.dt} ms)"
+            )
+        return n
+
+    # -- building --------------------------------------------------------------------------
+    def _chunk_steps(self, n: int) -> int:
+        """Steps per compiled call for a run of ``n`` steps (a multiple of every)."""
+        every = self.monitor_every
+        steps = max(math.ceil(n / _CHUNKS), min(n, _MIN_CHUNK))
+        per_record = sum(
+            m.dtype.itemsize * math.prod(m.record_shape) for m in self._monitors
+        )  # bytes per record
+        per_step = sum(
+            np.dtype(s.var.dtype).itemsize * math.prod(s.var.shape)
+            for s in self._inputs
+            if s.kind == "iter"
+        )
+        budget = _CHUNK_MEMORY / max(per_record / every + per_step, 1)
+        steps = min(steps, max(int(budget), 1))
+        return max(every, math.ceil(steps / every) * every)
+
+    def _prepare(self, n: int) -> int:
+        """Build the driver and buffers if needed, compile, return the chunk size."""
+        chunk = self._chunk_steps(n)
+        if self._driver is None:
+            self._build_driver()
+        if chunk > self._capacity:
+            self._allocate(chunk)
+        if not self._compiled:
+            start = time.perf_counter()
+            if self._loop is None:
+                self._loop = bm.jit(self._driver.loop)
+            self._loop(self._steps, 0, 0, 0)  # compiles; runs no step
+            self._block()
+            self.build_time += time.perf_counter() - start
+            self._compiled = True
+        return chunk
+
+    def _build_driver(self) -> None:
+        layout_in = [_codegen.InputLayout(s.kind, s.op) for s in self._inputs]
+        layout_mon = [
+            _codegen.MonitorLayout(m.indices is not None, len(m.var.shape) == 0)
+            for m in self._monitors
+        ]
+        source = _codegen.driver_source(layout_in, layout_mon, self.monitor_every)
+        driver = _codegen.load_driver_class(source)()
+        driver.dt = self.dt
+        driver.model = self.model
+        for i, spec in enumerate(self._inputs):
+            setattr(driver, f"in_tgt{i}", spec.var)
+            if spec.kind == "fix":
+                if isinstance(spec.value, np.ndarray):
+                    full = np.broadcast_to(spec.value, spec.var.shape).astype(spec.var.dtype)
+                    setattr(driver, f"in_val{i}", bm.Variable(bm.asarray(full)))
+                else:
+                    setattr(driver, f"in_val{i}", spec.value)
+        for i, m in enumerate(self._monitors):
+            setattr(driver, f"src{i}", m.var)
+            if m.indices is not None:
+                setattr(driver, f"idx{i}", m.indices)
+        self._driver = driver
+
+    def _allocate(self, chunk: int) -> None:
+        """Buffers for chunks of ``chunk`` steps (changing shapes: compile again)."""
+        records = math.ceil(chunk / self.monitor_every)
+        for i, m in enumerate(self._monitors):
+            buf = bm.Variable(bm.zeros((records,) + m.record_shape, dtype=m.dtype))
+            setattr(self._driver, f"mon{i}", buf)
+        for i, spec in enumerate(self._inputs):
+            if spec.kind == "iter":
+                shape = (chunk,) + tuple(spec.var.shape)
+                buf = bm.Variable(bm.zeros(shape, dtype=np.dtype(spec.var.dtype)))
+                setattr(self._driver, f"in_val{i}", buf)
+        self._capacity = chunk
+        self._compiled = False
+
+    def _block(self) -> None:
+        """Wait for asynchronous (jax) computations to finish."""
+        for var in self._driver.vars().values():
+            ready = getattr(var.value, "block_until_ready", None)
+            if ready is not None:
+                ready()
+                return
+
+    # -- running ---------------------------------------------------------------------------
+    def _run(self, n: int, chunk: int, per_step: bool, show: bool) -> Monitors:
+        every = self.monitor_every
+        first = self._steps
+        recorded = np.arange(0, n, every)
+        mon = Monitors()
+        for m in self._monitors:
+            mon[m.name] = np.empty((len(recorded),) + m.record_shape, dtype=m.dtype)
+        mon.ts = (first + recorded) * self.dt
+        bufs = [getattr(self._driver, f"mon{i}") for i in range(len(self._monitors))]
+        iters = [
+            (getattr(self._driver, f"in_val{i}"), spec)
+            for i, spec in enumerate(self._inputs)
+            if spec.kind == "iter"
+        ]
+        loop = self._loop
+        bar = _progress_bar(n, show, self.model)
+        start = time.perf_counter()
+        try:
+            for k0 in range(0, n, chunk):
+                steps = min(chunk, n - k0)
+                for buf, spec in iters:
+                    values = spec.value[k0 : k0 + steps].astype(buf.dtype, copy=False)
+                    buf[:steps] = bm.asarray(np.broadcast_to(values, (steps,) + buf.shape[1:]))
+                if per_step:
+                    for i in range(steps):
+                        loop(self._steps + i, k0 + i, k0, 1)
+                else:
+                    loop(self._steps, k0, k0, steps)
+                self._steps += steps
+                if bufs:
+                    r0, r1 = k0 // every, (k0 + steps + every - 1) // every
+                    for m, buf in zip(self._monitors, bufs):
+                        mon[m.name][r0:r1] = np.asarray(buf.value)[: r1 - r0]
+                if bar is not None:
+                    bar.update(steps)
+            self._block()
+        finally:
+            if bar is not None:
+                bar.close()
+        self.run_time = time.perf_counter() - start
+        self.mon = mon
+        return mon
+
+    def __repr__(self) -> str:
+        return (
+            f"<Runner of {self.model!r}: dt={self.dt} ms, t={self.t} ms, "
+            f"{len(self._monitors)} monitor(s), {len(self._inputs)} input(s), {self.backend}>"
+        )
+
+
+def _progress_bar(n: int, show: bool, model):
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=n, desc=f"Running {model.name}", unit="step", unit_scale=True)
+
+
+# -- parsing monitors and inputs ----------------------------------------------------------
+def _check_dt(dt) -> float:
+    if isinstance(dt, bool) or not isinstance(dt, numbers.Real):
+        raise TypeError(f"Runner: dt must be a number of ms, got {dt!r}")
+    dt = float(dt)
+    if not math.isfinite(dt) or dt <= 0:
+        raise ValueError(f"Runner: dt must be > 0 ms, got {dt}")
+    return dt
+
+
+def _variable_names(model) -> list[str]:
+    """The paths of the model's Variables, relative to the model."""
+    return [path.split(".", 1)[1] for path in model.vars() if "." in path]
+
+
+def _resolve(model, path, what: str, variable_type):
+    """The Variable at ``path`` (dotted, relative to the model)."""
+    if not isinstance(path, str) or not path:
+        raise TypeError(f"Runner: a {what} target must be a Variable path (str), got {path!r}")
+    parts = path.split(".")
+    if parts[0] == model.name and len(parts) > 1 and not hasattr(model, parts[0]):
+        parts = parts[1:]  # 'Net0.E.V': the path as vars() writes it
+    obj = model
+    for depth, part in enumerate(parts):
+        try:
+            if isinstance(obj, dict):
+                obj = obj[part]
+            elif isinstance(obj, (list, tuple)):
+                obj = obj[int(part)]
+            else:
+                obj = getattr(obj, part)
+        except (AttributeError, KeyError, IndexError, ValueError, TypeError):
+            where = ".".join(parts[:depth]) or model.name
+            raise ValueError(
+                f"Runner: unknown {what} target {path!r}: {where!r} has no {part!r}. "
+                f"The model's Variables: {', '.join(_variable_names(model)) or '(none)'}"
+            ) from None
+    if not bm.is_variable(obj):
+        raise ValueError(
+            f"Runner: the {what} target {path!r} is a {type(obj).__name__}, not a "
+            f"bp.math.Variable. The model's Variables: "
+            f"{', '.join(_variable_names(model)) or '(none)'}"
+        )
+    if not isinstance(obj, variable_type):
+        raise TypeError(
+            f"Runner: the {what} target {path!r} is a Variable of another backend "
+            f"({type(obj).__module__}); create the model and the Runner under the same "
+            f"backend (active: {bm.get_backend_name()!r})"
+        )
+    return obj
+
+
+def _parse_indices(path: str, var, indices) -> np.ndarray:
+    shape = tuple(var.shape)
+    if not shape:
+        raise ValueError(f"Runner: monitor {path!r} is a 0-d Variable: it has no indices")
+    idx = np.asarray(indices)
+    if idx.dtype == bool:
+        if idx.shape != (shape[0],):
+            raise ValueError(
+                f"Runner: the boolean index of monitor {path!r} has shape {idx.shape}, "
+                f"expected ({shape[0]},)"
+            )
+        idx = np.flatnonzero(idx)
+    if idx.ndim == 0:
+        idx = idx.reshape(1)
+    if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+        raise TypeError(
+            f"Runner: indices of monitor {path!r} must be a 1-D sequence of ints, got {indices!r}"
+        )
+    idx = idx.astype(np.int64)
+    if idx.size == 0:
+        raise ValueError(f"Runner: monitor {path!r} has an empty list of indices")
+    bad = idx[(idx < -shape[0]) | (idx >= shape[0])]
+    if bad.size:
+        raise IndexError(
+            f"Runner: index {int(bad[0])} of monitor {path!r} is out of range for its "
+            f"{shape[0]} elements"
+        )
+    return np.where(idx < 0, idx + shape[0], idx)
+
+
+def _parse_monitors(model, monitors, variable_type) -> list[_Monitor]:
+    if monitors is None:
+        return []
+    if isinstance(monitors, str):
+        monitors = [monitors]
+    if isinstance(monitors, dict):
+        items = list(monitors.items())
+    elif isinstance(monitors, (list, tuple)):
+        items = []
+        for item in monitors:
+            if isinstance(item, str):
+                items.append((item, item))
+            elif isinstance(item, (tuple, list)) and len(item) == 2:
+                items.append((item[0], tuple(item)))
+            else:
+                raise TypeError(
+                    f"Runner: a monitor is a Variable path or (path, indices), got {item!r}"
+                )
+    else:
+        raise TypeError(
+            f"Runner: monitors must be a list of Variable paths or a dict name -> path, "
+            f"got {type(monitors).__name__}"
+        )
+    out, names = [], set()
+    for name, spec in items:
+        if not isinstance(name, str):
+            raise TypeError(f"Runner: monitor names must be strings, got {name!r}")
+        if name in names:
+            raise ValueError(f"Runner: the monitor {name!r} is given twice")
+        names.add(name)
+        if isinstance(spec, str):
+            path, indices = spec, None
+        elif isinstance(spec, (tuple, list)) and len(spec) == 2:
+            path, indices = spec
+        else:
+            raise TypeError(
+                f"Runner: monitor {name!r} must be a Variable path or (path, indices), got {spec!r}"
+            )
+        var = _resolve(model, path, "monitor", variable_type)
+        if indices is not None:
+            indices = _parse_indices(path, var, indices)
+        out.append(_Monitor(name, path, var, indices))
+    return out
+
+
+def _parse_inputs(model, inputs, variable_type) -> list[_Input]:
+    if inputs is None:
+        return []
+    if isinstance(inputs, tuple) and inputs and isinstance(inputs[0], str):
+        inputs = [inputs]  # one input alone
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"Runner: inputs must be a list of (path, value[, type[, op]]) tuples, got "
+            f"{type(inputs).__name__}"
+        )
+    out = []
+    for item in inputs:
+        if not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 4:
+            raise TypeError(
+                f"Runner: an input is (path, value), (path, value, type) or "
+                f"(path, value, type, op), got {item!r}"
+            )
+        path, value = item[0], item[1]
+        kind = item[2] if len(item) > 2 else "fix"
+        op = item[3] if len(item) > 3 else "+"
+        if kind not in _INPUT_TYPES:
+            raise ValueError(
+                f"Runner: input type of {path!r} must be one of {_INPUT_TYPES}, got {kind!r}"
+            )
+        if op not in _INPUT_OPS:
+            raise ValueError(
+                f"Runner: input operation of {path!r} must be one of {_INPUT_OPS}, got {op!r}"
+            )
+        var = _resolve(model, path, "input", variable_type)
+        shape = tuple(var.shape)
+        if kind == "fix" and isinstance(value, numbers.Number) and not isinstance(value, bool):
+            if isinstance(value, complex):
+                raise TypeError(f"Runner: input to {path!r} must be real, got {value!r}")
+            value = value.item() if isinstance(value, np.generic) else value
+        else:
+            array = np.asarray(value)
+            if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or (
+                np.issubdtype(array.dtype, np.complexfloating)
+            ):
+                raise TypeError(
+                    f"Runner: input to {path!r} must be numeric, got {array.dtype} values"
+                )
+            step_shape = array.shape if kind == "fix" else array.shape[1:]
+            if kind == "iter" and array.ndim == 0:
+                raise ValueError(
+                    f"Runner: the 'iter' input to {path!r} needs a time axis (one value per "
+                    "step), got a scalar"
+                )
+            try:
+                fits = np.broadcast_shapes(step_shape, shape) == shape
+            except ValueError:
+                fits = False
+            if not fits:
+                per = "each step's value" if kind == "iter" else "the value"
+                raise ValueError(
+                    f"Runner: input to {path!r}: {per} has shape {step_shape}, which does "
+                    f"not broadcast to the Variable's shape {shape}"
+                )
+            if kind == "iter":  # align each step's value with the Variable's axes
+                pad = (1,) * (len(shape) - len(step_shape))
+                array = array.reshape(array.shape[:1] + pad + step_shape)
+            value = array
+        out.append(_Input(path, var, value, kind, op))
+    return out
