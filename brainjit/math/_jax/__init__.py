@@ -3,6 +3,7 @@
 from brainjit.math._jax import ops, random
 from brainjit.math._jax.autodiff import grad, value_and_grad, vector_grad
 from brainjit.math._jax.control_flow import cond, for_loop, ifelse, while_loop
+from brainjit.math._jax.event import event_matvec
 from brainjit.math._jax.jit import clear_cache, jit
 from brainjit.math._jax.ndarray import JaxArray, TrainVar, Variable
 from brainjit.math._numpy.ops import as_module
@@ -23,4 +24,5 @@ NAMESPACE.update(
     grad=grad,
     value_and_grad=value_and_grad,
     vector_grad=vector_grad,
+    event_matvec=event_matvec,
 )

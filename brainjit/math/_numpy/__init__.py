@@ -2,6 +2,7 @@
 
 from brainjit.math._numpy import ops, random
 from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop
+from brainjit.math._numpy.event import event_matvec
 from brainjit.math._numpy.jit import jit
 from brainjit.math._numpy.ndarray import TrainVar, Variable, ndarray
 from brainjit.math._numpy.ops import as_module
@@ -17,5 +18,6 @@ NAMESPACE.update(
     cond=cond,
     ifelse=ifelse,
     jit=jit,
+    event_matvec=event_matvec,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
 )
