@@ -10,7 +10,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 # command-line arguments that keep an example short in the test suite
-QUICK_ARGS: dict[str, list[str]] = {}
+_SMALL = ["--no-plot", "--no-progress", "--json"]
+QUICK_ARGS: dict[str, list[str]] = {
+    "coba.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
+    "cuba.py": ["--backend", "jax", "--scale", "0.1", "--duration", "50", *_SMALL],
+    "cobahh.py": ["--backend", "jax", "--scale", "0.1", "--duration", "50", *_SMALL],
+    "decision_making.py": ["--scale", "0.05", "--duration", "300", *_SMALL],
+}
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)

@@ -98,6 +98,10 @@ class Runner:
         dt: the time step in ms (> 0).
         progress_bar: show a tqdm progress bar during ``run``.
         monitor_every: record every this many steps (the first step is recorded).
+        jit_options: passed to ``bp.math.jit`` when compiling the loop: on the numpy
+            backend Numba's options (``cache=True`` keeps the compiled code on disk for
+            the next process, ``fastmath``, ...); on the jax backend ``donate=True``
+            lets XLA reuse the state's buffers (Numba's options are ignored there).
 
     After ``run(duration)``: ``runner.mon`` holds the records of that run as NumPy
     arrays (time axis first) and ``runner.mon.ts`` their times; ``runner.build_time``
@@ -117,6 +121,7 @@ class Runner:
         dt: float = 0.1,
         progress_bar: bool = True,
         monitor_every: int = 1,
+        jit_options: dict | None = None,
     ):
         if not isinstance(model, Base):
             raise TypeError(
@@ -133,6 +138,9 @@ class Runner:
             raise ValueError(f"Runner: monitor_every must be >= 1, got {monitor_every}")
         self.monitor_every = int(monitor_every)
         self.progress_bar = bool(progress_bar)
+        if jit_options is not None and not isinstance(jit_options, dict):
+            raise TypeError(f"Runner: jit_options must be a dict, got {jit_options!r}")
+        self.jit_options = dict(jit_options or {})
         self.backend = bm.get_backend_name()
         variable_type = bm.Variable
         self._monitors = _parse_monitors(model, monitors, variable_type)
@@ -218,7 +226,7 @@ class Runner:
         if not self._compiled:
             start = time.perf_counter()
             if self._loop is None:
-                self._loop = bm.jit(self._driver.loop)
+                self._loop = bm.jit(self._driver.loop, **self.jit_options)
             self._loop(self._steps, 0, 0, 0)  # compiles; runs no step
             self._block()
             self.build_time += time.perf_counter() - start

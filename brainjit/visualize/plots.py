@@ -106,6 +106,7 @@ def line_plot(
     xlim=None,
     ylim=None,
     alpha: float = 1.0,
+    color=None,
     show: bool = False,
 ):
     """Values over time: one line per column of ``values`` (or per index given).
@@ -115,6 +116,7 @@ def line_plot(
         values: a (time,) or (time, n) array.
         indices: which columns to draw (default: all of them, at most 20 are labelled).
         legend: a label; with several lines, ``'{legend}-{index}'`` for each.
+        color: one matplotlib color for every line (default: the color cycle).
         show: call ``plt.show()`` at the end.
 
     Returns:
@@ -140,7 +142,7 @@ def line_plot(
             label = None
         else:
             label = legend if len(indices) == 1 else f"{legend}-{i}"
-        ax.plot(ts, values[:, i], label=label, alpha=alpha)
+        ax.plot(ts, values[:, i], label=label, alpha=alpha, color=color)
     if legend is not None and len(indices) <= 20:
         ax.legend()
     return _finish(ax, plt, xlabel, ylabel, title, xlim, ylim, show)
