@@ -170,11 +170,10 @@ class COBAHH(bp.Base):
         self.I.update(t, dt)
 
 
-def simulate(backend="numpy", duration=1000.0, scale=1.0, seed=42, progress_bar=True):
-    """Build COBAHH and run it; returns (runner, net, setup time in s)."""
-    bp.math.use_backend(backend)
+def build(scale=1.0, seed=42, progress_bar=True):
+    """COBAHH and its Runner (monitors: the spikes), on the active backend. Returns
+    (net, runner)."""
     bp.math.random.seed(seed)
-    start = time.perf_counter()
     net = COBAHH(scale, seed)
     runner = bp.Runner(
         net,
@@ -183,9 +182,7 @@ def simulate(backend="numpy", duration=1000.0, scale=1.0, seed=42, progress_bar=
         progress_bar=progress_bar,
         jit_options={"cache": True},  # numpy: a later run loads the compiled code
     )
-    setup = time.perf_counter() - start
-    runner.run(duration)
-    return runner, net, setup
+    return net, runner
 
 
 def rate_hz(spikes: np.ndarray, duration_ms: float) -> float:
@@ -205,9 +202,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
     args = parser.parse_args(argv)
 
-    runner, net, setup = simulate(
-        args.backend, args.duration, args.scale, args.seed, not args.no_progress
-    )
+    bp.math.use_backend(args.backend)
+    start = time.perf_counter()
+    net, runner = build(args.scale, args.seed, not args.no_progress)
+    setup = time.perf_counter() - start
+    runner.run(args.duration)
     n = net.E.num + net.I.num
     rate_e = rate_hz(runner.mon["E.spike"], args.duration)
     rate_i = rate_hz(runner.mon["I.spike"], args.duration)
