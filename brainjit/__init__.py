@@ -19,6 +19,11 @@ from brainjit import conn  # noqa: E402
 
 __all__ += ["conn"]
 
+from brainjit import dyn, inputs  # noqa: E402
+from brainjit.dyn import DynamicalSystem, Network, NeuGroup  # noqa: E402
+
+__all__ += ["dyn", "inputs", "DynamicalSystem", "Network", "NeuGroup"]
+
 from brainjit import running, visualize  # noqa: E402
 from brainjit.running import Runner  # noqa: E402
 

@@ -1,0 +1,538 @@
+"""Neuron models: LIF, ExpIF, AdEx, Izhikevich, HH (Hodgkin–Huxley) and TraubHH
+(the Traub–Miles HH neuron of Brian2's COBAHH benchmark).
+
+Each is an ordinary ``NeuGroup`` subclass, written the way a user writes a model (see
+``docs/models.md``): derivative functions at module level, integrated with
+``bp.odeint`` (exponential Euler by default: exact for the linear leak with the input
+held over the step), Variables created in ``__init__``, an ``update(t, dt)`` with
+``bp.math`` operations and in-place writes, and ``input`` set back to 0 at its end.
+
+Units: ms and mV throughout; ``input`` is a current in the model's units (``R * input``
+in mV for the integrate-and-fire models, µA/cm² for HH, pA for TraubHH).
+
+Spikes: ``spike`` is set in the step ``update(t, dt)`` in which the threshold is
+crossed, and ``t_last_spike`` records that ``t``. A refractory period ``t_ref`` (ms)
+clamps ``V`` at ``V_reset`` for the next ``round(t_ref / dt)`` steps (the test is
+``t - t_last_spike < t_ref + dt / 2``, which is robust to rounding of ``t``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brainjit import math as bm
+from brainjit.dyn.base import NeuGroup, check_positive
+from brainjit.integrators import JointEq, odeint
+
+__all__ = ["LIF", "ExpIF", "AdEx", "Izhikevich", "HH", "TraubHH"]
+
+NEVER = -1e7  # t_last_spike before the first spike
+
+
+def _spike_state(group: NeuGroup, V0, refractory: bool = True) -> None:
+    """The Variables of the neuron models: V, input, spike, t_last_spike and (models with
+    a refractory period) refractory."""
+    group.V = bm.Variable(bm.zeros(group.num) + V0)
+    group.input = bm.Variable(bm.zeros(group.num))
+    group.spike = bm.Variable(bm.zeros(group.num, dtype=bool))
+    group.t_last_spike = bm.Variable(bm.zeros(group.num) + NEVER)
+    if refractory:
+        group.refractory = bm.Variable(bm.zeros(group.num, dtype=bool))
+
+
+def _check_threshold(owner: str, V_reset, V_th) -> None:
+    if not np.all(np.asarray(V_reset) < np.asarray(V_th)):
+        raise ValueError(f"{owner}: V_reset ({V_reset}) must be below V_th ({V_th})")
+
+
+def _check_t_ref(owner: str, t_ref) -> None:
+    if not np.all(np.asarray(t_ref) >= 0):
+        raise ValueError(f"{owner}: t_ref must be >= 0 (ms), got {t_ref!r}")
+
+
+# -- leaky integrate-and-fire -----------------------------------------------------------
+
+
+def lif_dV(V, t, I_ext, V_rest, R, tau):
+    return (-V + V_rest + R * I_ext) / tau
+
+
+class LIF(NeuGroup):
+    r"""Leaky integrate-and-fire neurons.
+
+    .. math:: \tau \frac{dV}{dt} = -(V - V_{rest}) + R I
+
+    When ``V >= V_th``: a spike, ``V = V_reset``, then ``V`` is held at ``V_reset`` for
+    ``t_ref`` ms.
+
+    Args:
+        size: the number of neurons (or a shape).
+        V_rest, V_reset, V_th: resting, reset and threshold potentials (mV).
+        R: membrane resistance; ``tau``: membrane time constant (ms).
+        t_ref: refractory period (ms).
+        V_initial: the initial potential (default ``V_rest``).
+        method: the ``bp.odeint`` method (exponential Euler: exact for constant input).
+    """
+
+    def __init__(
+        self,
+        size,
+        V_rest=0.0,
+        V_reset=-5.0,
+        V_th=20.0,
+        R=1.0,
+        tau=10.0,
+        t_ref=0.0,
+        V_initial=None,
+        method="exp_euler",
+        name=None,
+    ):
+        super().__init__(size, name=name)
+        owner = f"LIF {self.name}"
+        check_positive(owner, tau=tau, R=R)
+        _check_threshold(owner, V_reset, V_th)
+        _check_t_ref(owner, t_ref)
+        self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
+        self.R, self.tau, self.t_ref = R, tau, t_ref
+        _spike_state(self, V_rest if V_initial is None else V_initial)
+        self.integral = odeint(lif_dV, method=method)
+
+    def update(self, t, dt):
+        V = self.integral(self.V, t, self.input, self.V_rest, self.R, self.tau, dt=dt)
+        refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
+        V = bm.where(refractory, self.V, V)
+        spike = V >= self.V_th
+        self.spike.value = spike
+        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
+        self.V.value = bm.where(spike, self.V_reset, V)
+        self.refractory.value = bm.logical_or(refractory, spike)
+        self.input[:] = 0.0
+
+
+# -- exponential integrate-and-fire -----------------------------------------------------
+
+
+def expif_dV(V, t, I_ext, V_rest, V_T, delta_T, R, tau):
+    exp_term = delta_T * bm.exp((V - V_T) / delta_T)
+    return (-(V - V_rest) + exp_term + R * I_ext) / tau
+
+
+class ExpIF(NeuGroup):
+    r"""Exponential integrate-and-fire neurons (Fourcaud-Trocmé et al. 2003).
+
+    .. math:: \tau \frac{dV}{dt} = -(V - V_{rest}) + \Delta_T e^{(V - V_T)/\Delta_T} + R I
+
+    A spike when ``V >= V_th``; then ``V = V_reset`` and a refractory period ``t_ref``.
+    """
+
+    def __init__(
+        self,
+        size,
+        V_rest=-65.0,
+        V_reset=-68.0,
+        V_th=-30.0,
+        V_T=-59.9,
+        delta_T=3.48,
+        R=1.0,
+        tau=10.0,
+        t_ref=1.7,
+        V_initial=None,
+        method="exp_euler",
+        name=None,
+    ):
+        super().__init__(size, name=name)
+        owner = f"ExpIF {self.name}"
+        check_positive(owner, tau=tau, R=R, delta_T=delta_T)
+        _check_threshold(owner, V_reset, V_th)
+        _check_t_ref(owner, t_ref)
+        self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
+        self.V_T, self.delta_T, self.R, self.tau, self.t_ref = V_T, delta_T, R, tau, t_ref
+        _spike_state(self, V_rest if V_initial is None else V_initial)
+        self.integral = odeint(expif_dV, method=method)
+
+    def update(self, t, dt):
+        V = self.integral(
+            self.V, t, self.input, self.V_rest, self.V_T, self.delta_T, self.R, self.tau, dt=dt
+        )
+        refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
+        V = bm.where(refractory, self.V, V)
+        spike = V >= self.V_th
+        self.spike.value = spike
+        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
+        self.V.value = bm.where(spike, self.V_reset, V)
+        self.refractory.value = bm.logical_or(refractory, spike)
+        self.input[:] = 0.0
+
+
+# -- adaptive exponential integrate-and-fire ----------------------------------------------
+
+
+def adex_dV(V, t, w, I_ext, V_rest, V_T, delta_T, R, tau):
+    exp_term = delta_T * bm.exp((V - V_T) / delta_T)
+    return (-(V - V_rest) + exp_term - R * w + R * I_ext) / tau
+
+
+def adex_dw(w, t, V, V_rest, a, tau_w):
+    return (a * (V - V_rest) - w) / tau_w
+
+
+class AdEx(NeuGroup):
+    r"""Adaptive exponential integrate-and-fire neurons (Brette & Gerstner 2005).
+
+    .. math::
+        \tau \frac{dV}{dt} = -(V - V_{rest}) + \Delta_T e^{(V - V_T)/\Delta_T} - R w + R I
+        \qquad \tau_w \frac{dw}{dt} = a (V - V_{rest}) - w
+
+    A spike when ``V >= V_th``; then ``V = V_reset``, ``w += b`` and an optional
+    refractory period ``t_ref``. Variables: ``V``, ``w`` and the spike state.
+    """
+
+    def __init__(
+        self,
+        size,
+        V_rest=-65.0,
+        V_reset=-68.0,
+        V_th=-30.0,
+        V_T=-59.9,
+        delta_T=3.48,
+        a=1.0,
+        b=1.0,
+        tau=10.0,
+        tau_w=30.0,
+        R=1.0,
+        t_ref=0.0,
+        V_initial=None,
+        method="exp_euler",
+        name=None,
+    ):
+        super().__init__(size, name=name)
+        owner = f"AdEx {self.name}"
+        check_positive(owner, tau=tau, tau_w=tau_w, R=R, delta_T=delta_T)
+        _check_threshold(owner, V_reset, V_th)
+        _check_t_ref(owner, t_ref)
+        self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
+        self.V_T, self.delta_T, self.a, self.b = V_T, delta_T, a, b
+        self.tau, self.tau_w, self.R, self.t_ref = tau, tau_w, R, t_ref
+        _spike_state(self, V_rest if V_initial is None else V_initial)
+        self.w = bm.Variable(bm.zeros(self.num))
+        self.integral = odeint(JointEq(adex_dV, adex_dw), method=method)
+
+    def update(self, t, dt):
+        V, w = self.integral(
+            self.V,
+            self.w,
+            t,
+            self.input,
+            self.V_rest,
+            self.V_T,
+            self.delta_T,
+            self.R,
+            self.tau,
+            self.a,
+            self.tau_w,
+            dt=dt,
+        )
+        refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
+        V = bm.where(refractory, self.V, V)
+        spike = V >= self.V_th
+        self.spike.value = spike
+        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
+        self.V.value = bm.where(spike, self.V_reset, V)
+        self.w.value = bm.where(spike, w + self.b, w)
+        self.refractory.value = bm.logical_or(refractory, spike)
+        self.input[:] = 0.0
+
+
+# -- Izhikevich ---------------------------------------------------------------------------
+
+
+def izh_dV(V, t, u, I_ext):
+    return 0.04 * V * V + 5.0 * V + 140.0 - u + I_ext
+
+
+def izh_du(u, t, V, a, b):
+    return a * (b * V - u)
+
+
+class Izhikevich(NeuGroup):
+    r"""Izhikevich neurons (Izhikevich 2003).
+
+    .. math::
+        \frac{dV}{dt} = 0.04 V^2 + 5 V + 140 - u + I \qquad \frac{du}{dt} = a (b V - u)
+
+    A spike when ``V >= V_th`` (30 mV); then ``V = c``, ``u += d`` and an optional
+    refractory period ``t_ref``. The defaults are the regular-spiking cell; ``u``
+    starts at ``b * V``.
+    """
+
+    def __init__(
+        self,
+        size,
+        a=0.02,
+        b=0.2,
+        c=-65.0,
+        d=8.0,
+        V_th=30.0,
+        t_ref=0.0,
+        V_initial=-65.0,
+        method="exp_euler",
+        name=None,
+    ):
+        super().__init__(size, name=name)
+        owner = f"Izhikevich {self.name}"
+        _check_threshold(owner, c, V_th)
+        _check_t_ref(owner, t_ref)
+        self.a, self.b, self.c, self.d = a, b, c, d
+        self.V_th, self.t_ref = V_th, t_ref
+        self.V_reset = c
+        _spike_state(self, V_initial)
+        self.u = bm.Variable(self.V * b)
+        self.integral = odeint(JointEq(izh_dV, izh_du), method=method)
+
+    def update(self, t, dt):
+        V, u = self.integral(self.V, self.u, t, self.input, self.a, self.b, dt=dt)
+        refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
+        V = bm.where(refractory, self.V, V)
+        spike = V >= self.V_th
+        self.spike.value = spike
+        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
+        self.V.value = bm.where(spike, self.c, V)
+        self.u.value = bm.where(spike, u + self.d, u)
+        self.refractory.value = bm.logical_or(refractory, spike)
+        self.input[:] = 0.0
+
+
+# -- Hodgkin–Huxley -----------------------------------------------------------------------
+
+
+def _x_over_expm1(x, k):
+    """``x / (exp(x / k) - 1)``, finite at ``x == 0`` (where it tends to ``k``)."""
+    x = x + (x == 0.0) * 1e-6
+    return x / bm.expm1(x / k)
+
+
+def hh_dV(V, t, m, h, n, I_ext, gNa, ENa, gK, EK, gL, EL, C):
+    INa = gNa * m * m * m * h * (V - ENa)
+    IK = gK * n * n * n * n * (V - EK)
+    IL = gL * (V - EL)
+    return (-INa - IK - IL + I_ext) / C
+
+
+def hh_dm(m, t, V):
+    alpha = 0.1 * _x_over_expm1(-(V + 40.0), 10.0)
+    beta = 4.0 * bm.exp(-(V + 65.0) / 18.0)
+    return alpha * (1.0 - m) - beta * m
+
+
+def hh_dh(h, t, V):
+    alpha = 0.07 * bm.exp(-(V + 65.0) / 20.0)
+    beta = 1.0 / (1.0 + bm.exp(-(V + 35.0) / 10.0))
+    return alpha * (1.0 - h) - beta * h
+
+
+def hh_dn(n, t, V):
+    alpha = 0.01 * _x_over_expm1(-(V + 55.0), 10.0)
+    beta = 0.125 * bm.exp(-(V + 65.0) / 80.0)
+    return alpha * (1.0 - n) - beta * n
+
+
+def _steady_state(rates, V):
+    """m, h, n at rest: alpha / (alpha + beta) of each gate at potential V (NumPy)."""
+    out = []
+    for alpha, beta in rates(np.asarray(V, dtype=float)):
+        out.append(alpha / (alpha + beta))
+    return out
+
+
+def _hh_rates(V):
+    def ratio(x, k):
+        return x / np.expm1(x / k)
+
+    return (
+        (0.1 * ratio(-(V + 40.0), 10.0), 4.0 * np.exp(-(V + 65.0) / 18.0)),
+        (0.07 * np.exp(-(V + 65.0) / 20.0), 1.0 / (1.0 + np.exp(-(V + 35.0) / 10.0))),
+        (0.01 * ratio(-(V + 55.0), 10.0), 0.125 * np.exp(-(V + 65.0) / 80.0)),
+    )
+
+
+class HH(NeuGroup):
+    r"""Hodgkin–Huxley neurons (the squid axon model, Hodgkin & Huxley 1952).
+
+    .. math::
+        C \frac{dV}{dt} = -g_{Na} m^3 h (V - E_{Na}) - g_K n^4 (V - E_K) - g_L (V - E_L) + I
+
+    with the gates ``m``, ``h``, ``n`` (``dx/dt = alpha_x(V) (1 - x) - beta_x(V) x``).
+    Units: mV, ms, mS/cm², µF/cm², µA/cm². A spike is counted when ``V`` crosses
+    ``V_th`` upwards (no reset). The gates start at their steady state at
+    ``V_initial``. Integrated with exponential Euler (each equation is linear in its own
+    variable), as Brian2 does.
+    """
+
+    rates = staticmethod(_hh_rates)
+
+    def __init__(
+        self,
+        size,
+        ENa=50.0,
+        gNa=120.0,
+        EK=-77.0,
+        gK=36.0,
+        EL=-54.387,
+        gL=0.03,
+        C=1.0,
+        V_th=20.0,
+        V_initial=-65.0,
+        method="exp_euler",
+        name=None,
+    ):
+        super().__init__(size, name=name)
+        check_positive(f"{type(self).__name__} {self.name}", C=C)
+        self.ENa, self.gNa, self.EK, self.gK, self.EL, self.gL = ENa, gNa, EK, gK, EL, gL
+        self.C, self.V_th = C, V_th
+        _spike_state(self, V_initial, refractory=False)
+        m, h, n = _steady_state(self.rates, V_initial)
+        self.m = bm.Variable(bm.zeros(self.num) + float(m))
+        self.h = bm.Variable(bm.zeros(self.num) + float(h))
+        self.n = bm.Variable(bm.zeros(self.num) + float(n))
+        self.integral = odeint(self._equations(), method=method)
+
+    def _equations(self):
+        return JointEq(hh_dV, hh_dm, hh_dh, hh_dn)
+
+    def update(self, t, dt):
+        V, m, h, n = self.integral(
+            self.V,
+            self.m,
+            self.h,
+            self.n,
+            t,
+            self.input,
+            self.gNa,
+            self.ENa,
+            self.gK,
+            self.EK,
+            self.gL,
+            self.EL,
+            self.C,
+            dt=dt,
+        )
+        spike = bm.logical_and(V >= self.V_th, self.V < self.V_th)
+        self.spike.value = spike
+        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
+        self.V.value = V
+        self.m.value = m
+        self.h.value = h
+        self.n.value = n
+        self.input[:] = 0.0
+
+
+def traub_dm(m, t, V, VT):
+    alpha = 0.32 * _x_over_expm1(13.0 - V + VT, 4.0)
+    beta = 0.28 * _x_over_expm1(V - VT - 40.0, 5.0)
+    return alpha * (1.0 - m) - beta * m
+
+
+def traub_dh(h, t, V, VT):
+    alpha = 0.128 * bm.exp((17.0 - V + VT) / 18.0)
+    beta = 4.0 / (1.0 + bm.exp((40.0 - V + VT) / 5.0))
+    return alpha * (1.0 - h) - beta * h
+
+
+def traub_dn(n, t, V, VT):
+    alpha = 0.032 * _x_over_expm1(15.0 - V + VT, 5.0)
+    beta = 0.5 * bm.exp((10.0 - V + VT) / 40.0)
+    return alpha * (1.0 - n) - beta * n
+
+
+class TraubHH(HH):
+    r"""The Traub–Miles Hodgkin–Huxley neuron of Brian2's COBAHH example (Brette et al.
+    2007), with its parameters as the defaults.
+
+    Same equations for ``V`` as :class:`HH`, with the rate functions of Traub & Miles
+    (1991) shifted by ``VT``:
+    ``alpha_m = 0.32 (13 - V + VT) / (exp((13 - V + VT) / 4) - 1)``,
+    ``beta_m = 0.28 (V - VT - 40) / (exp((V - VT - 40) / 5) - 1)``,
+    ``alpha_h = 0.128 exp((17 - V + VT) / 18)``,
+    ``beta_h = 4 / (1 + exp((40 - V + VT) / 5))``,
+    ``alpha_n = 0.032 (15 - V + VT) / (exp((15 - V + VT) / 5) - 1)``,
+    ``beta_n = 0.5 exp((10 - V + VT) / 40)`` (per ms).
+
+    Units for a cell of 20000 µm²: capacitance ``C`` in pF (200), conductances in nS
+    (``gL`` 10, ``gNa`` 20000, ``gK`` 6000), potentials in mV, ``input`` in pA (so a
+    conductance synapse with weights in nS feeds it directly). A spike is counted when
+    ``V`` crosses ``V_th`` = -20 mV upwards.
+    """
+
+    def __init__(
+        self,
+        size,
+        ENa=50.0,
+        gNa=20000.0,
+        EK=-90.0,
+        gK=6000.0,
+        EL=-60.0,
+        gL=10.0,
+        C=200.0,
+        VT=-63.0,
+        V_th=-20.0,
+        V_initial=-60.0,
+        method="exp_euler",
+        name=None,
+    ):
+        self.VT = VT
+        super().__init__(
+            size,
+            ENa=ENa,
+            gNa=gNa,
+            EK=EK,
+            gK=gK,
+            EL=EL,
+            gL=gL,
+            C=C,
+            V_th=V_th,
+            V_initial=V_initial,
+            method=method,
+            name=name,
+        )
+
+    def rates(self, V):
+        VT = self.VT
+
+        def ratio(x, k):
+            return x / np.expm1(x / k)
+
+        return (
+            (0.32 * ratio(13.0 - V + VT, 4.0), 0.28 * ratio(V - VT - 40.0, 5.0)),
+            (0.128 * np.exp((17.0 - V + VT) / 18.0), 4.0 / (1.0 + np.exp((40.0 - V + VT) / 5.0))),
+            (0.032 * ratio(15.0 - V + VT, 5.0), 0.5 * np.exp((10.0 - V + VT) / 40.0)),
+        )
+
+    def _equations(self):
+        return JointEq(hh_dV, traub_dm, traub_dh, traub_dn)
+
+    def update(self, t, dt):
+        V, m, h, n = self.integral(
+            self.V,
+            self.m,
+            self.h,
+            self.n,
+            t,
+            self.input,
+            self.gNa,
+            self.ENa,
+            self.gK,
+            self.EK,
+            self.gL,
+            self.EL,
+            self.C,
+            self.VT,
+            dt=dt,
+        )
+        spike = bm.logical_and(V >= self.V_th, self.V < self.V_th)
+        self.spike.value = spike
+        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
+        self.V.value = V
+        self.m.value = m
+        self.h.value = h
+        self.n.value = n
+        self.input[:] = 0.0

@@ -1,0 +1,340 @@
+"""Synapse models: Delta, Exponential, DualExponential, Alpha, AMPA, GABAa.
+
+Every model is a :class:`Synapse` (a ``TwoEndConn``) and accepts:
+
+- ``weight``: a number (every synapse the same) or one value per synapse, in the CSR
+  order of the connectivity (then a Variable, ``syn.weight``, that code may change);
+- ``output``: ``'cuba'`` (current-based: the synaptic variable ``g`` is added to
+  ``post.input`` as a current) or ``'coba'`` (conductance-based: ``g * (E - post.V)``
+  is added, with the reversal potential ``E`` in mV and ``post.V`` from the previous
+  step);
+- ``delay``: a transmission delay in ms (rounded to whole steps of ``dt``, the time
+  step the model will be run with, 0.1 ms by default) on top of the one-step delay of
+  every synapse (a spike emitted in step ``t`` acts in step ``t + dt``); spikes wait in
+  a ring buffer (:class:`Delay`).
+
+Propagation is event-driven: ``bp.math.event_matvec`` sums the weights of the
+synapses of the presynaptic neurons that fired (per backend: a Numba loop over the
+spiking neurons, or XLA gathers; see its docstring).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from brainjit import math as bm
+from brainjit.base import Base
+from brainjit.dyn.base import TwoEndConn, check_positive
+from brainjit.integrators import JointEq, odeint
+
+__all__ = [
+    "Delay",
+    "Synapse",
+    "Delta",
+    "Exponential",
+    "DualExponential",
+    "Alpha",
+    "AMPA",
+    "GABAa",
+]
+
+
+class Delay(Base):
+    """A ring buffer that returns what was pushed ``steps`` pushes ago.
+
+    Args:
+        num: the length of the values (e.g. the number of presynaptic neurons).
+        delay: the delay in ms; ``steps = round(delay / dt)``.
+        dt: the time step (ms) the model will be run with.
+        dtype: the dtype of the values (bool for spikes).
+
+    ``push(x)`` stores ``x`` and returns the value pushed ``steps`` calls earlier
+    (zeros/False at first); with ``steps == 0`` it returns ``x`` itself. Call it once
+    per time step. State: ``buffer`` (``steps x num``) and ``index`` Variables.
+    """
+
+    def __init__(self, num: int, delay=0.0, dt=0.1, dtype=bool, name=None):
+        super().__init__(name=name)
+        if isinstance(delay, bool) or not isinstance(delay, numbers.Real) or not delay >= 0:
+            raise ValueError(f"Delay {self.name}: delay must be a number >= 0 (ms), got {delay!r}")
+        if isinstance(dt, bool) or not isinstance(dt, numbers.Real) or not dt > 0:
+            raise ValueError(f"Delay {self.name}: dt must be a number > 0 (ms), got {dt!r}")
+        self.delay, self.dt = float(delay), float(dt)
+        self.steps = int(round(self.delay / self.dt))
+        self.buffer = bm.Variable(bm.zeros((max(self.steps, 1), num), dtype=dtype))
+        self.index = bm.Variable(bm.zeros((), dtype=bm.int32))
+
+    def push(self, x):
+        if self.steps == 0:
+            return x
+        out = self.buffer[self.index].copy()
+        self.buffer[self.index] = x
+        self.index.value = (self.index + 1) % self.steps
+        return out
+
+
+def _weights(owner: str, weight, num_synapses: int):
+    """A Python float for a scalar weight, else a Variable of one weight per synapse."""
+    if isinstance(weight, numbers.Real) or np.ndim(weight) == 0:
+        value = float(np.asarray(weight))
+        if not math.isfinite(value):
+            raise ValueError(f"{owner}: weight must be finite, got {weight!r}")
+        return value
+    arr = np.asarray(weight, dtype=float)
+    if arr.shape != (num_synapses,):
+        raise ValueError(
+            f"{owner}: weight must be a number or one value per synapse "
+            f"({num_synapses} in CSR order), got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{owner}: weights must be finite")
+    return bm.Variable(bm.asarray(arr))
+
+
+class Synapse(TwoEndConn):
+    """Base class of the built-in synapses (and of user synapses that want the same
+    options): weights, output type and delay, see the module docstring.
+
+    Provides ``presynaptic_spikes()`` (``pre.spike`` through the delay),
+    ``propagate(events)`` (the summed weights per postsynaptic neuron, event-driven)
+    and ``output(g)`` (the current for ``post.input``: ``g``, or ``g * (E - post.V)``).
+    """
+
+    def __init__(
+        self,
+        pre,
+        post,
+        conn,
+        weight=1.0,
+        output="cuba",
+        E=0.0,
+        delay=0.0,
+        dt=0.1,
+        name=None,
+    ):
+        super().__init__(pre, post, conn, name=name)
+        owner = f"{type(self).__name__} {self.name}"
+        if output not in ("cuba", "coba"):
+            raise ValueError(f"{owner}: output must be 'cuba' or 'coba', got {output!r}")
+        if output == "coba" and not hasattr(post, "V"):
+            raise ValueError(
+                f"{owner}: output='coba' needs a membrane potential V on the post group "
+                f"{post.name}, which has none"
+            )
+        self.output_type = output
+        self.coba = output == "coba"
+        self.E = float(E)
+        self.weight = _weights(owner, weight, self.num_synapses)
+        self.pre_delay = Delay(pre.num, delay, dt)
+
+    def presynaptic_spikes(self):
+        """This step's presynaptic spikes: ``pre.spike`` from ``delay`` ms ago."""
+        return self.pre_delay.push(self.pre.spike)
+
+    def propagate(self, events):
+        """The summed weights of the synapses of the neurons in ``events``, per target."""
+        return bm.event_matvec(events, self.indptr, self.indices, self.weight, self.post.num)
+
+    def output(self, g):
+        """The current ``g`` delivers to the post group: ``g`` (cuba) or
+        ``g * (E - post.V)`` (coba)."""
+        if self.coba:
+            return g * (self.E - self.post.V)
+        return g
+
+
+class Delta(Synapse):
+    """Delta synapses: each spike delivers the charge ``weight`` within one step.
+
+    The post group receives ``weight / dt`` (the summed weights of this step's spikes)
+    for one step: with ``output='cuba'`` a LIF neuron with ``R = 1`` jumps by about
+    ``weight / tau`` mV, whatever ``dt``; with ``'coba'`` the pulse is a conductance
+    (``(weight / dt) * (E - V)``). No state.
+    """
+
+    def update(self, t, dt):
+        g = self.propagate(self.presynaptic_spikes()) / dt
+        self.post.input += self.output(g)
+
+
+def exp_dg(g, t, tau):
+    return -g / tau
+
+
+class Exponential(Synapse):
+    r"""Exponential synapses: ``dg/dt = -g / tau``; a spike adds ``weight`` to ``g``.
+
+    Integrated with exponential Euler (exact). ``g`` (one per postsynaptic neuron)
+    jumps in the step the spike arrives and decays as ``weight * exp(-s / tau)``
+    ``s`` ms later.
+    """
+
+    def __init__(self, pre, post, conn, weight=1.0, tau=8.0, method="exp_euler", **kwargs):
+        super().__init__(pre, post, conn, weight=weight, **kwargs)
+        check_positive(f"{type(self).__name__} {self.name}", tau=tau)
+        self.tau = tau
+        self.g = bm.Variable(bm.zeros(post.num))
+        self.integral = odeint(exp_dg, method=method)
+
+    def update(self, t, dt):
+        spikes = self.presynaptic_spikes()
+        g = self.integral(self.g, t, self.tau, dt=dt)
+        self.g.value = g + self.propagate(spikes)
+        self.post.input += self.output(self.g)
+
+
+def dual_dg(g, t, h, tau_decay):
+    return -g / tau_decay + h
+
+
+def dual_dh(h, t, tau_rise):
+    return -h / tau_rise
+
+
+class DualExponential(Synapse):
+    r"""Dual-exponential synapses.
+
+    .. math:: \frac{dg}{dt} = -\frac{g}{\tau_{decay}} + h \qquad
+              \frac{dh}{dt} = -\frac{h}{\tau_{rise}}
+
+    A spike adds to ``h`` so that the response of ``g`` peaks at ``weight``:
+    ``g(s) = weight * (exp(-s / tau_decay) - exp(-s / tau_rise)) / norm``, ``s`` ms
+    after the step the spike arrives in, with ``norm`` the maximum of the difference.
+    Integrated with RK4 by default (the two equations are coupled; exponential Euler
+    would hold ``h`` over a step).
+    """
+
+    def __init__(
+        self, pre, post, conn, weight=1.0, tau_decay=10.0, tau_rise=1.0, method="rk4", **kwargs
+    ):
+        super().__init__(pre, post, conn, weight=weight, **kwargs)
+        owner = f"{type(self).__name__} {self.name}"
+        check_positive(owner, tau_decay=tau_decay, tau_rise=tau_rise)
+        self.tau_decay, self.tau_rise = tau_decay, tau_rise
+        self.scale = self._peak_scale(owner)
+        self.g = bm.Variable(bm.zeros(post.num))
+        self.h = bm.Variable(bm.zeros(post.num))
+        self.integral = odeint(JointEq(dual_dg, dual_dh), method=method)
+
+    def _peak_scale(self, owner):
+        """The jump of ``h`` per unit weight that makes the response of ``g`` peak at 1."""
+        td, tr = float(self.tau_decay), float(self.tau_rise)
+        if not tr < td:
+            raise ValueError(
+                f"{owner}: tau_rise ({tr}) must be smaller than tau_decay ({td}); "
+                "use Alpha for equal time constants"
+            )
+        tau = td * tr / (td - tr)
+        peak_time = tau * math.log(td / tr)
+        return 1.0 / (tau * (math.exp(-peak_time / td) - math.exp(-peak_time / tr)))
+
+    def update(self, t, dt):
+        spikes = self.presynaptic_spikes()
+        g, h = self.integral(self.g, self.h, t, self.tau_decay, self.tau_rise, dt=dt)
+        self.g.value = g
+        self.h.value = h + self.scale * self.propagate(spikes)
+        self.post.input += self.output(self.g)
+
+
+class Alpha(DualExponential):
+    r"""Alpha-function synapses: ``g(s) = weight * (s / tau) * exp(1 - s / tau)``, ``s``
+    ms after the step the spike arrives in (peak ``weight`` at ``s = tau``).
+
+    The dual-exponential equations with ``tau_rise = tau_decay = tau``.
+    """
+
+    def __init__(self, pre, post, conn, weight=1.0, tau=8.0, method="rk4", **kwargs):
+        super().__init__(
+            pre, post, conn, weight=weight, tau_decay=tau, tau_rise=tau, method=method, **kwargs
+        )
+        self.tau = tau
+
+    def _peak_scale(self, owner):
+        return math.e / float(self.tau_decay)
+
+
+def kinetic_dg(g, t, T, alpha, beta):
+    return alpha * T * (1.0 - g) - beta * g
+
+
+class AMPA(Synapse):
+    r"""AMPA receptors: the kinetic model of Destexhe et al. (1994).
+
+    .. math:: \frac{dg}{dt} = \alpha [T] (1 - g) - \beta g
+
+    ``[T]`` is ``T`` (mM) for ``T_duration`` ms after a presynaptic spike arrives, 0
+    otherwise. The open fraction ``g`` depends only on the presynaptic neuron, so it is
+    kept per presynaptic neuron (``syn.g``, length ``pre.num``), and the postsynaptic
+    conductance is ``sum(weight * g[pre])`` over the synapses onto each neuron
+    (``bp.math.event_matvec`` with ``g`` as values). Output ``'coba'`` with
+    ``E = 0`` mV by default. Exponential Euler is exact here (``[T]`` is constant over a
+    step).
+    """
+
+    def __init__(
+        self,
+        pre,
+        post,
+        conn,
+        weight=0.42,
+        alpha=0.98,
+        beta=0.18,
+        T=0.5,
+        T_duration=0.5,
+        output="coba",
+        E=0.0,
+        method="exp_euler",
+        **kwargs,
+    ):
+        super().__init__(pre, post, conn, weight=weight, output=output, E=E, **kwargs)
+        owner = f"{type(self).__name__} {self.name}"
+        check_positive(owner, alpha=alpha, beta=beta, T=T, T_duration=T_duration)
+        self.alpha, self.beta, self.T, self.T_duration = alpha, beta, T, T_duration
+        self.g = bm.Variable(bm.zeros(pre.num))
+        self.t_arrival = bm.Variable(bm.zeros(pre.num) - 1e7)
+        self.integral = odeint(kinetic_dg, method=method)
+
+    def update(self, t, dt):
+        spikes = self.presynaptic_spikes()
+        self.t_arrival.value = bm.where(spikes, t, self.t_arrival)
+        T = ((t - self.t_arrival) < self.T_duration - 0.5 * dt) * self.T
+        self.g.value = self.integral(self.g, t, T, self.alpha, self.beta, dt=dt)
+        self.post.input += self.output(self.propagate(self.g))
+
+
+class GABAa(AMPA):
+    """GABA_A receptors: the kinetic model of :class:`AMPA` with GABA_A's rates
+    (alpha 0.53, beta 0.18 per ms and mM, T = 1 mM for 1 ms) and ``E = -80`` mV."""
+
+    def __init__(
+        self,
+        pre,
+        post,
+        conn,
+        weight=0.04,
+        alpha=0.53,
+        beta=0.18,
+        T=1.0,
+        T_duration=1.0,
+        output="coba",
+        E=-80.0,
+        method="exp_euler",
+        **kwargs,
+    ):
+        super().__init__(
+            pre,
+            post,
+            conn,
+            weight=weight,
+            alpha=alpha,
+            beta=beta,
+            T=T,
+            T_duration=T_duration,
+            output=output,
+            E=E,
+            method=method,
+            **kwargs,
+        )
