@@ -41,8 +41,9 @@ class _Undefined:
 UNDEFINED = _Undefined()
 
 
-class ControlFlowError(ValueError):
-    """A loop or condition on traced values that cannot be compiled."""
+class ControlFlowError(TypeError, ValueError):
+    """A loop or condition on traced values that cannot be compiled (a TypeError like
+    ``bp.math.jit``'s other control-flow errors, and a ValueError for type mismatches)."""
 
 
 def is_traced(x) -> bool:
