@@ -16,11 +16,10 @@ definition (Brette et al. 2007; Brian2 gives E and I rates of about 21.7 Hz):
     a spike adds we = 0.6 (E) or wi = 6.7 (I) to the target's ge / gi,
     v(0) ~ N(-55 mV, 5 mV), ge(0) = gi(0) = 0, no delays, dt = 0.1 ms.
 
-The neurons and the synapses are written here as a user would write them: subclasses of
-``bp.Base`` with Variables and an ``update(t, dt)`` in ``bp.math`` operations, integrated
-with ``bp.odeint`` (exponential Euler, exact for the conductances), spikes propagated
-event-driven with ``bp.math.event_matvec`` over the CSR connectivity of ``bp.conn``.
-``bp.Runner`` compiles the whole simulation loop once (Numba or XLA).
+Built from ``bp.dyn``: ``LIF`` groups (exponential Euler) and ``Exponential`` synapses
+with conductance output (``g (E - V)`` into the target's input), spikes propagated
+event-driven over the CSR connectivity of ``bp.conn``. ``bp.Runner`` compiles the whole
+simulation loop once (Numba or XLA).
 """
 
 from __future__ import annotations
@@ -38,102 +37,32 @@ EE, EI, TAUE, TAUI = 0.0, -80.0, 5.0, 10.0
 WE, WI, DRIVE = 0.6, 6.7, 20.0
 
 
-def dV(V, t, ge, gi, Iext):
-    return (ge * (EE - V) + gi * (EI - V) - (V - EL) + Iext) / TAUM
-
-
-def dge(ge, t):
-    return -ge / TAUE
-
-
-def dgi(gi, t):
-    return -gi / TAUI
-
-
-class COBANeurons(bp.Base):
-    """Conductance-based LIF neurons; ``input`` is summed into them each step."""
-
-    def __init__(self, num, V_init, name=None):
-        super().__init__(name=name)
-        self.num = num
-        self.V = bp.math.Variable(bp.math.asarray(V_init))
-        self.ge = bp.math.Variable(bp.math.zeros(num))
-        self.gi = bp.math.Variable(bp.math.zeros(num))
-        self.input = bp.math.Variable(bp.math.zeros(num))
-        self.spike = bp.math.Variable(bp.math.zeros(num, dtype=bool))
-        self.t_last_spike = bp.math.Variable(bp.math.full(num, -1e7))
-        self.integral = bp.odeint(bp.JointEq(dV, dge, dgi), method="exp_euler")
-
-    def update(self, t, dt):
-        V, ge, gi = self.integral(self.V, self.ge, self.gi, t, self.input, dt=dt)
-        # refractory for TREF / dt steps after a spike (half a step of slack for rounding)
-        refractory = (t - self.t_last_spike) < TREF - 0.5 * dt
-        V = bp.math.where(refractory, self.V, V)
-        spike = V > VT
-        self.spike.value = spike
-        self.t_last_spike.value = bp.math.where(spike, t, self.t_last_spike)
-        self.V.value = bp.math.where(spike, VR, V)
-        self.ge.value = ge
-        self.gi.value = gi
-        self.input[:] = 0.0
-
-
-class ExcitatorySynapses(bp.Base):
-    """On a presynaptic spike, add ``weight`` to the target's ``ge``."""
-
-    def __init__(self, pre, post, conn, weight):
-        super().__init__()
-        self.pre, self.post, self.weight = pre, post, weight
-        conn = conn(pre.num, post.num)
-        self.indptr, self.indices = conn.indptr, conn.indices
-
-    def update(self, t, dt):
-        self.post.ge += bp.math.event_matvec(
-            self.pre.spike, self.indptr, self.indices, self.weight, self.post.num
-        )
-
-
-class InhibitorySynapses(ExcitatorySynapses):
-    """On a presynaptic spike, add ``weight`` to the target's ``gi``."""
-
-    def update(self, t, dt):
-        self.post.gi += bp.math.event_matvec(
-            self.pre.spike, self.indptr, self.indices, self.weight, self.post.num
-        )
-
-
-class COBA(bp.Base):
+def coba_network(scale=1.0, seed=42) -> bp.dyn.Network:
     """The network: E and I groups and the four projections between them."""
-
-    def __init__(self, scale=1.0, seed=42):
-        super().__init__()
-        num = int(4000 * scale)
-        num_e = int(0.8 * num)
-        rng = np.random.default_rng(seed)
-        V_init = rng.normal(-55.0, 5.0, num)
-        self.E = COBANeurons(num_e, V_init[:num_e])
-        self.I = COBANeurons(num - num_e, V_init[num_e:])
-        prob = 0.02 / scale
-        conn = lambda k: bp.conn.FixedProb(prob, seed=seed + k)  # noqa: E731
-        self.synapses = [
-            ExcitatorySynapses(self.E, self.E, conn(1), WE),
-            ExcitatorySynapses(self.E, self.I, conn(2), WE),
-            InhibitorySynapses(self.I, self.E, conn(3), WI),
-            InhibitorySynapses(self.I, self.I, conn(4), WI),
-        ]
-
-    def update(self, t, dt):
-        for syn in self.synapses:  # spikes of the previous step arrive first
-            syn.update(t, dt)
-        self.E.update(t, dt)
-        self.I.update(t, dt)
+    num = int(4000 * scale)
+    num_e = int(0.8 * num)
+    V_init = np.random.default_rng(seed).normal(-55.0, 5.0, num)
+    lif = dict(V_rest=EL, V_reset=VR, V_th=VT, tau=TAUM, t_ref=TREF)
+    E = bp.dyn.LIF(num_e, V_initial=V_init[:num_e], **lif)
+    I = bp.dyn.LIF(num - num_e, V_initial=V_init[num_e:], **lif)  # noqa: E741
+    conn = lambda k: bp.conn.FixedProb(0.02 / scale, seed=seed + k)  # noqa: E731
+    exc = dict(weight=WE, tau=TAUE, output="coba", E=EE)
+    inh = dict(weight=WI, tau=TAUI, output="coba", E=EI)
+    return bp.dyn.Network(
+        E2E=bp.dyn.Exponential(E, E, conn(1), **exc),
+        E2I=bp.dyn.Exponential(E, I, conn(2), **exc),
+        I2E=bp.dyn.Exponential(I, E, conn(3), **inh),
+        I2I=bp.dyn.Exponential(I, I, conn(4), **inh),
+        E=E,
+        I=I,
+    )
 
 
 def build(scale=1.0, seed=42, progress_bar=True):
     """COBA and its Runner (monitors: the spikes; inputs: the constant drive), on the
     active backend. Returns (net, runner)."""
     bp.math.random.seed(seed)
-    net = COBA(scale, seed)
+    net = coba_network(scale, seed)
     runner = bp.Runner(
         net,
         monitors=["E.spike", "I.spike"],

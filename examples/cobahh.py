@@ -19,9 +19,10 @@ scaled: about 80 inputs per neuron), no external drive, dt = 0.1 ms:
     ge(0) = (1.5 randn + 4) 10 nS, gi(0) = (12 randn + 20) 10 nS, m = n = h = 0.
 
 Units: mV, ms, nS, pF (then dv/dt is in mV/ms). Without drive the network is chaotic:
-its rate depends on the seed (Brian2: E rates of 36-42 Hz across seeds). Integrated
-with exponential Euler (``bp.odeint``), spikes propagated event-driven; ``bp.Runner``
-compiles the whole loop once.
+its rate depends on the seed (Brian2: E rates of 36-42 Hz across seeds). Built from
+``bp.dyn``: ``TraubHH`` groups (the Traub-Miles neuron of this benchmark, exponential
+Euler) and ``Exponential`` synapses with conductance output; spikes are counted when
+v crosses -20 mV upwards. ``bp.Runner`` compiles the whole loop once.
 """
 
 from __future__ import annotations
@@ -34,147 +35,51 @@ import numpy as np
 
 import brainjit as bp
 
-AREA = 20000e-8  # cm^2
-CM = 1.0 * AREA * 1e6  # 200 pF
-GL = 5e-5 * AREA * 1e9  # 10 nS
-G_NA = 100e-3 * AREA * 1e9  # 20000 nS
-G_KD = 30e-3 * AREA * 1e9  # 6000 nS
-EL, EK, ENA, VT = -60.0, -90.0, 50.0, -63.0
+EL = -60.0  # mV (TraubHH's other parameters default to this benchmark's)
 EE, EI, TAUE, TAUI = 0.0, -80.0, 5.0, 10.0
 WE, WI = 6.0, 67.0  # nS
-V_SPIKE, TREF = -20.0, 3.0
 
 
-def inv_exprel(x):
-    """x / (exp(x) - 1), continuous at x = 0 (Brian2's 1 / exprel(x))."""
-    safe = bp.math.where(bp.math.abs(x) < 1e-6, 1.0, x)
-    return bp.math.where(bp.math.abs(x) < 1e-6, 1.0 - 0.5 * x, safe / bp.math.expm1(safe))
-
-
-def dV(V, t, m, h, n, ge, gi):
-    I_na = G_NA * m * m * m * h * (V - ENA)
-    I_kd = G_KD * n * n * n * n * (V - EK)
-    return (GL * (EL - V) + ge * (EE - V) + gi * (EI - V) - I_na - I_kd) / CM
-
-
-def dm(m, t, V):
-    alpha = 0.32 * 4.0 * inv_exprel((13.0 - V + VT) / 4.0)
-    beta = 0.28 * 5.0 * inv_exprel((V - VT - 40.0) / 5.0)
-    return alpha * (1.0 - m) - beta * m
-
-
-def dh(h, t, V):
-    alpha = 0.128 * bp.math.exp((17.0 - V + VT) / 18.0)
-    beta = 4.0 / (1.0 + bp.math.exp((40.0 - V + VT) / 5.0))
-    return alpha * (1.0 - h) - beta * h
-
-
-def dn(n, t, V):
-    alpha = 0.032 * 5.0 * inv_exprel((15.0 - V + VT) / 5.0)
-    beta = 0.5 * bp.math.exp((10.0 - V + VT) / 40.0)
-    return alpha * (1.0 - n) - beta * n
-
-
-def dge(ge, t):
-    return -ge / TAUE
-
-
-def dgi(gi, t):
-    return -gi / TAUI
-
-
-class HHNeurons(bp.Base):
-    """Hodgkin-Huxley neurons (Traub & Miles) with exponential conductances."""
-
-    def __init__(self, num, V_init, ge_init, gi_init, name=None):
-        super().__init__(name=name)
-        self.num = num
-        self.V = bp.math.Variable(bp.math.asarray(V_init))
-        self.m = bp.math.Variable(bp.math.zeros(num))
-        self.h = bp.math.Variable(bp.math.zeros(num))
-        self.n = bp.math.Variable(bp.math.zeros(num))
-        self.ge = bp.math.Variable(bp.math.asarray(ge_init))
-        self.gi = bp.math.Variable(bp.math.asarray(gi_init))
-        self.spike = bp.math.Variable(bp.math.zeros(num, dtype=bool))
-        self.t_last_spike = bp.math.Variable(bp.math.full(num, -1e7))
-        self.integral = bp.odeint(bp.JointEq(dV, dm, dh, dn, dge, dgi), method="exp_euler")
-
-    def update(self, t, dt):
-        V, m, h, n, ge, gi = self.integral(
-            self.V, self.m, self.h, self.n, self.ge, self.gi, t, dt=dt
-        )
-        # a spike: v above -20 mV, not within TREF of the last one (as Brian2 counts)
-        refractory = (t - self.t_last_spike) < TREF - 0.5 * dt
-        spike = bp.math.logical_and(V > V_SPIKE, bp.math.logical_not(refractory))
-        self.spike.value = spike
-        self.t_last_spike.value = bp.math.where(spike, t, self.t_last_spike)
-        self.V.value = V
-        self.m.value = m
-        self.h.value = h
-        self.n.value = n
-        self.ge.value = ge
-        self.gi.value = gi
-
-
-class ExcitatorySynapses(bp.Base):
-    """On a presynaptic spike, add ``weight`` to the target's ``ge``."""
-
-    def __init__(self, pre, post, conn, weight):
-        super().__init__()
-        self.pre, self.post, self.weight = pre, post, weight
-        conn = conn(pre.num, post.num)
-        self.indptr, self.indices = conn.indptr, conn.indices
-
-    def update(self, t, dt):
-        self.post.ge += bp.math.event_matvec(
-            self.pre.spike, self.indptr, self.indices, self.weight, self.post.num
-        )
-
-
-class InhibitorySynapses(ExcitatorySynapses):
-    """On a presynaptic spike, add ``weight`` to the target's ``gi``."""
-
-    def update(self, t, dt):
-        self.post.gi += bp.math.event_matvec(
-            self.pre.spike, self.indptr, self.indices, self.weight, self.post.num
-        )
-
-
-class COBAHH(bp.Base):
-    """The network: E and I groups and the four projections between them."""
-
-    def __init__(self, scale=1.0, seed=42):
-        super().__init__()
-        num = int(4000 * scale)
-        num_e = int(0.8 * num)
-        rng = np.random.default_rng(seed)
-        V_init = EL + (rng.standard_normal(num) * 5.0 - 5.0)
-        ge_init = (rng.standard_normal(num) * 1.5 + 4.0) * 10.0
-        gi_init = (rng.standard_normal(num) * 12.0 + 20.0) * 10.0
-        e, i = slice(0, num_e), slice(num_e, num)
-        self.E = HHNeurons(num_e, V_init[e], ge_init[e], gi_init[e])
-        self.I = HHNeurons(num - num_e, V_init[i], ge_init[i], gi_init[i])
-        prob = 0.02 / scale
-        conn = lambda k: bp.conn.FixedProb(prob, seed=seed + k)  # noqa: E731
-        self.synapses = [
-            ExcitatorySynapses(self.E, self.E, conn(1), WE),
-            ExcitatorySynapses(self.E, self.I, conn(2), WE),
-            InhibitorySynapses(self.I, self.E, conn(3), WI),
-            InhibitorySynapses(self.I, self.I, conn(4), WI),
-        ]
-
-    def update(self, t, dt):
-        for syn in self.synapses:  # spikes of the previous step arrive first
-            syn.update(t, dt)
-        self.E.update(t, dt)
-        self.I.update(t, dt)
+def cobahh_network(scale=1.0, seed=42) -> bp.dyn.Network:
+    """The network: E and I groups and the four projections between them, with the
+    benchmark's random initial state."""
+    num = int(4000 * scale)
+    num_e = int(0.8 * num)
+    rng = np.random.default_rng(seed)
+    V_init = EL + (rng.standard_normal(num) * 5.0 - 5.0)
+    ge_init = (rng.standard_normal(num) * 1.5 + 4.0) * 10.0
+    gi_init = (rng.standard_normal(num) * 12.0 + 20.0) * 10.0
+    E = bp.dyn.TraubHH(num_e, EL=EL)
+    I = bp.dyn.TraubHH(num - num_e, EL=EL)  # noqa: E741
+    conn = lambda k: bp.conn.FixedProb(0.02 / scale, seed=seed + k)  # noqa: E731
+    exc = dict(weight=WE, tau=TAUE, output="coba", E=EE)
+    inh = dict(weight=WI, tau=TAUI, output="coba", E=EI)
+    net = bp.dyn.Network(
+        E2E=bp.dyn.Exponential(E, E, conn(1), **exc),
+        E2I=bp.dyn.Exponential(E, I, conn(2), **exc),
+        I2E=bp.dyn.Exponential(I, E, conn(3), **inh),
+        I2I=bp.dyn.Exponential(I, I, conn(4), **inh),
+        E=E,
+        I=I,
+    )
+    e, i = slice(0, num_e), slice(num_e, num)
+    for group, part in ((E, e), (I, i)):
+        group.V.value = bp.math.asarray(V_init[part], dtype=group.V.dtype)
+        for gate in (group.m, group.h, group.n):  # m = h = n = 0
+            gate.value = bp.math.zeros_like(gate)
+    # a neuron's ge (gi) is the sum of the g of the synapses onto it from E (from I)
+    net.E2E.g.value = bp.math.asarray(ge_init[e], dtype=net.E2E.g.dtype)
+    net.E2I.g.value = bp.math.asarray(ge_init[i], dtype=net.E2I.g.dtype)
+    net.I2E.g.value = bp.math.asarray(gi_init[e], dtype=net.I2E.g.dtype)
+    net.I2I.g.value = bp.math.asarray(gi_init[i], dtype=net.I2I.g.dtype)
+    return net
 
 
 def build(scale=1.0, seed=42, progress_bar=True):
     """COBAHH and its Runner (monitors: the spikes), on the active backend. Returns
     (net, runner)."""
     bp.math.random.seed(seed)
-    net = COBAHH(scale, seed)
+    net = cobahh_network(scale, seed)
     runner = bp.Runner(
         net,
         monitors=["E.spike", "I.spike"],

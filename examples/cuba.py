@@ -16,7 +16,8 @@ neuron), exponentially decaying synaptic currents, as in Brian2's CUBA example:
 
 The resting potential El lies above the threshold: without inhibition every neuron
 would fire regularly; recurrent inhibition keeps the network in an irregular state.
-Models written as in examples/coba.py; ``bp.Runner`` compiles the whole loop once.
+Built from ``bp.dyn``: ``LIF`` groups and ``Exponential`` synapses with current output;
+``bp.Runner`` compiles the whole loop once.
 """
 
 from __future__ import annotations
@@ -34,103 +35,32 @@ TAUE, TAUI = 5.0, 10.0
 WE, WI = 60 * 0.27 / 10, -20 * 4.5 / 10  # mV
 
 
-def dV(V, t, ge, gi, Iext):
-    return (ge + gi - (V - EL) + Iext) / TAUM
-
-
-def dge(ge, t):
-    return -ge / TAUE
-
-
-def dgi(gi, t):
-    return -gi / TAUI
-
-
-class CUBANeurons(bp.Base):
-    """LIF neurons with exponential synaptic currents; ``input`` is summed into them
-    each step."""
-
-    def __init__(self, num, V_init, name=None):
-        super().__init__(name=name)
-        self.num = num
-        self.V = bp.math.Variable(bp.math.asarray(V_init))
-        self.ge = bp.math.Variable(bp.math.zeros(num))
-        self.gi = bp.math.Variable(bp.math.zeros(num))
-        self.input = bp.math.Variable(bp.math.zeros(num))
-        self.spike = bp.math.Variable(bp.math.zeros(num, dtype=bool))
-        self.t_last_spike = bp.math.Variable(bp.math.full(num, -1e7))
-        self.integral = bp.odeint(bp.JointEq(dV, dge, dgi), method="exp_euler")
-
-    def update(self, t, dt):
-        V, ge, gi = self.integral(self.V, self.ge, self.gi, t, self.input, dt=dt)
-        # refractory for TREF / dt steps after a spike (half a step of slack for rounding)
-        refractory = (t - self.t_last_spike) < TREF - 0.5 * dt
-        V = bp.math.where(refractory, self.V, V)
-        spike = V > VT
-        self.spike.value = spike
-        self.t_last_spike.value = bp.math.where(spike, t, self.t_last_spike)
-        self.V.value = bp.math.where(spike, VR, V)
-        self.ge.value = ge
-        self.gi.value = gi
-        self.input[:] = 0.0
-
-
-class ExcitatorySynapses(bp.Base):
-    """On a presynaptic spike, add ``weight`` (mV) to the target's ``ge``."""
-
-    def __init__(self, pre, post, conn, weight):
-        super().__init__()
-        self.pre, self.post, self.weight = pre, post, weight
-        conn = conn(pre.num, post.num)
-        self.indptr, self.indices = conn.indptr, conn.indices
-
-    def update(self, t, dt):
-        self.post.ge += bp.math.event_matvec(
-            self.pre.spike, self.indptr, self.indices, self.weight, self.post.num
-        )
-
-
-class InhibitorySynapses(ExcitatorySynapses):
-    """On a presynaptic spike, add ``weight`` (mV, negative) to the target's ``gi``."""
-
-    def update(self, t, dt):
-        self.post.gi += bp.math.event_matvec(
-            self.pre.spike, self.indptr, self.indices, self.weight, self.post.num
-        )
-
-
-class CUBA(bp.Base):
+def cuba_network(scale=1.0, seed=42) -> bp.dyn.Network:
     """The network: E and I groups and the four projections between them."""
-
-    def __init__(self, scale=1.0, seed=42):
-        super().__init__()
-        num = int(4000 * scale)
-        num_e = int(0.8 * num)
-        rng = np.random.default_rng(seed)
-        V_init = VR + rng.random(num) * (VT - VR)
-        self.E = CUBANeurons(num_e, V_init[:num_e])
-        self.I = CUBANeurons(num - num_e, V_init[num_e:])
-        prob = 0.02 / scale
-        conn = lambda k: bp.conn.FixedProb(prob, seed=seed + k)  # noqa: E731
-        self.synapses = [
-            ExcitatorySynapses(self.E, self.E, conn(1), WE),
-            ExcitatorySynapses(self.E, self.I, conn(2), WE),
-            InhibitorySynapses(self.I, self.E, conn(3), WI),
-            InhibitorySynapses(self.I, self.I, conn(4), WI),
-        ]
-
-    def update(self, t, dt):
-        for syn in self.synapses:  # spikes of the previous step arrive first
-            syn.update(t, dt)
-        self.E.update(t, dt)
-        self.I.update(t, dt)
+    num = int(4000 * scale)
+    num_e = int(0.8 * num)
+    V_init = VR + np.random.default_rng(seed).random(num) * (VT - VR)
+    lif = dict(V_rest=EL, V_reset=VR, V_th=VT, tau=TAUM, t_ref=TREF)
+    E = bp.dyn.LIF(num_e, V_initial=V_init[:num_e], **lif)
+    I = bp.dyn.LIF(num - num_e, V_initial=V_init[num_e:], **lif)  # noqa: E741
+    conn = lambda k: bp.conn.FixedProb(0.02 / scale, seed=seed + k)  # noqa: E731
+    exc = dict(weight=WE, tau=TAUE, output="cuba")
+    inh = dict(weight=WI, tau=TAUI, output="cuba")
+    return bp.dyn.Network(
+        E2E=bp.dyn.Exponential(E, E, conn(1), **exc),
+        E2I=bp.dyn.Exponential(E, I, conn(2), **exc),
+        I2E=bp.dyn.Exponential(I, E, conn(3), **inh),
+        I2I=bp.dyn.Exponential(I, I, conn(4), **inh),
+        E=E,
+        I=I,
+    )
 
 
 def build(scale=1.0, seed=42, progress_bar=True):
     """CUBA and its Runner (monitors: the spikes), on the active backend. Returns
     (net, runner)."""
     bp.math.random.seed(seed)
-    net = CUBA(scale, seed)
+    net = cuba_network(scale, seed)
     runner = bp.Runner(
         net,
         monitors=["E.spike", "I.spike"],
