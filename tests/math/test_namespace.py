@@ -9,6 +9,7 @@ of quarters, so that sums and quotients are exact and the comparison tests bp.ma
 rounding. Examples are derandomized: the suite is deterministic.
 """
 
+import os
 import warnings
 
 import numpy as np
@@ -19,9 +20,16 @@ from hypothesis.extra import numpy as hnp
 
 import brainjit as bp
 
+# BRAINJIT_TEST_X64=1 (set by tests/math/test_x64.py, in a subprocess): the jax backend
+# in 64-bit mode, with 64-bit dtypes and double-precision tolerances
+X64 = bool(os.environ.get("BRAINJIT_TEST_X64"))
+if X64:
+    bp.math.enable_x64()
 DTYPES = {
     "numpy": ["float32", "float64", "int32", "int64", "bool"],
-    "jax": ["float32", "int32", "bool"],
+    "jax": ["float32", "float64", "int32", "int64", "bool"]
+    if X64
+    else ["float32", "int32", "bool"],
 }
 SETTINGS = settings(
     max_examples=12,
@@ -76,6 +84,8 @@ def check(backend, got, want, label):
     else:
         scale = float(np.max(np.abs(w[np.isfinite(w)]), initial=1.0))
         rtol, atol = (1e-12, 0.0) if backend == "numpy" else (2e-6, 2e-6 * scale)
+        if X64 and g.dtype == np.float64:  # (int32 / int32 is float32 in JAX, even in x64)
+            rtol, atol = 1e-12, 1e-12 * scale
         if w.dtype == np.float16:  # NumPy computes booleans in half precision
             rtol, atol = 1e-3, 1e-3
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True, err_msg=label)

@@ -4,9 +4,11 @@ JAX's x64 flag is global to the process, so these checks run in a fresh interpre
 leave the test process in JAX's default 32-bit mode.
 """
 
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import brainjit as bp
 
@@ -108,5 +110,23 @@ def test_enable_x64_then_64_bit_dtypes_work_and_disable_restores():
     assert result.stdout.strip().endswith("x64 ok")
 
 
+def test_property_tests_in_64_bit_mode():
+    """tests/math/test_namespace.py's jax half with float64/int64 data, in 64-bit mode."""
+    selection = (
+        "jax and (add or true_divide or power or exp or sum or mean or cumsum or sort "
+        "or where or creation)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"]
+        + [str(Path(__file__).with_name("test_namespace.py")), "-k", selection],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "BRAINJIT_TEST_X64": "1"},
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+
+
 def test_this_process_stays_32_bit():
-    assert not bp.math.x64_enabled() or "JAX_ENABLE_X64" in __import__("os").environ
+    assert not bp.math.x64_enabled() or "JAX_ENABLE_X64" in os.environ
