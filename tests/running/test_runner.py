@@ -320,3 +320,20 @@ def test_path_with_model_name(backend):
     runner = bp.Runner(net, monitors={"v": f"{net.name}.E.V"}, progress_bar=False)
     runner.run(1.0)
     assert runner.mon["v"].shape == (10, 16)
+
+
+def test_jit_options(backend, monkeypatch, tmp_path):
+    monkeypatch.setenv("BRAINJIT_CACHE_DIR", str(tmp_path))
+    model = Accumulator(2)
+    runner = bp.Runner(
+        model,
+        monitors=["acc"],
+        inputs=[("x", 1.0)],
+        progress_bar=False,
+        jit_options={"cache": True},  # Numba's on-disk cache; ignored by the jax backend
+    )
+    runner.run(0.5)
+    np.testing.assert_allclose(runner.mon["acc"][:, 0], [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert any((tmp_path / "runner").glob("runloop_*.py"))  # the generated driver
+    with pytest.raises(TypeError, match="jit_options"):
+        bp.Runner(model, jit_options=["cache"])
