@@ -16,42 +16,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import re
 import sys
-import tempfile
 import types
 from pathlib import Path
 
-__all__ = ["cache_dir", "fingerprint", "identifier", "load_module"]
+from brainjit import _cache
 
-_ENV = "BRAINJIT_CACHE_DIR"
+__all__ = ["cache_dir", "fingerprint", "identifier", "load_module"]
 
 
 def cache_dir() -> Path:
-    """Where generated integrator modules are written.
-
-    ``$BRAINJIT_CACHE_DIR/integrators`` when that variable is set, else
-    ``~/.cache/brainjit/integrators`` (``$XDG_CACHE_HOME`` respected), else a folder in
-    the system's temporary directory when the home folder is not writable.
-    """
-    root = os.environ.get(_ENV)
-    if root:
-        candidates = [Path(root)]
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        home_cache = Path(xdg) if xdg else Path.home() / ".cache"
-        candidates = [home_cache / "brainjit"]
-    candidates.append(Path(tempfile.gettempdir()) / f"brainjit-cache-{os.getuid()}")
-    for base in candidates:
-        path = base / "integrators"
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(path, os.W_OK):
-            return path
-    raise OSError(f"brainjit: no writable cache directory; set ${_ENV} to a writable folder")
+    """Where generated integrator modules are written (see
+    :func:`brainjit._cache.cache_dir`)."""
+    return _cache.cache_dir("integrators")
 
 
 def identifier(name: str) -> str:
@@ -122,25 +100,6 @@ def _fingerprint(func) -> str:
     return h.hexdigest()[:16]
 
 
-def _write_once(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` unless it already holds exactly that (keeps its mtime,
-    which Numba's cache checks). Atomic, so concurrent processes never see half a file."""
-    try:
-        if path.read_text() == text:
-            return
-    except (OSError, UnicodeDecodeError):
-        pass
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as file:
-            file.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def load_module(source: str, stem: str, namespace: dict) -> types.ModuleType:
     """Write ``source`` to ``<cache>/<stem>_<digest>.py`` and import it.
 
@@ -150,7 +109,7 @@ def load_module(source: str, stem: str, namespace: dict) -> types.ModuleType:
     digest = hashlib.sha1(source.encode()).hexdigest()[:16]
     name = f"{identifier(stem)}_{digest}"
     path = cache_dir() / f"{name}.py"
-    _write_once(path, source)
+    _cache.write_source(path, source)
     module_name = f"_brainjit_generated_{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from brainjit import _cache
+
 __all__ = ["InputLayout", "MonitorLayout", "driver_source", "load_driver_class"]
 
-_ENV = "BRAINJIT_CACHE_DIR"
 _OPS = {"+": "+=", "-": "-=", "*": "*=", "/": "/="}
 
 
@@ -98,45 +97,8 @@ def driver_source(inputs: list[InputLayout], monitors: list[MonitorLayout], ever
 
 
 def cache_dir() -> Path:
-    """``$BRAINJIT_CACHE_DIR/runner`` or ``~/.cache/brainjit/runner`` (a temporary
-    folder when neither is writable)."""
-    root = os.environ.get(_ENV)
-    if root:
-        candidates = [Path(root)]
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        candidates = [(Path(xdg) if xdg else Path.home() / ".cache") / "brainjit"]
-    candidates.append(Path(tempfile.gettempdir()) / f"brainjit-cache-{os.getuid()}")
-    for base in candidates:
-        path = base / "runner"
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(path, os.W_OK):
-            return path
-    raise OSError(f"brainjit: no writable cache directory; set ${_ENV} to a writable folder")
-
-
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, unless it already holds exactly that."""
-    try:
-        if path.read_text() == text:
-            return
-    except (OSError, UnicodeDecodeError):
-        pass
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".py")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Where run-loop modules are written (see :func:`brainjit._cache.cache_dir`)."""
+    return _cache.cache_dir("runner")
 
 
 def load_driver_class(text: str) -> type:
@@ -144,7 +106,7 @@ def load_driver_class(text: str) -> type:
     ``RunLoop``."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     path = cache_dir() / f"runloop_{digest}.py"
-    _write(path, text)
+    _cache.write_source(path, text)
     name = f"_brainjit_runloop_{digest}"
     module = sys.modules.get(name)
     if module is None or getattr(module, "__file__", None) != str(path):
