@@ -16,6 +16,7 @@ need its whole monitor memory inside the compiled code.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import time
@@ -25,7 +26,7 @@ import numpy as np
 
 import brainjit.math as bm
 from brainjit.base import Base
-from brainjit.running import _codegen
+from brainjit.running import _codegen, _sharding
 
 __all__ = ["Runner", "Monitors"]
 
@@ -102,6 +103,14 @@ class Runner:
             backend Numba's options (``cache=True`` keeps the compiled code on disk for
             the next process, ``fastmath``, ...); on the jax backend ``donate=True``
             lets XLA reuse the state's buffers (Numba's options are ignored there).
+        devices: jax backend: partition the network over these devices (a list, e.g.
+            ``jax.devices()``, which across ``jax.distributed`` processes lists every
+            process's devices): each device holds one block of consecutive neurons of
+            every group, and the synapses onto them; only spikes are exchanged. Every
+            group's size must be a multiple of the number of devices. See
+            ``docs/scaling.md``.
+        mesh: instead of ``devices``, a ``jax.sharding.Mesh``: the neurons are split over
+            all of its devices (all its axes together).
 
     After ``run(duration)``: ``runner.mon`` holds the records of that run as NumPy
     arrays (time axis first) and ``runner.mon.ts`` their times; ``runner.build_time``
@@ -122,6 +131,8 @@ class Runner:
         progress_bar: bool = True,
         monitor_every: int = 1,
         jit_options: dict | None = None,
+        devices=None,
+        mesh=None,
     ):
         if not isinstance(model, Base):
             raise TypeError(
@@ -142,6 +153,8 @@ class Runner:
             raise TypeError(f"Runner: jit_options must be a dict, got {jit_options!r}")
         self.jit_options = dict(jit_options or {})
         self.backend = bm.get_backend_name()
+        partition = _sharding.make_partition(self.backend, devices, mesh)
+        self._placement = _sharding.Placement(model, partition) if partition else None
         variable_type = bm.Variable
         self._monitors = _parse_monitors(model, monitors, variable_type)
         self._inputs = _parse_inputs(model, inputs, variable_type)
@@ -181,7 +194,7 @@ class Runner:
                     f"has {n} steps (one value per step)"
                 )
         show = self.progress_bar if progress_bar is None else bool(progress_bar)
-        with bm.backend(self.backend):
+        with bm.backend(self.backend), self._partitioned():
             chunk = self._prepare(n)
             return self._run(n, chunk, per_step, show)
 
@@ -223,6 +236,8 @@ class Runner:
             self._build_driver()
         if chunk > self._capacity:
             self._allocate(chunk)
+        if self._placement is not None:  # (again: values set since are placed too)
+            self._placement.place(self._driver, len(self._monitors))
         if not self._compiled:
             start = time.perf_counter()
             if self._loop is None:
@@ -271,6 +286,20 @@ class Runner:
         self._capacity = chunk
         self._compiled = False
 
+    def _partitioned(self):
+        """The partition of ``devices=``/``mesh=`` active (event_matvec by block)."""
+        if self._placement is None:
+            return contextlib.nullcontext()
+        from brainjit.math._jax import sharding
+
+        return sharding.activate(self._placement.partition)
+
+    def _host(self, value) -> np.ndarray:
+        """A value of the compiled loop as a NumPy array (gathered across processes)."""
+        if self._placement is None:
+            return np.asarray(value)
+        return self._placement.to_host(value)
+
     def _block(self) -> None:
         """Wait for asynchronous (jax) computations to finish."""
         for var in self._driver.vars().values():
@@ -312,7 +341,7 @@ class Runner:
                 if bufs:
                     r0, r1 = k0 // every, (k0 + steps + every - 1) // every
                     for m, buf in zip(self._monitors, bufs):
-                        mon[m.name][r0:r1] = np.asarray(buf.value)[: r1 - r0]
+                        mon[m.name][r0:r1] = self._host(buf.value)[: r1 - r0]
                 if bar is not None:
                     bar.update(steps)
             self._block()

@@ -35,6 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from brainjit.math._jax import sharding
 from brainjit.math._jax.ndarray import unwrap, wrap
 
 __all__ = ["event_matvec"]
@@ -167,6 +168,13 @@ def event_matvec(events, indptr, indices, weights, post_num):
     floats = [d for d in (events.dtype, weights.dtype) if jnp.issubdtype(d, jnp.floating)]
     dtype = jnp.result_type(*floats) if floats else jnp.result_type(float)
     host_indptr, host_indices = _concrete(indptr_arr), _concrete(indices_arr)
+    part = sharding.active()  # bp.Runner(devices=...): partitioned by postsynaptic block
+    if part is not None and host_indptr is not None and host_indices is not None:
+        if part.divides(post_num):
+            from brainjit.math._jax import sharded_event
+
+            args = (indptr_obj, indices_obj, host_indptr, host_indices, post_num, dtype)
+            return wrap(sharded_event.propagate(part, events, weights, *args))
     if host_indptr is not None and host_indices is not None:
         plan = _plan(indptr_obj, indices_obj, host_indptr, host_indices, post_num)
         pre_ids, post_ids = plan.pre_ids, plan.post_ids
