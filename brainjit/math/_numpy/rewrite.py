@@ -21,7 +21,10 @@ A method (or a function) is turned into a plain function that Numba compiles:
   time;
 - a ``for`` loop over a list, tuple or dict of objects (or arrays) is unrolled;
 - brainjit modules and ``bp.math`` functions are replaced by their NumPy equivalents
-  (:mod:`numba_view`).
+  (:mod:`numba_view`);
+- a call of ``bp.math.for_loop``/``while_loop``/``cond``/``ifelse`` is written out as
+  the loop or ``if`` statement it stands for (:mod:`lower_control_flow`), inserted
+  before the statement that contains the call.
 
 Each generated function is a :class:`Unit`; :mod:`jit` writes units to files, compiles
 them and builds the wrapper that passes the current arrays.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import copy
 import hashlib
 import inspect
@@ -44,7 +48,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from brainjit.math._numpy import numba_view
+from brainjit.math._numpy import lower_control_flow, numba_view
 
 __all__ = [
     "ConstantAttributeWarning",
@@ -529,6 +533,9 @@ class _Rewriter(ast.NodeTransformer):
         self.constant_names: dict[tuple, str] = {}
         self.array_context = False
         self.first_line = 1
+        self.hoisted: list[ast.stmt] = []  # statements to insert before the current one
+        self.cf_guard: list[str] = []  # expressions where statements cannot be inserted
+        self.internal_names: dict[int, str] = {}
 
     # -- helpers ------------------------------------------------------------------------
     @staticmethod
@@ -587,6 +594,80 @@ class _Rewriter(ast.NodeTransformer):
         if name in g:
             return True, g[name], Path(("global", g, name))
         return False, None, None
+
+    def internal_global(self, value, hint: str) -> str:
+        """A name in the generated namespace for ``value`` (a helper of the generated
+        code), which the user's code cannot shadow."""
+        name = self.internal_names.get(id(value))
+        if name is None:
+            name = self.fresh(hint)
+            self.locals.add(name)  # never resolved as one of the user's globals
+            self.namespace[name] = value
+            self.internal_names[id(value)] = name
+        return name
+
+    # -- statements inserted before the current one ---------------------------------------
+    def visit(self, node):
+        if not isinstance(node, ast.stmt):
+            return super().visit(node)
+        saved, self.hoisted = self.hoisted, []
+        try:
+            result = super().visit(node)
+        finally:
+            hoisted, self.hoisted = self.hoisted, saved
+        if not hoisted:
+            return result
+        if isinstance(node, ast.Expr) and isinstance(result, ast.Expr):
+            if isinstance(result.value, ast.Name):  # the value of a call made for its effect
+                return hoisted
+        return hoisted + (
+            [] if result is None else result if isinstance(result, list) else [result]
+        )
+
+    def hoist(self, statements: list[ast.stmt]) -> None:
+        """Rewrite ``statements`` and insert them before the statement being rewritten."""
+        for stmt in statements:
+            result = self.visit(stmt)
+            if result is not None:
+                self.hoisted.extend(result if isinstance(result, list) else [result])
+
+    @contextlib.contextmanager
+    def no_hoisting(self, where: str):
+        """Inside ``where`` (a lambda, a comprehension ...) no statement can be inserted."""
+        self.cf_guard.append(where)
+        try:
+            yield
+        finally:
+            self.cf_guard.pop()
+
+    def visit_IfExp(self, node):
+        node.test = self.visit(node.test)
+        with self.no_hoisting("a conditional expression (a if c else b)"):
+            node.body = self.visit(node.body)
+            node.orelse = self.visit(node.orelse)
+        return node
+
+    def visit_BoolOp(self, node):
+        first, *rest = node.values
+        values = [self.visit(first)]
+        with self.no_hoisting(f"the operand of {type(node.op).__name__.lower()} after the first"):
+            values += [self.visit(v) for v in rest]
+        node.values = values
+        return node
+
+    def visit_While(self, node):
+        with self.no_hoisting("the test of a while statement"):
+            node.test = self.visit(node.test)
+        for field_name in ("body", "orelse"):
+            block = []
+            for stmt in getattr(node, field_name):
+                result = self.visit(stmt)
+                if result is not None:
+                    block.extend(result if isinstance(result, list) else [result])
+            setattr(node, field_name, block)
+        if not node.body:
+            node.body = [ast.copy_location(ast.Pass(), node)]
+        return node
 
     def param_for(self, array: np.ndarray, path: Path) -> str:
         param = self.params.get(id(array))
@@ -647,11 +728,17 @@ class _Rewriter(ast.NodeTransformer):
             self.shadow.pop()
         return node
 
-    visit_Lambda = _nested_scope
+    def visit_Lambda(self, node):
+        with self.no_hoisting("a lambda (outside a control-flow call)"):
+            return self._nested_scope(node)
 
     def visit_FunctionDef(self, node):
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
-        return self._nested_scope(node)
+        saved, self.cf_guard = self.cf_guard, []  # its body has statements of its own
+        try:
+            return self._nested_scope(node)
+        finally:
+            self.cf_guard = saved
 
     def _comprehension(self, node):
         targets = {
@@ -659,7 +746,8 @@ class _Rewriter(ast.NodeTransformer):
         }
         self.shadow.append(targets)
         try:
-            self.generic_visit(node)
+            with self.no_hoisting("a comprehension"):
+                self.generic_visit(node)
         finally:
             self.shadow.pop()
         return node
@@ -837,6 +925,9 @@ class _Rewriter(ast.NodeTransformer):
         if target is None:
             return self.generic_visit(node)
         func, bound, self_path, path = target
+        construct = lower_control_flow.construct_of(func)
+        if construct is not None:  # bp.math.for_loop & co: written out as plain Python
+            return lower_control_flow.lower(self, node, construct)
         # arguments that are objects bind the callee's parameters at compile time
         try:
             signature = inspect.signature(func)
@@ -1157,7 +1248,9 @@ class _Rewriter(ast.NodeTransformer):
         kind, info = self.classify_store(target, root, nodes, augmented=True)
         if kind == "variable":
             array = next(p.array for p in self.params.values() if p.name == info)
-            if array.dtype.kind in "fc":  # Numba updates float arrays in place natively
+            if array.dtype.kind in "fc" and not self.shadow:
+                # Numba updates float arrays in place natively (not in a nested function,
+                # where ``name += x`` would make the name local to it)
                 node.target = _name(info, ast.Store(), like=target)
                 return node
             # integer and boolean Variables: cast the result back, as bp.math.ndarray does
