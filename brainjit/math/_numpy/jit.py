@@ -34,7 +34,7 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from brainjit.math._numpy import codecache
+from brainjit.math._numpy import codecache, lower_control_flow
 from brainjit.math._numpy.ndarray import ndarray as _bp_ndarray
 from brainjit.math._numpy.ops import to_ndarray
 from brainjit.math._numpy.rewrite import (
@@ -415,7 +415,11 @@ class _JitState:
             ),
             "",
         )
-        parts.insert(1, f"Numba: {reason}" if reason else "Numba could not compile it")
+        explained = lower_control_flow.explain(text)
+        if explained is not None:
+            parts.insert(1, explained)
+        else:
+            parts.insert(1, f"Numba: {reason}" if reason else "Numba could not compile it")
         parts.append("generated code:\n" + _listing(units))
         parts.append("Numba's message:\n" + text)
         return JitCompileError("\n".join(parts))

@@ -76,11 +76,7 @@ def construct_of(func) -> str | None:
 
 
 def _fail_typing(what, message: str):
-    raise TypingError(f"{_PREFIX}{_literal(what)}: {message}")
-
-
-def _literal(what) -> str:
-    return getattr(what, "literal_value", str(what))
+    raise TypingError(f"{_PREFIX}{what.literal_value}: {message}")
 
 
 def _generated(source: str, **namespace):
@@ -153,6 +149,8 @@ def _as_arrays_impl(x):
 
 @overload(_length, prefer_literal=True)
 def _length_impl(ops, what):
+    if not isinstance(what, types.StringLiteral):
+        return None  # the literal is tried first (it names the call)
     if len(ops) == 0:
         _fail_typing(what, "it needs at least one operand to loop over")
     for i, ty in enumerate(ops):
@@ -168,6 +166,8 @@ def _length_impl(ops, what):
 
 @overload(_check_count, prefer_literal=True)
 def _check_count_impl(ops, count, what):
+    if not isinstance(count, types.IntegerLiteral):
+        return None  # the literal count is tried first
     n = len(ops) if isinstance(ops, types.BaseTuple) else 1
     if n != count.literal_value:
         _fail_typing(
@@ -179,6 +179,8 @@ def _check_count_impl(ops, count, what):
 
 @overload(_stack_alloc, prefer_literal=True)
 def _stack_alloc_impl(n, y, what):
+    if not isinstance(what, types.StringLiteral):
+        return None  # the literal is tried first (it names the call)
     if isinstance(y, types.NoneType):
         return lambda n, y, what: None
     if isinstance(y, types.Array):
@@ -223,6 +225,8 @@ def _stack_set_impl(out, k, y):
 
 @overload(_carry, prefer_literal=True)
 def _carry_impl(like, out, what):
+    if not isinstance(what, types.StringLiteral):
+        return None  # the literal is tried first (it names the call)
     if not isinstance(like, types.BaseTuple):
         return lambda like, out, what: (out,)
     if not isinstance(out, types.BaseTuple) or len(out) != len(like):
@@ -257,7 +261,7 @@ _HELPERS = {
 # errors Numba reports about the generated code
 # ----------------------------------------------------------------------------------------
 
-_UNIFY = re.compile(r"Cannot unify (.+?) and (.+?) for '(_cf_[a-z]+)")
+_UNIFY = re.compile(r"Cannot unify (.+?) and (.+?) for '(_cf_[a-z_]+?)(?:_\d+)?[.']")
 
 
 def explain(numba_message: str) -> str | None:
@@ -269,15 +273,14 @@ def explain(numba_message: str) -> str | None:
     match = _UNIFY.search(numba_message)
     if match is not None:
         a, b, name = match.groups()
-        if name.startswith("_cf_out"):
+        if name in ("_cf_cond_out", "_cf_ifelse_out"):
             return (
-                "bp.math.jit cannot compile the call of bp.math.cond/ifelse: the branches "
-                f"return different types: {a} and {b}"
+                f"{_PREFIX}bp.math.{name[4:-4]}: the branches return different types: {a} and {b}"
             )
-        if name.startswith("_cf_w"):
+        if name == "_cf_w":
             return (
-                "bp.math.jit cannot compile the call of bp.math.while_loop: the body changes "
-                f"the types of the operands: {a} before, {b} after"
+                f"{_PREFIX}bp.math.while_loop: the body changes the types of the operands: "
+                f"{a} before, {b} after"
             )
     if "Unsupported op-code encountered: null()" in numba_message:
         return (
@@ -546,7 +549,7 @@ class _Lowering:
         if size != 0:
             self.assign(ops, ops_expr)
         count = self.count(branches, size, ops)
-        out = self.temp("_cf_out")
+        out = self.temp(f"_cf_{self.kind}_out")  # named in explain()
         blocks = []
         for branch in branches:
             block: list[ast.stmt] = []
