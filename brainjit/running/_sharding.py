@@ -104,12 +104,13 @@ class Placement:
             return None
         return axis if shape[axis] in self.sizes else None
 
-    def place(self, driver, monitor_count: int) -> None:
-        """Put the Variables of ``driver`` (the model's, the inputs', the monitor buffers)
-        and the default random generator on the devices."""
-        from brainjit.math import random
+    def place(self, driver, buffers) -> None:
+        """Put the Variables of ``driver`` (the model's, the inputs', the buffers) and the
+        default random generator on the devices. ``buffers``: the Runner's monitor and
+        'iter' input buffers, whose axis 0 is time (their neuron axis is axis 1)."""
+        from brainjit.math._jax import random
 
-        buffers = {id(getattr(driver, f"mon{i}")) for i in range(monitor_count)}
+        buffers = {id(b) for b in buffers}
         variables = list(driver.vars().values())
         default = getattr(random, "DEFAULT", None)
         if default is not None and all(default is not v for v in variables):
@@ -117,6 +118,13 @@ class Placement:
         for var in variables:
             axis = self.neuron_axis(var, 1 if id(var) in buffers else 0)
             var._value = self.partition.put(var._value, axis)
+
+    def fill(self, buffer, values: np.ndarray) -> None:
+        """Write ``values`` (NumPy, the same in every process) into the first entries of
+        the time axis of ``buffer`` (an 'iter' input buffer), placed as before."""
+        host = np.zeros(buffer.shape, dtype=buffer.dtype)
+        host[: len(values)] = values
+        buffer._value = self.partition.put(host, self.neuron_axis(buffer, 1))
 
     def to_host(self, value) -> np.ndarray:
         """A (possibly multi-process) global array as a NumPy array."""

@@ -237,7 +237,7 @@ class Runner:
         if chunk > self._capacity:
             self._allocate(chunk)
         if self._placement is not None:  # (again: values set since are placed too)
-            self._placement.place(self._driver, len(self._monitors))
+            self._placement.place(self._driver, self._buffers())
         if not self._compiled:
             start = time.perf_counter()
             if self._loop is None:
@@ -294,6 +294,12 @@ class Runner:
 
         return sharding.activate(self._placement.partition)
 
+    def _buffers(self) -> list:
+        """The monitor and 'iter' input buffers (time first)."""
+        names = [f"mon{i}" for i in range(len(self._monitors))]
+        names += [f"in_val{i}" for i, s in enumerate(self._inputs) if s.kind == "iter"]
+        return [getattr(self._driver, name) for name in names]
+
     def _host(self, value) -> np.ndarray:
         """A value of the compiled loop as a NumPy array (gathered across processes)."""
         if self._placement is None:
@@ -331,7 +337,11 @@ class Runner:
                 steps = min(chunk, n - k0)
                 for buf, spec in iters:
                     values = spec.value[k0 : k0 + steps].astype(buf.dtype, copy=False)
-                    buf[:steps] = bm.asarray(np.broadcast_to(values, (steps,) + buf.shape[1:]))
+                    values = np.broadcast_to(values, (steps,) + buf.shape[1:])
+                    if self._placement is None:
+                        buf[:steps] = bm.asarray(values)
+                    else:  # a global array, split like the state
+                        self._placement.fill(buf, values)
                 if per_step:
                     for i in range(steps):
                         loop(self._steps + i, k0 + i, k0, 1)

@@ -20,7 +20,9 @@ device. Per-synapse weights are gathered into the per-block order (replicated we
 a local gather).
 
 The per-block tables are built once per connectivity and partition on the host (NumPy)
-and placed on the devices as global arrays.
+and placed on the devices as global arrays, held in Variables: ``bp.math.jit`` passes
+them to the compiled program as inputs (a program of several processes cannot hold
+arrays that span other processes' devices as constants).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brainjit.math._jax import event
+from brainjit.math._jax.ndarray import Variable, _new
 from brainjit.math._jax.sharding import Partition
 
 __all__ = ["propagate"]
@@ -73,7 +76,7 @@ class _BlockPlan:
             for d, a in enumerate(arrays):
                 a = np.asarray(a)
                 out[(d,) + tuple(slice(0, n) for n in a.shape)] = a
-            return part.put(out, axis=0)
+            return _table(part.put(out, axis=0))
 
         # padding synapses: presynaptic neuron 0, a target outside the block (dropped)
         self.pre_ids = stack([p.pre_ids for p in plans], 0)
@@ -87,6 +90,14 @@ class _BlockPlan:
             posts = stack([p.post_table for p in plans], block, width)
             slots = stack([p.syn_table for p in plans], self.length, width)
             self.tables = (posts, slots)
+
+
+def _table(value) -> Variable:
+    """A Variable holding ``value``, state of no trace (also when made while one runs:
+    the table outlives it), so that compiled code takes it as an input."""
+    var = _new(Variable, value)
+    var._name = "event_matvec block table"
+    return var
 
 
 def _plan(part, indptr_obj, indices_obj, indptr, indices, post_num) -> _BlockPlan:
@@ -119,12 +130,12 @@ def propagate(
     spec = part.spec
     if weights.ndim == 1:  # one per synapse: gathered into each block's order
         padded = jnp.concatenate([weights, jnp.zeros((1,), dtype)])
-        weights = padded.at[plan.syn_ids].get(mode="promise_in_bounds")
+        weights = padded.at[plan.syn_ids.value].get(mode="promise_in_bounds")
         weight_spec = spec
     else:
         weight_spec = jax.sharding.PartitionSpec()
     cap = plan.cap if events.dtype == jnp.bool_ else 0
-    tables = plan.tables if cap else None
+    tables = (plan.tables[0].value, plan.tables[1].value) if cap else None
     table_specs = (spec, spec) if tables is not None else None
 
     def local(events, weights, pre_ids, post_ids, tables):
@@ -149,4 +160,4 @@ def propagate(
         in_specs=(jax.sharding.PartitionSpec(), weight_spec, spec, spec, table_specs),
         out_specs=spec,
     )
-    return run(events, weights, plan.pre_ids, plan.post_ids, tables)
+    return run(events, weights, plan.pre_ids.value, plan.post_ids.value, tables)
