@@ -7,6 +7,7 @@ compiles a few functions only.
 """
 
 import contextlib
+import functools
 import io
 
 import numpy as np
@@ -422,3 +423,52 @@ def test_errors_name_the_call_and_line():
 
     with pytest.raises(TypeError, match="takes 2 arguments, but there are 1 operand"):
         bm.jit(wrong_count)(np.zeros(3))
+
+
+class Scale(bp.Base):
+    """A callable object used as a loop body."""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+        self.calls = bm.Variable(bm.zeros(()))
+
+    def __call__(self, x):
+        self.calls += 1.0
+        return x * self.factor
+
+
+def _offset(x):
+    return x + 1.0
+
+
+def test_call_forms_keywords_objects_and_statement_positions():
+    xs = np.arange(4.0)
+
+    def build(backwards):
+        scale = Scale(3.0)
+        offset = bm.jit(_offset)  # a jitted function as a body
+
+        def run(xs):
+            a = bm.for_loop(body_fun=scale, operands=xs, reverse=backwards)  # a constant
+            b = bm.for_loop(offset, operands=(xs,))
+            total = xs.sum() * 0.0
+            for v in bm.for_loop(lambda x: x * x, xs):  # the iterable of a for statement
+                total = total + v
+            if total < 0.0:
+                c = total
+            elif bm.cond(total > 10.0, lambda: True, lambda: False):  # an elif test
+                c = total * 2.0
+            else:
+                c = -total
+            return a, b, c
+
+        return run, lambda: scale.calls.value
+
+    for backwards in (True, False):
+        results = run_modes(functools.partial(build, backwards), xs)
+        assert_agree(results)
+        (a, b, c), calls = results["numba"]
+        np.testing.assert_allclose(a, 3.0 * xs)
+        np.testing.assert_allclose(b, xs + 1.0)
+        assert float(c) == 28.0 and float(calls) == 8.0
