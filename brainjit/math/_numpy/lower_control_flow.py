@@ -12,13 +12,15 @@ becomes (the operands and the step output go through the small ``_cf_*`` helpers
 below, which Numba compiles for whatever types reach them)::
 
     _cf_ops = _cf_as_arrays(xs)
+    _cf_check_count(_cf_ops, 1, 'bp.math.for_loop')   # step() takes one operand
     _cf_n = _cf_length(_cf_ops, 'bp.math.for_loop')
     for _cf_i in range(_cf_n):
         _cf_y = self_step(self_total, _cf_ops[0][_cf_i])
         if _cf_i == 0:
             _cf_out = _cf_stack_alloc(_cf_n, _cf_y, 'bp.math.for_loop')
         _cf_stack_set(_cf_out, _cf_i, _cf_y)
-    ...
+    if _cf_n == 0:
+        _cf_out = _cf_stack_alloc(0, _cf_y, 'bp.math.for_loop')
     out = _cf_out
 
 The statements are inserted before the statement that contains the call, and the call
@@ -93,6 +95,10 @@ def _as_tuple(x):
 def _as_arrays(x):
     """The operands of a ``for_loop`` as a tuple of arrays."""
     return tuple(np.asarray(o) for o in _as_tuple(x))
+
+
+# The helpers below without a body of their own are called from compiled code only:
+# Numba compiles the @overload implementation that matches the argument types.
 
 
 def _length(ops, what):
