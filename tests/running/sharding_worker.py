@@ -68,6 +68,46 @@ def run_coba(devices):
     return {k: np.concatenate([first[k], runner.mon[k]]) for k in first}
 
 
+def propagations(count: int) -> dict:
+    """``event_matvec`` unpartitioned and partitioned over 2, 4 ... devices (jit), for
+    few and many spikes (sparse and dense paths), numeric events, scalar and
+    per-synapse weights."""
+    import jax
+    import numpy as np
+
+    import brainjit as bp
+    from brainjit.math._jax import sharding
+
+    rng = np.random.default_rng(SEED)
+    pre_num, post_num = 240, 160
+    conn = bp.conn.FixedProb(0.1, seed=SEED)(pre_num, post_num)
+    weights = rng.random(conn.indices.size).astype(np.float32)
+    cases = {}
+    for fired in (3, 120):
+        spikes = np.zeros(pre_num, bool)
+        spikes[rng.choice(pre_num, fired, replace=False)] = True
+        cases[f"bool{fired}"] = spikes
+    cases["float"] = rng.random(pre_num).astype(np.float32)
+
+    def all_cases(cases, w):  # every case in one program (one compilation)
+        return {
+            f"ev_{name}_{kind}": bp.math.event_matvec(
+                events, conn.indptr, conn.indices, weight, post_num
+            ).value
+            for name, events in cases.items()
+            for kind, weight in (("scalar", 0.5), ("hetero", w))
+        }
+
+    out = {f"{k}_none": np.asarray(v) for k, v in jax.jit(all_cases)(cases, weights).items()}
+    for n in (d for d in range(1, count + 1) if count % d == 0):
+        part = sharding.Partition.of_devices(jax.devices()[:n])
+        placed = {name: part.put(events, 0) for name, events in cases.items()}
+        with sharding.activate(part):
+            values = jax.jit(all_cases)(placed, part.put(weights))
+        out.update({f"{k}_{n}": np.asarray(v) for k, v in values.items()})
+    return out
+
+
 def single(out: str, count: int) -> None:
     import jax
     import numpy as np
@@ -80,6 +120,7 @@ def single(out: str, count: int) -> None:
     for n in (d for d in range(1, count + 1) if count % d == 0):
         for key, value in run_coba(jax.devices()[:n]).items():
             results[f"{n}_{key}"] = value
+    results.update(propagations(count))
     errors = {}
     group = bp.dyn.LIF(10)  # 10 neurons: not a multiple of 4
     try:
