@@ -1,6 +1,8 @@
 """bp.math.event_matvec on both backends against a dense NumPy reference: eagerly,
-inside bp.math.jit (Numba / XLA), under jax.jit, vmap and grad; both jax paths (few
-spikes: rows of the spiking neurons only; bursts: every synapse); bad arguments.
+inside bp.math.jit (Numba / XLA), under jax.jit, vmap and grad; on jax both the CPU's
+Numba kernel (through jax.ffi) and the XLA formulation of other devices, with both of
+its paths (few spikes: rows of the spiking neurons only; bursts: every synapse); bad
+arguments.
 
 jax values are float32 (JAX's default): compared with rtol 1e-5 against float64 NumPy.
 """
@@ -137,12 +139,49 @@ def test_numpy_backend_compiled_code_calls_the_numba_kernel():
 # -- jax specifics ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def jax_backend():
+@pytest.fixture(params=["cpu_kernel", "xla"])
+def jax_backend(request, monkeypatch):
+    """The jax backend, once with the Numba kernel the CPU uses (through jax.ffi) and
+    once with the pure-XLA formulation other devices use."""
     bp.math.use_backend("jax")
     import jax
 
+    from brainjit.math._jax import event_cpu
+
+    if request.param == "xla":
+        monkeypatch.setattr(event_cpu, "try_register", lambda *args: False)
     return jax
+
+
+def test_jax_cpu_runs_the_numba_kernel_inside_the_xla_program():
+    """On the CPU the compiled program calls the registered FFI target (no Python per
+    call), and gives the same result as the pure-XLA formulation."""
+    bp.math.use_backend("jax")
+    import jax
+
+    from brainjit.math._jax import event, event_cpu
+
+    if not event_cpu.available():
+        pytest.skip(f"jax.ffi unavailable: {event_cpu.broken_reason()}")
+    events = spikes(PRE, 7)
+
+    def f(events):
+        return bp.math.event_matvec(events, CONN.indptr, CONN.indices, 0.5, POST).value
+
+    hlo = jax.jit(f).lower(events).as_text()
+    assert "brainjit_event_matvec__bool_homo_int32_float32" in hlo
+    plan = event._plan(CONN.indptr, CONN.indices, CONN.indptr, CONN.indices, POST)
+    xla = event._propagate(
+        events,
+        np.float32(0.5),
+        plan.pre_ids,
+        plan.post_ids,
+        None,
+        post_num=POST,
+        cap=0,
+        dtype="float32",
+    )
+    np.testing.assert_array_equal(np.asarray(jax.jit(f)(events)), np.asarray(xla))
 
 
 def test_jax_sparse_and_dense_paths_agree(jax_backend):
