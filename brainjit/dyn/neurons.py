@@ -57,6 +57,14 @@ def lif_dV(V, t, I_ext, V_rest, R, tau):
     return (-V + V_rest + R * I_ext) / tau
 
 
+def lif_exact(V, t, I_ext, V_rest, R, tau, dt=0.1):
+    """The exact LIF step with the input held over the step: ``V`` relaxes towards
+    ``V_rest + R I`` by the factor ``exp(-dt / tau)`` (one ``exp`` per step when ``tau``
+    is a number, not one per neuron)."""
+    V_inf = V_rest + R * I_ext
+    return V_inf + (V - V_inf) * bm.exp(-dt / tau)
+
+
 class LIF(NeuGroup):
     r"""Leaky integrate-and-fire neurons.
 
@@ -71,7 +79,9 @@ class LIF(NeuGroup):
         R: membrane resistance; ``tau``: membrane time constant (ms).
         t_ref: refractory period (ms).
         V_initial: the initial potential (default ``V_rest``).
-        method: the ``bp.odeint`` method (exponential Euler: exact for constant input).
+        method: ``'exact'`` (default: the closed-form step for the input held over the
+            step, :func:`lif_exact`; the same result as exponential Euler, computed with
+            one ``exp`` per step) or any ``bp.odeint`` method for ``lif_dV``.
     """
 
     def __init__(
@@ -84,7 +94,7 @@ class LIF(NeuGroup):
         tau=10.0,
         t_ref=0.0,
         V_initial=None,
-        method="exp_euler",
+        method="exact",
         name=None,
     ):
         super().__init__(size, name=name)
@@ -95,7 +105,7 @@ class LIF(NeuGroup):
         self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
         self.R, self.tau, self.t_ref = R, tau, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
-        self.integral = odeint(lif_dV, method=method)
+        self.integral = lif_exact if method == "exact" else odeint(lif_dV, method=method)
 
     def update(self, t, dt):
         V = self.integral(self.V, t, self.input, self.V_rest, self.R, self.tau, dt=dt)

@@ -164,20 +164,27 @@ def exp_dg(g, t, tau):
     return -g / tau
 
 
+def exp_decay(g, t, tau, dt=0.1):
+    """The exact step of ``dg/dt = -g / tau``: ``g * exp(-dt / tau)`` (one ``exp`` per
+    step when ``tau`` is a number)."""
+    return g * bm.exp(-dt / tau)
+
+
 class Exponential(Synapse):
     r"""Exponential synapses: ``dg/dt = -g / tau``; a spike adds ``weight`` to ``g``.
 
-    Integrated with exponential Euler (exact). ``g`` (one per postsynaptic neuron)
-    jumps in the step the spike arrives and decays as ``weight * exp(-s / tau)``
-    ``s`` ms later.
+    Integrated exactly (``method='exact'``, the default: :func:`exp_decay`; any
+    ``bp.odeint`` method of ``exp_dg`` may be asked for instead). ``g`` (one per
+    postsynaptic neuron) jumps in the step the spike arrives and decays as
+    ``weight * exp(-s / tau)`` ``s`` ms later.
     """
 
-    def __init__(self, pre, post, conn, weight=1.0, tau=8.0, method="exp_euler", **kwargs):
+    def __init__(self, pre, post, conn, weight=1.0, tau=8.0, method="exact", **kwargs):
         super().__init__(pre, post, conn, weight=weight, **kwargs)
         check_positive(f"{type(self).__name__} {self.name}", tau=tau)
         self.tau = tau
         self.g = bm.Variable(bm.zeros(post.num))
-        self.integral = odeint(exp_dg, method=method)
+        self.integral = exp_decay if method == "exact" else odeint(exp_dg, method=method)
 
     def update(self, t, dt):
         spikes = self.presynaptic_spikes()
