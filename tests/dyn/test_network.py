@@ -144,3 +144,23 @@ def test_network_bad_input():
     # lists and dicts of nodes are unpacked
     net = bp.Network([E, bp.dyn.LIF(2, name="Y")], {"Z": bp.dyn.LIF(1)})
     assert net.node_names == (E.name, "Y", "Z")
+
+
+def test_network_without_synapses_compiles(backend):
+    """A Network of neuron groups only (no synapse to loop over) compiles, and the
+    compiled run equals the step-by-step one."""
+    lif = dict(V_rest=-60.0, V_reset=-60.0, V_th=-50.0, tau=20.0, t_ref=5.0)
+    nets = [bp.Network(A=bp.dyn.LIF(10, **lif), B=bp.dyn.LIF(5, **lif)) for _ in range(2)]
+    spikes = []
+    for net, per_step in zip(nets, (False, True)):
+        runner = bp.Runner(
+            net,
+            monitors=["A.spike", "B.V"],
+            inputs=[("A.input", 25.0), ("B.input", 12.0)],
+            progress_bar=False,
+        )
+        runner.run(30.0, per_step=per_step)
+        spikes.append(runner.mon)
+    assert spikes[0]["A.spike"].sum() > 0
+    np.testing.assert_array_equal(spikes[0]["A.spike"], spikes[1]["A.spike"])
+    np.testing.assert_allclose(spikes[0]["B.V"], spikes[1]["B.V"], rtol=1e-6)

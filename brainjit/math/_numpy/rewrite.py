@@ -1350,6 +1350,8 @@ class _Rewriter(ast.NodeTransformer):
             if method == "items":
                 return [ast.Tuple(elts=[ast.Constant(k), item(k)], ctx=ast.Load()) for k in keys]
             return [ast.Constant(k) for k in keys]
+        if method is None and isinstance(end, (list, tuple)) and not end:
+            return []  # an empty container of children: the loop disappears
         if method is None and isinstance(end, (list, tuple)) and not _is_scalar_container(end):
             return [
                 ast.Subscript(value=copy.deepcopy(it), slice=ast.Constant(i), ctx=ast.Load())
