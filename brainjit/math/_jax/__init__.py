@@ -1,5 +1,6 @@
 """The jax backend: JaxArray over jax.Array, compiled by XLA."""
 
+from brainjit.math._elementwise import elementwise
 from brainjit.math._jax import ops, random
 from brainjit.math._jax.autodiff import grad, value_and_grad, vector_grad
 from brainjit.math._jax.control_flow import cond, for_loop, ifelse, while_loop
@@ -25,4 +26,5 @@ NAMESPACE.update(
     value_and_grad=value_and_grad,
     vector_grad=vector_grad,
     event_matvec=event_matvec,
+    elementwise=elementwise,
 )

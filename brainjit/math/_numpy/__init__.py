@@ -1,5 +1,6 @@
 """The numpy backend: NumPy arrays, compiled by Numba."""
 
+from brainjit.math._elementwise import elementwise
 from brainjit.math._numpy import ops, random
 from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._numpy.event import event_matvec
@@ -19,5 +20,6 @@ NAMESPACE.update(
     ifelse=ifelse,
     jit=jit,
     event_matvec=event_matvec,
+    elementwise=elementwise,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
 )

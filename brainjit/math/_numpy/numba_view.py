@@ -73,9 +73,34 @@ def _truncated_normal_impl(lower, upper, size=None, scale=None):
     return impl
 
 
+def where(condition, x=None, y=None):
+    """``np.where``; compiled, it gives a number, not a 0-d array, when its three
+    arguments are numbers (per-element code: ``bp.math.elementwise``), so no array is
+    allocated per element."""
+    if x is None and y is None:
+        return np.where(condition)
+    return np.where(condition, x, y)
+
+
+def _absent(t) -> bool:
+    return t is None or isinstance(t, (numba.types.NoneType, numba.types.Omitted))
+
+
+@overload(where)
+def _where_impl(condition, x=None, y=None):
+    scalars = (numba.types.Number, numba.types.Boolean)
+    if all(isinstance(a, scalars) for a in (condition, x, y)):
+        return lambda condition, x=None, y=None: x if condition else y
+    if _absent(x) and _absent(y):
+        return lambda condition, x=None, y=None: np.where(condition)
+    return lambda condition, x=None, y=None: np.where(condition, x, y)
+
+
 def numpy_equivalent(obj):
-    """The object compiled code should use in place of ``obj`` (NumPy's own function)."""
-    return getattr(obj, "__wrapped__", obj)
+    """The object compiled code should use in place of ``obj`` (NumPy's own function;
+    for ``where``, :func:`where`)."""
+    inner = getattr(obj, "__wrapped__", obj)
+    return where if inner is np.where else inner
 
 
 def view_of(module: types.ModuleType, name: str | None = None) -> types.ModuleType:
@@ -138,7 +163,7 @@ def _wrapped_functions() -> dict[int, object]:
         for value in namespace.values():
             inner = getattr(value, "__wrapped__", None)
             if inner is not None and not isinstance(value, types.ModuleType):
-                out[id(value)] = inner
+                out[id(value)] = numpy_equivalent(value)
 
     add(_numpy.NAMESPACE)
     add(_random.NAMESPACE)

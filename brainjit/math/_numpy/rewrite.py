@@ -58,7 +58,7 @@ __all__ = [
     "build_unit",
 ]
 
-_VERSION = "1"  # bump when the generated code changes for the same input
+_VERSION = "2"  # bump when the generated code changes for the same input
 
 
 class JitCompileError(TypeError):

@@ -1,0 +1,233 @@
+"""``bp.math.elementwise``: a per-element function, fused into one loop in Numba code.
+
+Model updates are mostly element-by-element: each neuron's new state depends on its own
+old state and a few numbers. Written with arrays (``bm.where``, ``bm.exp``, ...), every
+operation is a separate pass over the population with its own temporary array. XLA
+fuses such passes by itself; Numba does not (an array operation costs 1-4 µs for a few
+thousand neurons, a fused loop a fraction of that, and repeated transcendental
+functions are computed once per neuron).
+
+``elementwise(f)`` marks a function written with ``bp.math`` operations that act element
+by element, and returns a function that calls it:
+
+- eagerly (both backends) and under JAX: ``f`` itself, on whole arrays;
+- in code compiled by ``bp.math.jit`` on the numpy backend: one loop over the elements
+  that calls ``f`` compiled for scalars (``f`` goes through the same rewriter as other
+  compiled functions). Array arguments must all have the same shape; numbers are passed
+  to every element. The results are new arrays of that shape (one per returned value;
+  ``f`` may return a tuple).
+
+``out=(a, b, ...)`` (one array per returned value, of the arguments' shape) writes the
+results into those arrays, in place, and returns them: in Numba code no array is
+allocated at all. An output may be one of the inputs (``out=(self.V, ...)`` with
+``self.V`` an argument): each element is read before it is written.
+
+The implementation is a Numba ``@overload`` of the returned function, generated per
+argument types when Numba compiles a call: which arguments are arrays, and the result
+types (from ``f`` compiled for the element types), are known then.
+"""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+
+import numba
+import numpy as np
+from numba.core import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+__all__ = ["elementwise"]
+
+
+def elementwise(f):
+    """Mark ``f`` as an element-by-element function (see the module docstring).
+
+    ``f`` takes its arguments by position or keyword (no ``*args``/``**kwargs``) and
+    returns a value or a tuple of values; applied to arrays of one shape (and numbers)
+    it must give what applying it to each element would give. Usable as a decorator.
+    """
+    if not inspect.isfunction(f):
+        raise TypeError(f"bp.math.elementwise: expected a Python function, got {f!r}")
+    signature = inspect.signature(f)
+    for p in signature.parameters.values():
+        if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY):
+            raise TypeError(
+                f"bp.math.elementwise({f.__qualname__}): parameter {p.name!r} must be a "
+                "plain positional parameter (no *args, **kwargs or keyword-only)"
+            )
+
+    if "out" in signature.parameters:
+        raise TypeError(f"bp.math.elementwise({f.__qualname__}): 'out' is reserved for the outputs")
+
+    call = _caller(f, signature)
+    call.__brainjit_elementwise__ = f
+    overload(call, jit_options={"nogil": True})(_typer(f, signature))
+    return call
+
+
+def _apply(f, out, args):
+    """``f(*args)``, its results written into ``out`` when given (the eager and JAX
+    path)."""
+    result = f(*args)
+    if out is None:
+        return result
+    results = result if isinstance(result, tuple) else (result,)
+    if not isinstance(out, tuple) or len(out) != len(results):
+        raise ValueError(
+            f"bp.math.elementwise({f.__qualname__}): out must be a tuple of "
+            f"{len(results)} array(s), one per returned value"
+        )
+    for target, value in zip(out, results):
+        target[...] = value
+    return out
+
+
+def _parameters(signature: inspect.Signature) -> tuple[list[str], list[str], dict]:
+    """Parameter names, their source (defaults from ``_defaults``), the defaults."""
+    names = list(signature.parameters)
+    params = []
+    defaults: dict = {}
+    for name, p in signature.parameters.items():
+        if p.default is inspect.Parameter.empty:
+            params.append(name)
+        else:
+            params.append(f"{name}=_defaults[{name!r}]")
+            defaults[name] = p.default
+    return names, params, defaults
+
+
+def _exec(source: str, filename: str, scope: dict, name: str):
+    """Define ``name`` from ``source``, its lines kept for tracebacks and ``inspect``."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), scope)
+    return scope[name]
+
+
+def _caller(f, signature: inspect.Signature):
+    """The function ``elementwise`` returns: ``f``'s parameters plus ``out=None``."""
+    names, params, defaults = _parameters(signature)
+    source = (
+        f"def {f.__name__}({', '.join(params)}, out=None):\n"
+        f"    return _apply(_f, out, ({', '.join(names)}{',' if names else ''}))\n"
+    )
+    scope = {"_apply": _apply, "_f": f, "_defaults": defaults}
+    call = _exec(source, f"<bp.math.elementwise {f.__qualname__}>", scope, f.__name__)
+    call.__qualname__ = f.__qualname__
+    call.__module__ = f.__module__
+    call.__doc__ = f.__doc__
+    return call
+
+
+def _typer(f, signature: inspect.Signature):
+    """The ``@overload`` implementation generator, with ``f``'s signature."""
+    names, params, defaults = _parameters(signature)
+    source = (
+        f"def typer({', '.join(params)}, out=None):\n"
+        f"    return _generate(_f, _names, [{', '.join(names)}], _defaults, out)\n"
+    )
+    scope = {"_generate": _generate, "_f": f, "_names": names, "_defaults": defaults}
+    return _exec(source, f"<bp.math.elementwise typer of {f.__qualname__}>", scope, "typer")
+
+
+def _element_type(t):
+    if not isinstance(t, types.Type):  # an omitted argument's default value
+        return numba.typeof(t)
+    if isinstance(t, types.Array):
+        return t.dtype
+    if isinstance(t, types.Omitted):
+        return numba.typeof(t.value)
+    return t
+
+
+def _generate(f, names: list[str], arg_types: list, defaults: dict, out):
+    """The loop implementation for these argument types."""
+    from brainjit.math._numpy.jit import jit  # the rewriter (the numpy backend's jit)
+
+    label = f"bp.math.elementwise({f.__qualname__})"
+    arrays = [n for n, t in zip(names, arg_types) if isinstance(t, types.Array) and t.ndim > 0]
+    if not arrays:
+        raise TypingError(f"{label}: at least one argument must be an array in compiled code")
+    ndims = {t.ndim for t in arg_types if isinstance(t, types.Array) and t.ndim > 0}
+    if len(ndims) > 1:
+        raise TypingError(
+            f"{label}: the array arguments must have the same shape, got arrays of "
+            f"{sorted(ndims)} dimensions"
+        )
+    # inlined into the loop (Numba IR inlining), so that LLVM hoists what does not
+    # depend on the element and shares repeated subexpressions
+    kernel = numba.njit(inline="always")(jit(f).dispatcher.py_func)
+    element_types = tuple(_element_type(t) for t in arg_types)
+    try:
+        kernel.compile(element_types)
+    except Exception as exc:  # noqa: BLE001 - reported with the function's name
+        raise TypingError(f"{label}: cannot compile it for one element: {exc}") from exc
+    result = kernel.overloads[element_types].signature.return_type
+    outputs = list(result.types) if isinstance(result, types.BaseTuple) else [result]
+    for t in outputs:
+        if not isinstance(t, (types.Number, types.Boolean)):
+            raise TypingError(f"{label}: it must return numbers or a tuple of numbers, got {t}")
+    dtypes = [numba.np.numpy_support.as_dtype(t) for t in outputs]
+    in_place = not (out is None or isinstance(out, (types.NoneType, types.Omitted)))
+    if in_place:
+        if not isinstance(out, types.BaseTuple) or len(out) != len(outputs):
+            raise TypingError(f"{label}: out must be a tuple of {len(outputs)} array(s), got {out}")
+        ndim = next(iter(ndims))
+        for t in out.types:
+            if not isinstance(t, types.Array) or t.layout != "C" or t.ndim != ndim:
+                raise TypingError(
+                    f"{label}: out must hold C-contiguous arrays of the arguments' shape"
+                )
+
+    first = arrays[0]
+    params = [f"{n}=_ew_defaults[{n!r}]" if n in defaults else n for n in names]
+    lines = [
+        f"def impl({', '.join(params)}, out=None):",
+        f"    _ew__shape = {first}.shape",
+        f"    _ew__n = {first}.size",
+    ]
+    for name in arrays[1:]:
+        lines += [
+            f"    if {name}.shape != _ew__shape:",
+            f"        raise ValueError('{label}: the array arguments must have the same shape')",
+        ]
+    elements = []
+    for name, t in zip(names, arg_types):
+        if name in arrays:
+            lines.append(f"    _ew_a_{name} = _ew_np.ascontiguousarray({name}).reshape(_ew__n)")
+            elements.append(f"_ew_a_{name}[_ew__i]")
+        elif isinstance(t, types.Array):  # 0-d array: its one value
+            elements.append(f"{name}[()]")
+        else:
+            elements.append(name)
+    for k in range(len(outputs)):
+        if in_place:
+            lines += [
+                f"    if out[{k}].shape != _ew__shape:",
+                f"        raise ValueError('{label}: out must have the arguments\\' shape')",
+                f"    _ew__out{k} = out[{k}].reshape(_ew__n)",
+            ]
+        else:
+            lines.append(f"    _ew__out{k} = _ew_np.empty(_ew__n, _ew_dtype{k})")
+    lines += [
+        "    for _ew__i in range(_ew__n):",
+        f"        _ew__r = _ew_kernel({', '.join(elements)})",
+    ]
+    if isinstance(result, types.BaseTuple):
+        lines += [f"        _ew__out{k}[_ew__i] = _ew__r[{k}]" for k in range(len(outputs))]
+        shaped = ", ".join(f"_ew__out{k}.reshape(_ew__shape)" for k in range(len(outputs)))
+    else:
+        lines.append("        _ew__out0[_ew__i] = _ew__r")
+        shaped = "_ew__out0.reshape(_ew__shape)"
+    lines.append(
+        "    return out"
+        if in_place
+        else f"    return ({shaped},)"
+        if isinstance(result, types.BaseTuple)
+        else f"    return {shaped}"
+    )
+    scope = {"_ew_np": np, "_ew_kernel": kernel, "_ew_defaults": defaults}
+    scope.update({f"_ew_dtype{k}": dtype for k, dtype in enumerate(dtypes)})
+    exec(compile("\n".join(lines) + "\n", f"<{label} loop>", "exec"), scope)
+    return scope["impl"]

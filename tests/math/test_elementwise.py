@@ -1,0 +1,134 @@
+"""bp.math.elementwise: the same results as the function applied to whole arrays, eagerly
+on both backends, inside bp.math.jit on both backends (Numba: one fused loop), with
+``out=`` in place (also when an output is an input), and clear errors."""
+
+import numpy as np
+import pytest
+
+import brainjit as bp
+
+bm = bp.math
+RNG = np.random.default_rng(0)
+
+
+@bm.elementwise
+def lif_like(V, I_ext, t_last, t, dt, V_th=-50.0, V_reset=-60.0, tau=20.0):
+    V_inf = -60.0 + I_ext
+    V_new = V_inf + (V - V_inf) * bm.exp(-dt / tau)
+    refractory = (t - t_last) < 5.0
+    V_new = bm.where(refractory, V, V_new)
+    spike = V_new >= V_th
+    return bm.where(spike, V_reset, V_new), spike, bm.where(spike, t, t_last)
+
+
+@bm.elementwise
+def rate(V):
+    return 0.1 * (V + 40.0) / (1.0 - bm.exp(-(V + 40.0) / 10.0))
+
+
+def reference(V, I_ext, t_last, t, dt, V_th=-50.0, V_reset=-60.0, tau=20.0):
+    V_inf = -60.0 + I_ext
+    V_new = V_inf + (V - V_inf) * np.exp(-dt / tau)
+    refractory = (t - t_last) < 5.0
+    V_new = np.where(refractory, V, V_new)
+    spike = V_new >= V_th
+    return np.where(spike, V_reset, V_new), spike, np.where(spike, t, t_last)
+
+
+def inputs(shape=(300,)):
+    V = RNG.normal(-52.0, 4.0, shape)
+    I_ext = RNG.uniform(0.0, 25.0, shape)
+    t_last = np.where(RNG.random(shape) < 0.2, 9.0, -1e7)
+    return V, I_ext, t_last
+
+
+class Group(bp.Base):
+    def __init__(self, V, I_ext, t_last):
+        super().__init__()
+        self.V = bm.Variable(bm.asarray(V))
+        self.I_ext = bm.Variable(bm.asarray(I_ext))
+        self.t_last = bm.Variable(bm.asarray(t_last))
+        self.spike = bm.Variable(bm.zeros(V.shape, dtype=bool))
+        self.r = bm.Variable(bm.zeros(V.shape))
+
+    def step(self, t, dt):
+        lif_like(
+            self.V, self.I_ext, self.t_last, t, dt, out=(self.V, self.spike, self.t_last)
+        )  # outputs are inputs: read before written
+        self.r.value = rate(self.V)
+
+    def returned(self, t, dt):
+        return lif_like(self.V, self.I_ext, self.t_last, t, dt, -51.0, tau=10.0)
+
+
+@pytest.mark.parametrize("shape", [(300,), (12, 25)])
+def test_compiled_and_eager_equal_the_array_function(backend, shape):
+    V, I_ext, t_last = inputs(shape)
+    group = Group(V, I_ext, t_last)
+    step = bm.jit(group.step)
+    expected = [V, None, t_last]
+    for k in range(5):
+        t = 10.0 + k * 0.1
+        step(t, 0.1)
+        expected = reference(expected[0], I_ext, expected[2], t, 0.1)
+        tol = dict(rtol=1e-6, atol=1e-4) if backend == "jax" else dict(rtol=0, atol=0)
+        np.testing.assert_allclose(np.asarray(group.V), expected[0], **tol)
+        np.testing.assert_array_equal(np.asarray(group.spike), expected[1])
+        np.testing.assert_allclose(np.asarray(group.t_last), expected[2], **tol)
+    assert np.asarray(group.spike).dtype == bool
+    r = 0.1 * (expected[0] + 40.0) / (1.0 - np.exp(-(expected[0] + 40.0) / 10.0))
+    np.testing.assert_allclose(np.asarray(group.r), r, rtol=1e-5 if backend == "jax" else 1e-14)
+
+
+def test_returned_values_positional_and_keyword_defaults(backend):
+    V, I_ext, t_last = inputs()
+    group = Group(V, I_ext, t_last)
+    V_new, spike, t_new = bm.jit(group.returned)(10.0, 0.1)
+    ref = reference(V, I_ext, t_last, 10.0, 0.1, -51.0, tau=10.0)
+    tol = 1e-5 if backend == "jax" else 0
+    np.testing.assert_allclose(np.asarray(V_new), ref[0], rtol=tol, atol=tol)
+    np.testing.assert_array_equal(np.asarray(spike), ref[1])
+    eager = lif_like(V, I_ext, t_last, 10.0, 0.1, -51.0, tau=10.0)
+    np.testing.assert_allclose(np.asarray(eager[0]), ref[0], rtol=tol, atol=tol)
+
+
+def test_numba_loop_is_one_compiled_call():
+    """In Numba code the call compiles to the generated loop (no Python per element):
+    the compiled function runs with Numba's nopython dispatcher."""
+    import numba
+
+    V, I_ext, t_last = inputs()
+
+    @numba.njit
+    def direct(V, I_ext, t_last):
+        return lif_like(V, I_ext, t_last, 10.0, 0.1)
+
+    out = direct(V, I_ext, t_last)
+    np.testing.assert_array_equal(out[0], reference(V, I_ext, t_last, 10.0, 0.1)[0])
+
+
+def test_errors():
+    V, I_ext, t_last = inputs()
+
+    class Bad(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.a = bm.Variable(bm.zeros(5))
+            self.b = bm.Variable(bm.zeros(6))
+
+        def shapes(self):
+            return rate(self.a) + lif_like(self.a, self.b, self.a, 0.0, 0.1)[0][:5]
+
+        def scalars(self):
+            return rate(1.0)
+
+    with pytest.raises(ValueError, match="same shape"):
+        bm.jit(Bad().shapes)()
+    with pytest.raises(Exception, match="at least one argument must be an array"):
+        bm.jit(Bad().scalars)()
+    with pytest.raises(ValueError, match="out must be a tuple of 3"):
+        lif_like(V, I_ext, t_last, 0.0, 0.1, out=(V,))
+    with pytest.raises(TypeError, match="'out' is reserved"):
+        bm.elementwise(lambda x, out: x)
+    with pytest.raises(TypeError, match="plain positional parameter"):
+        bm.elementwise(lambda *xs: xs)
