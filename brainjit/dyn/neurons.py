@@ -65,6 +65,21 @@ def lif_exact(V, t, I_ext, V_rest, R, tau, dt=0.1):
     return V_inf + (V - V_inf) * bm.exp(-dt / tau)
 
 
+@bm.elementwise
+def lif_exact_step(V, I_ext, t_last_spike, t, dt, V_rest, V_reset, V_th, R, tau, t_ref):
+    """A whole LIF step per neuron with the exact integration (``method='exact'``):
+    integrate, hold refractory neurons, detect and reset spikes. Returns the new ``V``,
+    ``spike``, ``t_last_spike`` and ``refractory``. One fused loop in Numba code
+    (``bm.elementwise``); whole arrays elsewhere."""
+    V_inf = V_rest + R * I_ext
+    V_new = V_inf + (V - V_inf) * bm.exp(-dt / tau)
+    refractory = (t - t_last_spike) < t_ref + 0.5 * dt
+    V_new = bm.where(refractory, V, V_new)
+    spike = V_new >= V_th
+    V_new = bm.where(spike, V_reset, V_new)
+    return V_new, spike, bm.where(spike, t, t_last_spike), bm.logical_or(refractory, spike)
+
+
 class LIF(NeuGroup):
     r"""Leaky integrate-and-fire neurons.
 
@@ -105,9 +120,27 @@ class LIF(NeuGroup):
         self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
         self.R, self.tau, self.t_ref = R, tau, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
-        self.integral = lif_exact if method == "exact" else odeint(lif_dV, method=method)
+        self.exact = method == "exact"
+        self.integral = lif_exact if self.exact else odeint(lif_dV, method=method)
 
     def update(self, t, dt):
+        if self.exact:
+            lif_exact_step(
+                self.V,
+                self.input,
+                self.t_last_spike,
+                t,
+                dt,
+                self.V_rest,
+                self.V_reset,
+                self.V_th,
+                self.R,
+                self.tau,
+                self.t_ref,
+                out=(self.V, self.spike, self.t_last_spike, self.refractory),
+            )
+            self.input[:] = 0.0
+            return
         V = self.integral(self.V, t, self.input, self.V_rest, self.R, self.tau, dt=dt)
         refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
         V = bm.where(refractory, self.V, V)
@@ -404,7 +437,9 @@ class HH(NeuGroup):
         self.m = bm.Variable(bm.zeros(self.num) + float(m))
         self.h = bm.Variable(bm.zeros(self.num) + float(h))
         self.n = bm.Variable(bm.zeros(self.num) + float(n))
-        self.integral = odeint(self._equations(), method=method)
+        # one fused loop over the neurons in Numba code (bm.elementwise): the rates are
+        # computed once per neuron, no temporary arrays
+        self.integral = bm.elementwise(odeint(self._equations(), method=method))
 
     def _equations(self):
         return JointEq(hh_dV, hh_dm, hh_dh, hh_dn)
