@@ -322,6 +322,9 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="threads per simulator (0: as is)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="s per run")
     parser.add_argument("--jsonl", help="also append every run's JSON line to this file")
+    parser.add_argument(
+        "--section", default="compare", help="the RESULTS.md section to write (one per table)"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = parser.parse_args(argv)
     args.networks = args.networks or ["coba", "cobahh"]
@@ -372,7 +375,7 @@ def main(argv=None) -> None:
         else f"threads: {args.threads if args.threads > 0 else 'library defaults'}"
     )
     write_section(
-        "compare",
+        args.section,
         f"""## COBA and COBAHH: brainjit, Brian2, BrainPy, NEST (`benchmarks/compare.py`)
 
 `{command.strip()}` — {time.strftime("%Y-%m-%d")}, {machine()}.
@@ -394,7 +397,7 @@ Versions:
 {text}
 """,
     )
-    print("\nwritten to benchmarks/RESULTS.md (section 'compare')")
+    print(f"\nwritten to benchmarks/RESULTS.md (section {args.section!r})")
 
 
 if __name__ == "__main__":
