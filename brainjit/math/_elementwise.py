@@ -157,7 +157,7 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out):
         )
     # inlined into the loop (Numba IR inlining), so that LLVM hoists what does not
     # depend on the element and shares repeated subexpressions
-    kernel = numba.njit(inline="always")(jit(f).dispatcher.py_func)
+    kernel = jit(f, inline="always").dispatcher  # the functions it calls inlined too
     element_types = tuple(_element_type(t) for t in arg_types)
     try:
         kernel.compile(element_types)
