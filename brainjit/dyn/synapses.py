@@ -67,6 +67,15 @@ class Delay(Base):
         self.buffer = bm.Variable(bm.zeros((max(self.steps, 1), num), dtype=dtype))
         self.index = bm.Variable(bm.zeros((), dtype=bm.int32))
 
+    def check_dt(self, dt: float) -> None:
+        """Raise a ValueError if the model is run with a time step other than the one
+        the delay was counted in (``bp.Runner`` calls this before compiling)."""
+        if self.steps and abs(dt - self.dt) > 1e-9 * max(dt, self.dt):
+            raise ValueError(
+                f"Delay {self.name}: built for dt = {self.dt} ms ({self.steps} steps of "
+                f"{self.delay} ms), but run with dt = {dt} ms; pass dt={dt} to the synapse"
+            )
+
     def push(self, x):
         if self.steps == 0:
             return x

@@ -143,6 +143,10 @@ class Runner:
             raise TypeError(f"Runner: {model!r} has no update(t, dt) method")
         self.model = model
         self.dt = _check_dt(dt)
+        for node in model.nodes().values():  # e.g. a delay counted in steps of its own dt
+            check = getattr(node, "check_dt", None)
+            if callable(check):
+                check(self.dt)
         if isinstance(monitor_every, bool) or not isinstance(monitor_every, numbers.Integral):
             raise TypeError(f"Runner: monitor_every must be an int >= 1, got {monitor_every!r}")
         if monitor_every < 1:

@@ -337,3 +337,16 @@ def test_jit_options(backend, monkeypatch, tmp_path):
     assert any((tmp_path / "runner").glob("runloop_*.py"))  # the generated driver
     with pytest.raises(TypeError, match="jit_options"):
         bp.Runner(model, jit_options=["cache"])
+
+
+def test_delay_counted_in_another_dt_is_refused_before_compiling():
+    """A synaptic delay is a number of steps of the dt the synapse was built with; a
+    Runner with another dt would change the delay, so it refuses."""
+    pre, post = bp.dyn.LIF(3), bp.dyn.LIF(3)
+    syn = bp.dyn.Exponential(pre, post, bp.conn.One2One(), delay=1.0, dt=0.1)
+    net = bp.dyn.Network(pre=pre, post=post, syn=syn)
+    with pytest.raises(ValueError, match=r"built for dt = 0.1 ms .* run with dt = 0.05 ms"):
+        bp.Runner(net, monitors=["post.V"], dt=0.05)
+    bp.Runner(net, monitors=["post.V"], dt=0.1, progress_bar=False)  # the same dt: fine
+    no_delay = bp.dyn.Exponential(pre, post, bp.conn.One2One(), dt=0.1)
+    bp.Runner(bp.dyn.Network(pre=pre, post=post, syn=no_delay), dt=0.05)  # no delay: fine
