@@ -1,0 +1,209 @@
+"""The floor of COBA and COBAHH on this CPU: what the work of one biological second costs
+at the speed of its primitives, against what each backend takes.
+
+    python benchmarks/floor.py            # prints the table, writes section 'floor'
+    python benchmarks/floor.py --no-write
+
+Work per biological second at N = 4000 (dt = 0.1 ms, 10,000 steps):
+
+- neuron updates: N x 10,000 = 4e7;
+- synaptic events: (spikes per second) x (synapses per neuron, about 80) ~ 7e6 on COBA
+  (22 Hz) and ~1.3e7 on COBAHH (40 Hz);
+- transcendental functions: COBAHH's exponential Euler needs about 10 per neuron update
+  (six rate functions, four exponentials of the step), 4e8 per biological second; COBA's
+  exact integration needs one per step, not per neuron.
+
+Primitive speeds measured here, each in a compiled loop (medians of interleaved
+repeats): a hand-written fused LIF update per neuron (Numba), an ``exp`` per element in
+Numba (the C library's, scalar) and in XLA (vectorised), and an event-driven synaptic
+addition (the Numba kernel, also what the jax backend calls on the CPU). The floor of a
+network is the sum of its work times these costs; the table sets it beside the measured
+compiled step of each backend (``bp.Runner``, whole-run loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+N, STEPS_PER_S = 4000, 10_000
+
+
+def timed(fn, repeats=7, inner=200) -> float:
+    """Median seconds per call."""
+    fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - start) / inner)
+    return statistics.median(samples)
+
+
+def primitives() -> dict[str, float]:
+    """Seconds per unit of each primitive."""
+    import jax
+    import jax.numpy as jnp
+    import numba
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1.0, 1.0, N)
+    out = np.empty(N)
+
+    @numba.njit
+    def nb_exp(x, out):
+        for i in range(x.size):
+            out[i] = np.exp(x[i])
+
+    @numba.njit
+    def nb_lif(V, I_ext, t_last, spike, t):
+        decay = np.exp(-0.1 / 20.0)
+        for i in range(V.size):
+            V_inf = -60.0 + I_ext[i]
+            v = V_inf + (V[i] - V_inf) * decay
+            refractory = t - t_last[i] < 5.05
+            if refractory:
+                v = V[i]
+            s = v >= -50.0
+            spike[i] = s
+            if s:
+                t_last[i] = t
+                v = -60.0
+            V[i] = v
+
+    V = rng.normal(-55.0, 5.0, N)
+    I_ext = np.full(N, 20.0)
+    t_last = np.full(N, -1e7)
+    spike = np.zeros(N, bool)
+
+    from brainjit.math._numpy.event import _bool_homo
+
+    conn_p = 0.02
+    mat = rng.random((N, N)) < conn_p
+    indptr = np.concatenate([[0], np.cumsum(mat.sum(1))]).astype(np.int32)
+    indices = np.nonzero(mat)[1].astype(np.int32)
+    events = np.zeros(N, bool)
+    events[rng.choice(N, 400, replace=False)] = True  # 400 spikes: ~32,000 events
+    n_events = int(np.diff(indptr)[events].sum())
+    g = np.zeros(N)
+
+    xj = jnp.asarray(x, jnp.float32)
+
+    @jax.jit
+    def xla_exp(x):
+        def body(c, _):
+            return c + 1e-7 * jnp.exp(c), None
+
+        return jax.lax.scan(body, x, None, length=100)[0]
+
+    return {
+        "exp, Numba (C library), per element": timed(lambda: nb_exp(x, out)) / N,
+        "exp, XLA float32 (vectorised), per element": timed(
+            lambda: xla_exp(xj).block_until_ready(), inner=20
+        )
+        / (100 * N),
+        "fused LIF update, Numba, per neuron": timed(lambda: nb_lif(V, I_ext, t_last, spike, 1.0))
+        / N,
+        "synaptic event, Numba kernel, per event": timed(
+            lambda: _bool_homo(events, indptr, indices, 0.6, g)
+        )
+        / n_events,
+    }
+
+
+def measured_step(network: str, backend: str) -> float:
+    """Seconds per compiled step of ``bp.Runner`` (whole-run loop, 300 ms after 50)."""
+    import importlib.util
+
+    import brainjit as bp
+
+    bp.math.use_backend(backend)
+    spec = importlib.util.spec_from_file_location(network, ROOT / "examples" / f"{network}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _, runner = module.build(1.0, 42, progress_bar=False)
+    runner.run(50.0)
+    runner.run(300.0)
+    return runner.run_time / 3000
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    prim = primitives()
+    for name, value in prim.items():
+        print(f"{name}: {value * 1e9:.2f} ns")
+    lif = prim["fused LIF update, Numba, per neuron"]
+    exp_c = prim["exp, Numba (C library), per element"]
+    exp_x = prim["exp, XLA float32 (vectorised), per element"]
+    event = prim["synaptic event, Numba kernel, per event"]
+    updates = N * STEPS_PER_S
+    floors = {
+        "coba": updates * lif + 22.0 * N * 80 * event,
+        "cobahh_numba": updates * (10 * exp_c + 2 * lif) + 40.0 * N * 80 * event,
+        "cobahh_xla": updates * (10 * exp_x + 2 * lif) + 40.0 * N * 80 * event,
+    }
+    rows = []
+    for network, label in (("coba", "COBA"), ("cobahh", "COBAHH")):
+        for backend in ("numpy", "jax"):
+            step = measured_step(network, backend)
+            per_s = step * STEPS_PER_S
+            if network == "coba":
+                floor = floors["coba"]
+            else:
+                floor = floors["cobahh_numba" if backend == "numpy" else "cobahh_xla"]
+            rows.append(
+                f"| {label} | {backend} | {floor:.3f} | {per_s:.3f} | {floor / per_s:.0%} |"
+            )
+            print(rows[-1], flush=True)
+    prim_table = "\n".join(f"| {k} | {v * 1e9:.2f} ns |" for k, v in prim.items())
+    table = "\n".join(
+        [
+            "| network | backend | floor s per biological s | measured s per biological s "
+            "| floor / measured |",
+            "|---|---|---:|---:|---:|",
+            *rows,
+        ]
+    )
+    print(table)
+    if args.no_write:
+        return
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from _results import machine, write_section
+
+    doc = __doc__.split("Work per biological second", 1)[1]
+    write_section(
+        "floor",
+        f"""## The floor: work per biological second against the primitives (`benchmarks/floor.py`)
+
+Command: `python benchmarks/floor.py` — {time.strftime("%Y-%m-%d")}, {machine()}.
+
+Work per biological second{doc}
+| primitive | cost |
+|---|---:|
+{prim_table}
+
+{table}
+
+COBA's floor is the fused per-neuron update plus the synaptic events; the numpy
+backend's step adds the passes that cannot be fused (the input and reset of each
+group, one kernel call and one elementwise loop per projection, the monitors). COBAHH is
+bound by its transcendental functions: about 10 per neuron update, at the C library's
+speed in Numba code (no vectorised math library there) and at XLA's vectorised speed on
+the jax backend, which is why the jax backend is the fast one for Hodgkin-Huxley
+networks on a CPU.
+""",
+    )
+    print("\nwritten to benchmarks/RESULTS.md (section 'floor')")
+
+
+if __name__ == "__main__":
+    main()
