@@ -64,7 +64,36 @@ def elementwise(f):
     call = _caller(f, signature)
     call.__brainjit_elementwise__ = f
     overload(call, jit_options={"nogil": True})(_typer(f, signature))
+    _kernel(f)  # rewritten now: code compiled earlier and cached on disk refers to it
     return call
+
+
+_KERNELS: dict = {}
+
+
+def _kernel(f):
+    """``f`` rewritten for Numba (the numpy backend's ``jit``), with the functions it
+    calls inlined; its generated modules are imported at once, so that Numba code loaded
+    from the on-disk cache finds them."""
+    kernel = _KERNELS.get(f)
+    if kernel is None:
+        from brainjit.math._numpy.jit import jit  # the rewriter
+
+        compiled = jit(f, inline="always")
+        kernel = _KERNELS[f] = compiled.dispatcher
+        _KEYS[f] = compiled.__brainjit_jit__.unit.key
+    return kernel
+
+
+_KEYS: dict = {}
+
+
+def kernel_key(f) -> str:
+    """The digest of ``f``'s rewritten code and of everything it calls: the digest of
+    code that calls ``elementwise(f)`` includes it, so that Numba's on-disk cache of that
+    code is not reused once ``f`` (or a function it calls) changes."""
+    _kernel(f)
+    return _KEYS[f]
 
 
 def _apply(f, out, args):
@@ -143,8 +172,6 @@ def _element_type(t):
 
 def _generate(f, names: list[str], arg_types: list, defaults: dict, out):
     """The loop implementation for these argument types."""
-    from brainjit.math._numpy.jit import jit  # the rewriter (the numpy backend's jit)
-
     label = f"bp.math.elementwise({f.__qualname__})"
     arrays = [n for n, t in zip(names, arg_types) if isinstance(t, types.Array) and t.ndim > 0]
     if not arrays:
@@ -157,7 +184,7 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out):
         )
     # inlined into the loop (Numba IR inlining), so that LLVM hoists what does not
     # depend on the element and shares repeated subexpressions
-    kernel = jit(f, inline="always").dispatcher  # the functions it calls inlined too
+    kernel = _kernel(f)
     element_types = tuple(_element_type(t) for t in arg_types)
     try:
         kernel.compile(element_types)

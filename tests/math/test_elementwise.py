@@ -132,3 +132,20 @@ def test_errors():
         bm.elementwise(lambda x, out: x)
     with pytest.raises(TypeError, match="plain positional parameter"):
         bm.elementwise(lambda *xs: xs)
+
+
+def test_callers_digest_follows_the_function():
+    """Code calling an elementwise function is keyed (for Numba's on-disk cache) by the
+    function's own rewritten code: two functions with the same signature and name but
+    different bodies give different digests."""
+    from brainjit.math._numpy.rewrite import _describe
+
+    def make(scale):
+        def f(x):
+            return x * scale
+
+        return bm.elementwise(f)
+
+    a, b, c = make(2.0), make(3.0), make(2.0)
+    assert _describe(a, {}) != _describe(b, {})
+    assert _describe(a, {}) == _describe(c, {})

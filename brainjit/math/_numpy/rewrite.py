@@ -289,6 +289,10 @@ def _describe(value, callee_keys: dict[int, str]) -> str:
     """A text that changes whenever ``value`` would compile differently (for digests)."""
     if id(value) in callee_keys:
         return f"unit:{callee_keys[id(value)]}"
+    if getattr(value, "__brainjit_elementwise__", None) is not None:
+        from brainjit.math._elementwise import kernel_key  # its loop runs the kernel's code
+
+        return f"elementwise:{kernel_key(value.__brainjit_elementwise__)}"
     if isinstance(value, types.ModuleType):
         return f"module:{value.__name__}"
     if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
