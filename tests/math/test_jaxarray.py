@@ -270,3 +270,23 @@ def test_mixing_with_numpy_and_jax_arrays():
     assert isinstance(x + jnp.ones(2), JaxArray)
     assert isinstance(bp.math.sum(jnp.ones(2)), JaxArray)
     np.testing.assert_allclose(np.sin(x), np.sin([1.0, 2.0]), rtol=1e-6)  # NumPy on our data
+
+
+def test_row_assignment_with_traced_index_inside_jit():
+    """x[i] = row with a traced integer i (the Runner's monitor writes): a
+    dynamic-update-slice, with negative indices counted from the end as in NumPy."""
+    bp.math.use_backend("jax")
+    import jax
+
+    buf = bp.math.Variable(bp.math.zeros((4, 3)))
+
+    def write(i, row):
+        buf[i] = row
+        return buf.value
+
+    f = bp.math.jit(write)
+    ref = np.zeros((4, 3))
+    for i, row in ((1, [1.0, 2.0, 3.0]), (-1, [4.0, 5.0, 6.0]), (0, 7.0)):
+        f(jax.numpy.int32(i), np.asarray(row))
+        ref[i] = row
+        np.testing.assert_array_equal(np.asarray(buf), ref)

@@ -100,6 +100,20 @@ def _index(index):
     return index
 
 
+def _is_row_index(index, old) -> bool:
+    """An integer index of one row (a Python int in bounds, normalised, or a 0-d integer
+    tracer) into an array of at least one dimension."""
+    if old.ndim == 0:
+        return False
+    if isinstance(index, int) and not isinstance(index, bool):
+        return 0 <= index < old.shape[0]
+    return (
+        isinstance(index, jax.Array)
+        and index.ndim == 0
+        and jnp.issubdtype(index.dtype, jnp.integer)
+    )
+
+
 def _check_bounds(index, shape) -> None:
     """NumPy's IndexError for an integer index out of bounds (JAX clamps reads and drops
     writes silently). Checked for indices made of ints and slices, which are static."""
@@ -256,6 +270,13 @@ class JaxArray:
         ):
             # a boolean mask: jnp.where also works on traced masks
             self.value = jnp.where(index, jnp.asarray(new, dtype=old.dtype), old)
+        elif _is_row_index(index, old) and jnp.ndim(new) < old.ndim:
+            # x[i] = row: a dynamic-update-slice, which XLA updates in place inside loops
+            # (a scatter's out-of-bounds handling reads the old row and makes XLA copy
+            # the whole array every iteration: a monitor buffer per time step)
+            i = index if isinstance(index, int) else jnp.where(index < 0, index + len(old), index)
+            row = jnp.broadcast_to(new, old.shape[1:])
+            self.value = jax.lax.dynamic_update_index_in_dim(old, row, i, 0)
         else:
             self.value = old.at[index].set(new)
 
