@@ -16,7 +16,7 @@ definition (Brette et al. 2007; Brian2 gives E and I rates of about 21.7 Hz):
     a spike adds we = 0.6 (E) or wi = 6.7 (I) to the target's ge / gi,
     v(0) ~ N(-55 mV, 5 mV), ge(0) = gi(0) = 0, no delays, dt = 0.1 ms.
 
-Built from ``bp.dyn``: ``LIF`` groups (exponential Euler) and ``Exponential`` synapses
+Built from ``bp.dyn``: ``LIF`` groups (exact integration) and ``Exponential`` synapses
 with conductance output (``g (E - V)`` into the target's input), spikes propagated
 event-driven over the CSR connectivity of ``bp.conn``. ``bp.Runner`` compiles the whole
 simulation loop once (Numba or XLA).
