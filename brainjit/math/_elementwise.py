@@ -64,7 +64,6 @@ def elementwise(f):
     call = _caller(f, signature)
     call.__brainjit_elementwise__ = f
     overload(call, jit_options={"nogil": True})(_typer(f, signature))
-    _kernel(f)  # rewritten now: code compiled earlier and cached on disk refers to it
     return call
 
 
@@ -73,8 +72,10 @@ _KERNELS: dict = {}
 
 def _kernel(f):
     """``f`` rewritten for Numba (the numpy backend's ``jit``), with the functions it
-    calls inlined; its generated modules are imported at once, so that Numba code loaded
-    from the on-disk cache finds them."""
+    calls inlined. The rewriter asks for it (:func:`kernel_key`) while it digests code
+    that calls ``elementwise(f)``, before that code is compiled or loaded from Numba's
+    on-disk cache: the kernel's generated modules are imported by then, as cached code
+    that refers to them needs."""
     kernel = _KERNELS.get(f)
     if kernel is None:
         from brainjit.math._numpy.jit import jit  # the rewriter

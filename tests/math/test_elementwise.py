@@ -149,3 +149,49 @@ def test_callers_digest_follows_the_function():
     a, b, c = make(2.0), make(3.0), make(2.0)
     assert _describe(a, {}) != _describe(b, {})
     assert _describe(a, {}) == _describe(c, {})
+
+
+SCRIPT = """
+import numpy as np
+import brainjit as bp
+bm = bp.math
+
+@bm.elementwise
+def decay(x, tau):
+    return x * bm.exp(-0.1 / tau)
+
+class G(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.x = bm.Variable(bm.ones(8))
+
+    def step(self):
+        decay(self.x, 5.0, out=(self.x,))
+
+g = G()
+step = bm.jit(g.step, cache=True)
+step()
+print(float(np.asarray(g.x)[0]), sum(step.dispatcher.stats.cache_hits.values()))
+"""
+
+
+def test_cached_caller_loads_in_a_new_process(tmp_path):
+    """Code that calls an elementwise function, cached on disk by one process, loads in
+    the next (the kernel's generated modules are found) and gives the same result."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "script.py").write_text(SCRIPT)
+    env = {**os.environ, "BRAINJIT_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "script.py"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    (first, hits0), (second, hits1) = (r.stdout.split() for r in runs)
+    assert float(first) == float(second) == np.exp(-0.1 / 5.0)
+    assert int(hits0) == 0 and int(hits1) >= 1

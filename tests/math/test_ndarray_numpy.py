@@ -99,8 +99,13 @@ def test_ufunc_wrappers_expose_numpys_ufunc():
 
 
 def test_other_wrappers_expose_numpys_function():
-    for name in ("zeros", "concatenate", "where", "sum"):
+    for name in ("zeros", "concatenate", "sum"):
         assert numba_view.numpy_equivalent(getattr(bp.math, name)) is getattr(np, name)
+    # where: NumPy's, except that compiled code gets a number for numbers (no 0-d array)
+    assert numba_view.numpy_equivalent(bp.math.where) is numba_view.where
+    cond = np.array([True, False])
+    np.testing.assert_array_equal(numba_view.where(cond, 1.0, 2.0), np.where(cond, 1.0, 2.0))
+    assert numba_view.where(cond)[0].tolist() == [0]
     assert numba_view.numpy_equivalent(bp.math.linalg.inv) is np.linalg.inv
     assert bp.math.pi is np.pi and bp.math.float32 is np.float32 and bp.math.newaxis is None
 
