@@ -244,17 +244,12 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out):
     ]
     if isinstance(result, types.BaseTuple):
         lines += [f"        _ew__out{k}[_ew__i] = _ew__r[{k}]" for k in range(len(outputs))]
-        shaped = ", ".join(f"_ew__out{k}.reshape(_ew__shape)" for k in range(len(outputs)))
+        shaped = "(" + "".join(f"_ew__out{k}.reshape(_ew__shape), " for k in range(len(outputs)))
+        shaped += ")"
     else:
         lines.append("        _ew__out0[_ew__i] = _ew__r")
         shaped = "_ew__out0.reshape(_ew__shape)"
-    lines.append(
-        "    return out"
-        if in_place
-        else f"    return ({shaped},)"
-        if isinstance(result, types.BaseTuple)
-        else f"    return {shaped}"
-    )
+    lines.append(f"    return {'out' if in_place else shaped}")
     scope = {"_ew_np": np, "_ew_kernel": kernel, "_ew_defaults": defaults}
     scope.update({f"_ew_dtype{k}": dtype for k, dtype in enumerate(dtypes)})
     exec(compile("\n".join(lines) + "\n", f"<{label} loop>", "exec"), scope)

@@ -188,13 +188,14 @@ def event_matvec(events, indptr, indices, weights, post_num):
         cap = plan.cap if events.dtype == jnp.bool_ else 0
         tables = (plan.post_table, plan.syn_table) if cap else None
     else:  # traced connectivity: the presynaptic id of each synapse, from indptr
+        plan = None
         counts = jnp.diff(jnp.asarray(indptr_arr))
         nnz = indices_arr.shape[0]
         pre_ids = jnp.repeat(jnp.arange(counts.shape[0]), counts, total_repeat_length=nnz)
         post_ids = jnp.asarray(indices_arr)
         cap, tables = 0, None
     static = dict(post_num=post_num, cap=cap, dtype=dtype.name)
-    if host_indptr is not None and host_indices is not None and _cpu_kernel(plan, events, weights):
+    if plan is not None and _cpu_kernel(plan, events, weights, dtype.name):
         out = _propagate_cpu(
             events, weights, plan.indptr, plan.indices, pre_ids, post_ids, tables, **static
         )
@@ -203,16 +204,10 @@ def event_matvec(events, indptr, indices, weights, post_num):
     return wrap(out)
 
 
-def _cpu_kernel(plan, events, weights) -> bool:
+def _cpu_kernel(plan, events, weights, dtype: str) -> bool:
     """Whether the Numba FFI kernel can serve this call (compiled and registered now)."""
-    dtype = jnp.result_type(
-        *[d for d in (events.dtype, weights.dtype) if jnp.issubdtype(d, jnp.floating)] or [float]
-    )
     return event_cpu.try_register(
-        events.dtype == jnp.bool_,
-        weights.ndim == 1,
-        jnp.dtype(plan.indices.dtype).name,
-        jnp.dtype(dtype).name,
+        events.dtype == jnp.bool_, weights.ndim == 1, jnp.dtype(plan.indices.dtype).name, dtype
     )
 
 

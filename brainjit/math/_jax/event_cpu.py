@@ -30,7 +30,6 @@ metadata query (an extension of type 1), answered with API version 0.1.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import importlib.util
 import sys
@@ -142,7 +141,6 @@ def _target(is_bool: bool, hetero: bool, index: str, dtype: str) -> str:
         spec.loader.exec_module(module)
         name = f"brainjit_event_matvec_{key}"
         jax.ffi.register_ffi_target(name, jax.ffi.pycapsule(module.handler.address), platform="cpu")
-        module.keep_alive = ctypes.c_void_p(module.handler.address)
         _registered[variant] = name
         return name
 
