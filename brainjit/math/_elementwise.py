@@ -25,6 +25,13 @@ allocated at all. An output may be one of the inputs (``out=(self.V, ...)`` with
 The implementation is a Numba ``@overload`` of the returned function, generated per
 argument types when Numba compiles a call: which arguments are arrays, and the result
 types (from ``f`` compiled for the element types), are known then.
+
+An output that is also an input (``out=(V, ...)`` with ``V`` an argument) needs one
+more fact that the types do not give: that the two are the same array. Written through
+two names, LLVM's check for overlapping arrays fails at run time and the vectorised loop
+is skipped (the scalar loop is 2-3x slower). The numpy backend's rewriter sees the call
+and calls :func:`with_aliases` where an ``out`` element is the same name as an argument;
+the loop then reads and writes that array through one name.
 """
 
 from __future__ import annotations
@@ -61,10 +68,38 @@ def elementwise(f):
     if "out" in signature.parameters:
         raise TypeError(f"bp.math.elementwise({f.__qualname__}): 'out' is reserved for the outputs")
 
+    return _register(f, signature, ())
+
+
+def _register(f, signature: inspect.Signature, aliases: tuple):
+    """A caller of ``f`` with its Numba overload (``aliases``: see :func:`with_aliases`)."""
     call = _caller(f, signature)
     call.__brainjit_elementwise__ = f
-    overload(call, jit_options={"nogil": True})(_typer(f, signature))
+    call.__brainjit_aliases__ = aliases
+    # error_model="numpy": x / 0 gives inf or nan, as the function applied to arrays
+    # does (and the loop has no exit for ZeroDivisionError, so LLVM can vectorise it)
+    options = {"nogil": True, "error_model": "numpy"}
+    overload(call, jit_options=options)(_typer(f, signature, aliases))
     return call
+
+
+_VARIANTS: dict = {}
+
+
+def with_aliases(call, aliases: tuple):
+    """The function ``call`` (made by :func:`elementwise`) for calls in which output ``k``
+    is the argument named ``name``, for each ``(k, name)`` in ``aliases``: the same
+    results, computed by a loop that reads and writes that array through one name (so
+    that LLVM vectorises it). The loop checks that the two are the same array."""
+    f = call.__brainjit_elementwise__
+    aliases = tuple(aliases)
+    if not aliases:
+        return call
+    key = (f, aliases)
+    variant = _VARIANTS.get(key)
+    if variant is None:
+        variant = _VARIANTS[key] = _register(f, inspect.signature(f), aliases)
+    return variant
 
 
 _KERNELS: dict = {}
@@ -150,14 +185,20 @@ def _caller(f, signature: inspect.Signature):
     return call
 
 
-def _typer(f, signature: inspect.Signature):
+def _typer(f, signature: inspect.Signature, aliases: tuple):
     """The ``@overload`` implementation generator, with ``f``'s signature."""
     names, params, defaults = _parameters(signature)
     source = (
         f"def typer({', '.join(params)}, out=None):\n"
-        f"    return _generate(_f, _names, [{', '.join(names)}], _defaults, out)\n"
+        f"    return _generate(_f, _names, [{', '.join(names)}], _defaults, out, _aliases)\n"
     )
-    scope = {"_generate": _generate, "_f": f, "_names": names, "_defaults": defaults}
+    scope = {
+        "_generate": _generate,
+        "_f": f,
+        "_names": names,
+        "_defaults": defaults,
+        "_aliases": aliases,
+    }
     return _exec(source, f"<bp.math.elementwise typer of {f.__qualname__}>", scope, "typer")
 
 
@@ -171,7 +212,27 @@ def _element_type(t):
     return t
 
 
-def _generate(f, names: list[str], arg_types: list, defaults: dict, out):
+def _aliased_outputs(aliases: tuple, names: list[str], arg_types: list, out) -> dict:
+    """``{k: name}`` for the outputs that are array arguments (``aliases``) and may be
+    written through the argument's name: a C-contiguous array of the output's type, so
+    that the loop's view of it is the array itself, not a copy."""
+    types_of = dict(zip(names, arg_types))
+    same = {}
+    for k, name in aliases:
+        t = types_of.get(name)
+        if (
+            isinstance(t, types.Array)
+            and t.ndim > 0
+            and t.layout == "C"
+            and k < len(out.types)
+            and t.dtype == out.types[k].dtype
+            and t.mutable
+        ):
+            same[k] = name
+    return same
+
+
+def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases=()):
     """The loop implementation for these argument types."""
     label = f"bp.math.elementwise({f.__qualname__})"
     arrays = [n for n, t in zip(names, arg_types) if isinstance(t, types.Array) and t.ndim > 0]
@@ -229,13 +290,21 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out):
             elements.append(f"{name}[()]")
         else:
             elements.append(name)
+    same = _aliased_outputs(aliases, names, arg_types, out) if in_place else {}
     for k in range(len(outputs)):
         if in_place:
             lines += [
                 f"    if out[{k}].shape != _ew__shape:",
                 f"        raise ValueError('{label}: out must have the arguments\\' shape')",
-                f"    _ew__out{k} = out[{k}].reshape(_ew__n)",
             ]
+            if k in same:  # the argument's array itself, under its name in the loop
+                lines += [
+                    f"    if out[{k}].ctypes.data != {same[k]}.ctypes.data:",
+                    f"        raise ValueError('{label}: out[{k}] is not {same[k]}')",
+                    f"    _ew__out{k} = _ew_a_{same[k]}",
+                ]
+            else:
+                lines.append(f"    _ew__out{k} = out[{k}].reshape(_ew__n)")
         else:
             lines.append(f"    _ew__out{k} = _ew_np.empty(_ew__n, _ew_dtype{k})")
     lines += [

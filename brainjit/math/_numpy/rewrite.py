@@ -36,6 +36,7 @@ import ast
 import builtins
 import contextlib
 import copy
+import functools
 import hashlib
 import inspect
 import keyword
@@ -48,6 +49,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from brainjit.math import _elementwise
 from brainjit.math._numpy import lower_control_flow, numba_view
 
 __all__ = [
@@ -285,14 +287,29 @@ def _as_tuple(value):
     return tuple(_as_tuple(v) if isinstance(v, (list, tuple)) else v for v in value)
 
 
+@functools.cache
+def _backend_digest() -> str:
+    """A digest of the code that compiled code is built from besides the user's (this
+    backend's modules, ``bp.math.elementwise``): Numba's on-disk cache of a function is
+    not reused once it changes."""
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    files = sorted(here.glob("*.py")) + [here.parent / "_elementwise.py"]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _describe(value, callee_keys: dict[int, str]) -> str:
     """A text that changes whenever ``value`` would compile differently (for digests)."""
     if id(value) in callee_keys:
         return f"unit:{callee_keys[id(value)]}"
     if getattr(value, "__brainjit_elementwise__", None) is not None:
-        from brainjit.math._elementwise import kernel_key  # its loop runs the kernel's code
-
-        return f"elementwise:{kernel_key(value.__brainjit_elementwise__)}"
+        # its loop runs the kernel's code
+        key = _elementwise.kernel_key(value.__brainjit_elementwise__)
+        return f"elementwise:{key}:{value.__brainjit_aliases__!r}"
     if isinstance(value, types.ModuleType):
         return f"module:{value.__name__}"
     if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
@@ -927,7 +944,7 @@ class _Rewriter(ast.NodeTransformer):
             return ast.copy_location(ast.Constant(size), node)
         target = self.call_target(node.func)
         if target is None:
-            return self.generic_visit(node)
+            return self.alias_outputs(self.generic_visit(node))
         func, bound, self_path, path = target
         construct = lower_control_flow.construct_of(func)
         if construct is not None:  # bp.math.for_loop & co: written out as plain Python
@@ -983,6 +1000,32 @@ class _Rewriter(ast.NodeTransformer):
         node.func = _name(self.callee_name(unit, path), like=node.func)
         node.args = new_args + [self.visit(a) for a in args]
         node.keywords = [self.visit(k) for k in keywords]
+        return node
+
+    def alias_outputs(self, node):
+        """A call of a ``bp.math.elementwise`` function whose ``out=(...)`` names arrays
+        that are also its arguments (``f(V, I, out=(V, ...))``) calls its variant that
+        knows it (:func:`brainjit.math._elementwise.with_aliases`: a vectorised loop)."""
+        func = self.namespace.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if getattr(func, "__brainjit_elementwise__", None) is None:
+            return node
+        out = next((k.value for k in node.keywords if k.arg == "out"), None)
+        if not isinstance(out, ast.Tuple) or any(isinstance(a, ast.Starred) for a in node.args):
+            return node
+        params = list(inspect.signature(func.__brainjit_elementwise__).parameters)
+        passed = dict(zip(params, node.args))
+        passed.update({k.arg: k.value for k in node.keywords if k.arg in params})
+        names = {p: a.id for p, a in passed.items() if isinstance(a, ast.Name)}
+        aliases = []
+        for k, target in enumerate(out.elts):
+            if isinstance(target, ast.Name):
+                param = next((p for p, n in names.items() if n == target.id), None)
+                if param is not None:
+                    aliases.append((k, param))
+        if not aliases:
+            return node
+        variant = _elementwise.with_aliases(func, tuple(aliases))
+        node.func = _name(self.internal_global(variant, f"{func.__name__}_aliased"), like=node.func)
         return node
 
     def container_len(self, node) -> int | None:
@@ -1608,7 +1651,7 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
     # the namespace: callee units are recorded by key and replaced by their dispatchers
     callee_keys = {id(u): u.key for u in rewriter.callees}
     layout = [
-        f"brainjit-jit v{_VERSION}",
+        f"brainjit-jit v{_VERSION} {_backend_digest()}",
         source,
         repr(sorted((k, repr(v)) for k, v in ctx.options.items())),
     ]
