@@ -16,6 +16,7 @@ import numpy as np
 from numba.extending import overload
 
 from brainjit.math._numpy import random as _random
+from brainjit.math._numpy import vmath
 
 
 @numba.njit(cache=True)
@@ -96,11 +97,16 @@ def _where_impl(condition, x=None, y=None):
     return lambda condition, x=None, y=None: np.where(condition, x, y)
 
 
+# NumPy functions that compiled code calls in a form of ours: ``where`` (numbers for
+# numbers), ``exp`` and ``expm1`` (vectorisable, :mod:`brainjit.math._numpy.vmath`)
+_REPLACED = {id(np.where): where, id(np.exp): vmath.exp, id(np.expm1): vmath.expm1}
+
+
 def numpy_equivalent(obj):
-    """The object compiled code should use in place of ``obj`` (NumPy's own function;
-    for ``where``, :func:`where`)."""
+    """The object compiled code should use in place of ``obj``: NumPy's own function, or
+    the version of it in ``_REPLACED``."""
     inner = getattr(obj, "__wrapped__", obj)
-    return where if inner is np.where else inner
+    return _REPLACED.get(id(inner), inner)
 
 
 def view_of(module: types.ModuleType, name: str | None = None) -> types.ModuleType:
