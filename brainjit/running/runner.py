@@ -40,16 +40,88 @@ _MIN_CHUNK = 500  # ... of at least this many steps (fewer calls on short runs)
 class Monitors(dict):
     """The recorded values of the last run: ``mon['E.spike']`` is a NumPy array with
     the time axis first; ``mon.ts`` (also ``mon['ts']``) the times of the records
-    (the ``t`` given to ``update`` at each recorded step, in ms)."""
+    (the ``t`` given to ``update`` at each recorded step, in ms).
+
+    Boolean records (spikes) are kept as bits during the run, 8 per byte
+    (``np.packbits``): a run of N neurons records N / 8 bytes per step instead of N.
+    ``mon['E.spike']`` is the boolean array, unpacked on first access (then kept);
+    ``mon.bits('E.spike')`` gives the packed bits without unpacking.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ts = np.zeros(0)
+        self._packed: dict[str, tuple[np.ndarray, tuple]] = {}
+
+    def _set_bits(self, name: str, bits: np.ndarray, record_shape: tuple) -> None:
+        """Record ``name`` as ``bits`` (records, bytes) of ``record_shape`` booleans each."""
+        self._packed[name] = (bits, tuple(record_shape))
+
+    def bits(self, name: str) -> np.ndarray:
+        """The records of the boolean monitor ``name``, packed (``np.packbits`` of each
+        record flattened, along the last axis): ``np.unpackbits(bits, axis=1,
+        count=n)`` gives them back."""
+        if name in self._packed:
+            return self._packed[name][0]
+        if dict.__contains__(self, name) and self[name].dtype == bool:
+            records = self[name]
+            return np.packbits(records.reshape(len(records), -1), axis=1)
+        raise KeyError(f"no boolean monitor named {name!r}; monitors: {sorted(self)}")
+
+    def _unpack(self, name: str) -> np.ndarray:
+        bits, shape = self._packed.pop(name)
+        count = int(np.prod(shape, dtype=np.int64))
+        flat = np.unpackbits(bits, axis=1, count=count).view(bool)
+        records = flat.reshape((len(bits),) + shape)
+        dict.__setitem__(self, name, records)
+        return records
+
+    def _unpack_all(self) -> None:
+        for name in list(self._packed):
+            self._unpack(name)
 
     def __missing__(self, key):
+        if key in self._packed:
+            return self._unpack(key)
         if key == "ts":
             return self.ts
         raise KeyError(f"no monitor named {key!r}; monitors: {sorted(self)}")
+
+    # the packed records count as entries; whole-dict views unpack them first
+    def __contains__(self, key) -> bool:
+        return key in self._packed or dict.__contains__(self, key)
+
+    def __iter__(self):
+        yield from dict.__iter__(self)
+        yield from list(self._packed)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._packed)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def keys(self):
+        self._unpack_all()
+        return dict.keys(self)
+
+    def values(self):
+        self._unpack_all()
+        return dict.values(self)
+
+    def items(self):
+        self._unpack_all()
+        return dict.items(self)
+
+    def __eq__(self, other) -> bool:
+        self._unpack_all()
+        return dict.__eq__(self, other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        self._unpack_all()
+        return dict.__repr__(self)
 
 
 @dataclass
@@ -324,8 +396,16 @@ class Runner:
         first = self._steps
         recorded = np.arange(0, n, every)
         mon = Monitors()
+        records = {}  # name -> the array the records go to (bits for booleans)
         for m in self._monitors:
-            mon[m.name] = np.empty((len(recorded),) + m.record_shape, dtype=m.dtype)
+            if m.dtype == bool:
+                size = math.prod(m.record_shape)
+                records[m.name] = np.empty((len(recorded), (size + 7) // 8), np.uint8)
+                mon._set_bits(m.name, records[m.name], m.record_shape)
+            else:
+                records[m.name] = mon[m.name] = np.empty(
+                    (len(recorded),) + m.record_shape, dtype=m.dtype
+                )
         mon.ts = (first + recorded) * self.dt
         bufs = [getattr(self._driver, f"mon{i}") for i in range(len(self._monitors))]
         iters = [
@@ -355,7 +435,12 @@ class Runner:
                 if bufs:
                     r0, r1 = k0 // every, (k0 + steps + every - 1) // every
                     for m, buf in zip(self._monitors, bufs):
-                        mon[m.name][r0:r1] = self._host(buf.value)[: r1 - r0]
+                        chunk_records = self._host(buf.value)[: r1 - r0]
+                        if m.dtype == bool:  # 8 per byte
+                            flat = chunk_records.reshape(r1 - r0, -1)
+                            records[m.name][r0:r1] = np.packbits(flat, axis=1)
+                        else:
+                            records[m.name][r0:r1] = chunk_records
                 if bar is not None:
                     bar.update(steps)
             self._block()

@@ -214,6 +214,36 @@ def test_times_and_repr(backend):
         runner.mon["nope"]
 
 
+def test_boolean_records_are_bits_until_read(backend, monkeypatch):
+    """Spikes are recorded 8 per byte (chunk boundaries included: 7-step chunks of 13
+    neurons) and unpacked on first access into what recording booleans gives; the
+    mapping behaves as a dict of arrays meanwhile."""
+    small_chunks(monkeypatch, 7)
+    currents = np.linspace(0.5, 3.0, 13)
+    runner = bp.Runner(
+        LIF(13, t_ref=2.05),
+        monitors=["V", "spike"],
+        inputs=[("input", currents)],
+        progress_bar=False,
+    )
+    mon = runner.run(30.0)
+    bits = mon.bits("spike")
+    assert bits.dtype == np.uint8 and bits.shape == (300, 2)  # 13 neurons: 2 bytes
+    assert "spike" in mon and len(mon) == 2 and sorted(mon) == ["V", "spike"]
+    assert "spike" in mon._packed  # not unpacked by the above
+    spikes = mon["spike"]
+    assert spikes.dtype == bool and spikes.shape == (300, 13)
+    _, spikes_ref = lif_reference(300, currents, np.zeros(13), t_ref=2.05)
+    assert spikes_ref.sum() > 20
+    np.testing.assert_array_equal(spikes, spikes_ref)
+    assert mon["spike"] is spikes  # unpacked once
+    np.testing.assert_array_equal(mon.bits("spike"), bits)  # packed again on request
+    np.testing.assert_array_equal(np.unpackbits(bits, axis=1, count=13).view(bool), spikes)
+    assert set(mon.keys()) == {"V", "spike"} and mon.get("spike") is spikes
+    with pytest.raises(KeyError, match="boolean monitor"):
+        mon.bits("V")
+
+
 def test_progress_bar(backend, capsys):
     runner = bp.Runner(LIF(3), monitors=["V"])
     runner.run(2.0)
