@@ -31,7 +31,7 @@ import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import intrinsic, overload, register_jitable
+from numba.extending import intrinsic, overload
 
 __all__ = ["exp", "expm1"]
 
@@ -42,105 +42,108 @@ _LIMIT = 746.0  # |x| beyond which exp(x) is 0 or inf (and expm1(x) is -1 or inf
 _MAGIC = 6755399441055744.0  # 1.5 * 2**52: an integer k < 2**51 in magnitude, plus this,
 # has k in the low bits of its mantissa
 _MAGIC_BITS = int(np.float64(_MAGIC).view(np.int64))
-# 1/n! for n = 2 ... 13
+# 1/n! (n = 2 ... 13 are used)
 _C = tuple(1.0 / math.factorial(n) for n in range(14))
 
 
-@intrinsic
-def _bits(typingctx, x):
-    """The bits of a float64, as an int64."""
-    if x != types.float64:
-        return None
+class _Emitter:
+    """Writes the instructions of ``exp``/``expm1`` of one float64 into an LLVM
+    function, where the call is: no call remains, so LLVM can vectorise the loop around
+    it, and Numba has nothing to type or inline (compiling stays cheap)."""
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
+    def __init__(self, builder: ir.IRBuilder):
+        self.b = builder
+        self.f64 = ir.DoubleType()
+        self.i64 = ir.IntType(64)
+        signature = ir.FunctionType(self.f64, [self.f64] * 3)
+        self._fmuladd = builder.module.declare_intrinsic("llvm.fmuladd", [self.f64], signature)
+        self._rint = builder.module.declare_intrinsic("llvm.rint", [self.f64])
 
-    return types.int64(types.float64), codegen
+    def const(self, value: float):
+        return ir.Constant(self.f64, value)
 
+    def muladd(self, a, b, c):
+        """``a * b + c``, one FMA instruction where the CPU has it (LLVM's ``fmuladd``,
+        whatever the caller's fastmath flags)."""
+        return self.b.call(self._fmuladd, [a, b, c])
 
-@intrinsic
-def _from_bits(typingctx, n):
-    """The float64 whose bits are the int64 ``n``."""
-    if n != types.int64:
-        return None
+    def pow2(self, k):
+        """``2.0 ** k`` for an int64 ``-1022 <= k <= 1023``, from its bits."""
+        b = self.b
+        biased = b.add(k, ir.Constant(self.i64, 1023))
+        return b.bitcast(b.shl(biased, ir.Constant(self.i64, 52)), self.f64)
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
+    def reduce(self, x):
+        """``(k, r)``: ``x = k ln 2 + r``, ``|r| <= ln(2) / 2``, after clamping ``x`` to
+        ``[-_LIMIT, _LIMIT]`` (NaN stays NaN: ordered comparisons are false for it)."""
+        b = self.b
+        x = b.select(b.fcmp_ordered(">", x, self.const(_LIMIT)), self.const(_LIMIT), x)
+        x = b.select(b.fcmp_ordered("<", x, self.const(-_LIMIT)), self.const(-_LIMIT), x)
+        kf = b.call(self._rint, [b.fmul(x, self.const(_LOG2E))])
+        minus_k = b.fneg(kf)
+        r = self.muladd(minus_k, self.const(_LN2_LO), self.muladd(minus_k, self.const(_LN2_HI), x))
+        # the integer kf, without a float->int conversion (none is vectorised on AVX2)
+        shifted = b.bitcast(b.fadd(kf, self.const(_MAGIC)), self.i64)
+        return b.sub(shifted, ir.Constant(self.i64, _MAGIC_BITS)), r
 
-    return types.float64(types.int64), codegen
+    def expm1_poly(self, r):
+        """``expm1(r)`` for ``|r| <= ln(2) / 2``: the Taylor polynomial to degree 13 by
+        Estrin's scheme (independent products: more of them run at once)."""
+        b, c, m = self.b, self.const, self.muladd
+        r2 = b.fmul(r, r)
+        r4 = b.fmul(r2, r2)
+        r8 = b.fmul(r4, r4)
+        pairs = [m(c(_C[n + 1]), r, c(_C[n])) for n in (2, 4, 6, 8, 10, 12)]
+        low = m(m(pairs[3], r2, pairs[2]), r4, m(pairs[1], r2, pairs[0]))  # 2-9, / r^2
+        high = m(pairs[5], r2, pairs[4])  # degrees 10-13, divided by r^10
+        return m(r2, m(high, r8, low), r)
 
+    def exp(self, x):
+        b = self.b
+        k, r = self.reduce(x)
+        p = b.fadd(self.const(1.0), self.expm1_poly(r))
+        k1 = b.ashr(k, ir.Constant(self.i64, 1))
+        return b.fmul(b.fmul(p, self.pow2(k1)), self.pow2(b.sub(k, k1)))
 
-@intrinsic
-def _muladd(typingctx, a, b, c):
-    """``a * b + c``, fused into one instruction where the CPU has FMA (LLVM's
-    ``fmuladd``: whatever the caller's fastmath flags)."""
-    if not (a == b == c == types.float64):
-        return None
-
-    def codegen(context, builder, signature, args):
-        double = ir.DoubleType()
-        signature = ir.FunctionType(double, [double, double, double])
-        fmuladd = builder.module.declare_intrinsic("llvm.fmuladd", [double], signature)
-        return builder.call(fmuladd, args)
-
-    return types.float64(types.float64, types.float64, types.float64), codegen
-
-
-@register_jitable(inline="always")
-def _reduce(x):
-    """``(k, r)``: ``x = k ln 2 + r`` with ``|r| <= ln(2) / 2``, ``x`` clamped to
-    ``[-_LIMIT, _LIMIT]`` first (NaN stays NaN)."""
-    x = _LIMIT if x > _LIMIT else x
-    x = -_LIMIT if x < -_LIMIT else x
-    kf = np.rint(x * _LOG2E)
-    r = _muladd(-kf, _LN2_LO, _muladd(-kf, _LN2_HI, x))
-    k = _bits(kf + _MAGIC) - _MAGIC_BITS  # the integer kf, without a float->int conversion
-    return k, r
-
-
-@register_jitable(inline="always")
-def _pow2(k):
-    """``2.0 ** k`` for an integer ``-1022 <= k <= 1023``."""
-    return _from_bits((k + 1023) << 52)
-
-
-@register_jitable(inline="always")
-def _expm1_poly(r):
-    """``expm1(r)`` for ``|r| <= ln(2) / 2``: the Taylor polynomial to degree 13,
-    evaluated by Estrin's scheme (independent products: more of them run at once)."""
-    r2 = r * r
-    r4 = r2 * r2
-    r8 = r4 * r4
-    a = _muladd(_C[3], r, _C[2])  # degrees 2-3, divided by r^2
-    b = _muladd(_C[5], r, _C[4])
-    c = _muladd(_C[7], r, _C[6])
-    d = _muladd(_C[9], r, _C[8])
-    e = _muladd(_C[11], r, _C[10])
-    f = _muladd(_C[13], r, _C[12])
-    low = _muladd(_muladd(d, r2, c), r4, _muladd(b, r2, a))  # degrees 2-9, / r^2
-    high = _muladd(f, r2, e)  # degrees 10-13, divided by r^10
-    return _muladd(r2, _muladd(high, r8, low), r)
+    def expm1(self, x):
+        b = self.b
+        k, r = self.reduce(x)
+        q = self.expm1_poly(r)
+        k1 = b.ashr(k, ir.Constant(self.i64, 1))
+        s1, s2 = self.pow2(k1), self.pow2(b.sub(k, k1))
+        # 2**k (1 + q) - 1 = s1 ((s2 - 1 / s1) + s2 q): exact at k = 0 (q itself), and
+        # 2**k does not overflow near the top of the range
+        inverse = self.pow2(b.neg(k1))
+        y = b.fmul(s1, b.fadd(b.fsub(s2, inverse), b.fmul(s2, q)))
+        return b.select(b.fcmp_ordered("==", x, self.const(0.0)), x, y)  # keeps -0.0
 
 
-@register_jitable(inline="always")
-def exp_f64(x):
-    k, r = _reduce(x)
-    p = 1.0 + _expm1_poly(r)
-    k1 = k >> 1
-    return p * _pow2(k1) * _pow2(k - k1)
+def _scalar_intrinsic(method: str):
+    """An intrinsic computing ``method`` of one number (float64 inside; a float32 is
+    widened and the result rounded back; integers and booleans give float64)."""
+
+    @intrinsic
+    def scalar(typingctx, x):
+        if isinstance(x, types.Float) and x.bitwidth in (32, 64):
+            result = x
+        elif isinstance(x, (types.Integer, types.Boolean)):
+            result = types.float64
+        else:
+            return None
+
+        def codegen(context, builder, signature, args):
+            (value,) = args
+            double = context.cast(builder, value, signature.args[0], types.float64)
+            out = getattr(_Emitter(builder), method)(double)
+            return context.cast(builder, out, types.float64, signature.return_type)
+
+        return result(x), codegen
+
+    return scalar
 
 
-@register_jitable(inline="always")
-def expm1_f64(x):
-    k, r = _reduce(x)
-    q = _expm1_poly(r)
-    k1 = k >> 1
-    s1 = _pow2(k1)
-    s2 = _pow2(k - k1)
-    # 2**k (1 + q) - 1 = s1 ((s2 - 1 / s1) + s2 q): exact at k = 0 (q itself), no
-    # overflow of 2**k near the top of the range
-    y = s1 * ((s2 - _pow2(-k1)) + s2 * q)
-    return x if x == 0.0 else y  # keeps the sign of -0.0
+_exp = _scalar_intrinsic("exp")
+_expm1 = _scalar_intrinsic("expm1")
 
 
 def exp(x):
@@ -154,13 +157,12 @@ def expm1(x):
 
 
 def _overload(public, scalar):
-    @overload(public, inline="always")
+    label = f"bp.math.{public.__name__}"
+
+    @overload(public, inline="always")  # a one-line function: cheap to inline
     def impl(x):
-        if isinstance(x, types.Float):
-            dtype = x
-            return lambda x: dtype(scalar(np.float64(x)))
-        if isinstance(x, (types.Integer, types.Boolean)):
-            return lambda x: scalar(np.float64(x))
+        if isinstance(x, (types.Float, types.Integer, types.Boolean)):
+            return lambda x: scalar(x)
         if isinstance(x, types.Array) and isinstance(x.dtype, (types.Float, types.Integer)):
             out_dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
 
@@ -169,12 +171,12 @@ def _overload(public, scalar):
                 flat_in = x.ravel()
                 flat_out = out.reshape(-1)
                 for i in range(flat_out.size):
-                    flat_out[i] = scalar(np.float64(flat_in[i]))
+                    flat_out[i] = scalar(flat_in[i])
                 return out
 
             return array_impl
-        raise TypingError(f"bp.math.{public.__name__}: expected a number or an array, got {x}")
+        raise TypingError(f"{label}: expected a number or an array, got {x}")
 
 
-_overload(exp, exp_f64)
-_overload(expm1, expm1_f64)
+_overload(exp, _exp)
+_overload(expm1, _expm1)
