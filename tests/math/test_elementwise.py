@@ -107,6 +107,40 @@ def test_numba_loop_is_one_compiled_call():
     np.testing.assert_array_equal(out[0], reference(V, I_ext, t_last, 10.0, 0.1)[0])
 
 
+def test_outputs_that_are_arguments_are_written_through_their_names():
+    """The numpy rewriter sends ``f(V, ..., out=(V, ...))`` to the variant of ``f`` that
+    knows output 0 is argument ``V`` (its loop then reads and writes one array, which
+    LLVM vectorises); the variant gives the same results, and checks that the arrays it
+    was told are the same are the same."""
+    import numba
+
+    from brainjit.math._elementwise import with_aliases
+
+    with bm.backend("numpy"):
+        g = Group(*inputs())
+        step = bm.jit(g.step)
+        step(10.0, 0.1)
+    unit = step.__brainjit_jit__.unit
+    variants = [v for v in unit.namespace.values() if getattr(v, "__brainjit_aliases__", ())]
+    assert [v.__brainjit_aliases__ for v in variants] == [((0, "V"), (2, "t_last"))]
+    assert with_aliases(lif_like, ((0, "V"), (2, "t_last"))) is variants[0]  # one per pattern
+
+    aliased = with_aliases(lif_like, ((0, "V"),))
+
+    @numba.njit
+    def call(V, I_ext, t_last, V_out, spike):
+        return aliased(V, I_ext, t_last, 10.0, 0.1, out=(V_out, spike, t_last))
+
+    V, I_ext, t_last = inputs()
+    want = reference(V, I_ext, t_last, 10.0, 0.1)
+    spike = np.zeros(V.shape, bool)
+    call(V, I_ext, t_last.copy(), V, spike)  # V is out[0], as told
+    np.testing.assert_array_equal(V, want[0])
+    np.testing.assert_array_equal(spike, want[1])
+    with pytest.raises(ValueError, match=r"out\[0\] is not V"):
+        call(V, I_ext, t_last.copy(), V.copy(), spike)
+
+
 def test_errors():
     V, I_ext, t_last = inputs()
 
