@@ -70,8 +70,7 @@ class Monitors(dict):
 
     def _unpack(self, name: str) -> np.ndarray:
         bits, shape = self._packed.pop(name)
-        count = int(np.prod(shape, dtype=np.int64))
-        flat = np.unpackbits(bits, axis=1, count=count).view(bool)
+        flat = np.unpackbits(bits, axis=1, count=math.prod(shape)).view(bool)
         records = flat.reshape((len(bits),) + shape)
         dict.__setitem__(self, name, records)
         return records
@@ -116,8 +115,6 @@ class Monitors(dict):
     def __eq__(self, other) -> bool:
         self._unpack_all()
         return dict.__eq__(self, other)
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         self._unpack_all()
