@@ -45,6 +45,8 @@ from numba.core import types
 from numba.core.errors import TypingError
 from numba.extending import overload
 
+from brainjit.math import _numba
+
 __all__ = ["elementwise"]
 
 
@@ -78,7 +80,8 @@ def _register(f, signature: inspect.Signature, aliases: tuple):
     call.__brainjit_aliases__ = aliases
     # error_model="numpy": x / 0 gives inf or nan, as the function applied to arrays
     # does (and the loop has no exit for ZeroDivisionError, so LLVM can vectorise it)
-    options = {"nogil": True, "error_model": "numpy"}
+    # and no Python wrappers: only compiled code calls it (brainjit.math._numba.INNER)
+    options = {"nogil": True, "error_model": "numpy", **_numba.INNER}
     overload(call, jit_options=options)(_typer(f, signature, aliases))
     return call
 
@@ -122,6 +125,7 @@ def _kernel(f):
 
 
 _KEYS: dict = {}
+_RESULTS: dict = {}  # (f, element types) -> the type f returns
 
 
 def kernel_key(f) -> str:
@@ -248,11 +252,14 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases
     # depend on the element and shares repeated subexpressions
     kernel = _kernel(f)
     element_types = tuple(_element_type(t) for t in arg_types)
-    try:
-        kernel.compile(element_types)
-    except Exception as exc:  # noqa: BLE001 - reported with the function's name
-        raise TypingError(f"{label}: cannot compile it for one element: {exc}") from exc
-    result = kernel.overloads[element_types].signature.return_type
+    result = _RESULTS.get((f, element_types))
+    if result is None:
+        # typed only: the kernel is inlined into the loop, its own code never used
+        try:
+            result = _numba.return_type(kernel, element_types)
+        except Exception as exc:  # noqa: BLE001 - reported with the function's name
+            raise TypingError(f"{label}: cannot compile it for one element: {exc}") from exc
+        _RESULTS[(f, element_types)] = result
     outputs = list(result.types) if isinstance(result, types.BaseTuple) else [result]
     for t in outputs:
         if not isinstance(t, (types.Number, types.Boolean)):

@@ -26,6 +26,11 @@ def rate(V):
     return 0.1 * (V + 40.0) / (1.0 - bm.exp(-(V + 40.0) / 10.0))
 
 
+@bm.elementwise
+def halves(x):
+    return x.split(".")  # no str methods on numbers: a typing error
+
+
 def reference(V, I_ext, t_last, t, dt, V_th=-50.0, V_reset=-60.0, tau=20.0):
     V_inf = -60.0 + I_ext
     V_new = V_inf + (V - V_inf) * np.exp(-dt / tau)
@@ -156,10 +161,17 @@ def test_errors():
         def scalars(self):
             return rate(1.0)
 
+        def untypable(self):
+            return halves(self.a)
+
     with pytest.raises(ValueError, match="same shape"):
         bm.jit(Bad().shapes)()
     with pytest.raises(Exception, match="at least one argument must be an array"):
         bm.jit(Bad().scalars)()
+    # the element function is typed (not compiled) for the elements' types; its
+    # typing errors name it
+    with pytest.raises(Exception, match=r"halves\): cannot compile it for one element"):
+        bm.jit(Bad().untypable)()
     with pytest.raises(ValueError, match="out must be a tuple of 3"):
         lif_like(V, I_ext, t_last, 0.0, 0.1, out=(V,))
     with pytest.raises(TypeError, match="'out' is reserved"):

@@ -110,6 +110,62 @@ def test_other_wrappers_expose_numpys_function():
     assert bp.math.pi is np.pi and bp.math.float32 is np.float32 and bp.math.newaxis is None
 
 
+_WHERE_ARGS = {
+    "bool": np.array([True, False, True, False, True]),
+    "bool[1]": np.array([True]),
+    "float": np.linspace(-1.0, 1.0, 5),
+    "float[1]": np.array([7.5]),
+    "float32": np.linspace(0.0, 2.0, 5, dtype=np.float32),
+    "int32": np.arange(5, dtype=np.int32),
+    "0-d": np.array(-3.0),
+    "number": 2.5,
+    "int": 4,
+    "True": True,
+}
+
+
+@pytest.mark.parametrize(
+    "cond, x, y",
+    [
+        ("bool", "float", "number"),
+        ("bool", "number", "float"),
+        ("bool", "float32", "int32"),
+        ("bool", "float[1]", "0-d"),
+        ("bool[1]", "float", "int"),
+        ("True", "float32", "float"),
+        ("bool", "int", "True"),
+        ("bool[1]", "number", "float[1]"),
+    ],
+)
+def test_compiled_where_on_1d_arrays_matches_numpy(cond, x, y):
+    """1-D arrays and numbers take a plain loop (Numba's np.where compiles for seconds):
+    NumPy's values and broadcasting, with the dtype Numba's np.where gives (both
+    operands' dtypes promoted; Numba types a Python number as 64-bit)."""
+    import numba
+
+    f = numba.njit(lambda c, a, b: numba_view.where(c, a, b))
+    args = [_WHERE_ARGS[k] for k in (cond, x, y)]
+    got = f(*args)
+    expected = np.where(*args)
+    np.testing.assert_array_equal(got, expected)
+    dtypes = [
+        a.dtype if isinstance(a, np.ndarray) else numba.np.numpy_support.as_dtype(numba.typeof(a))
+        for a in args[1:]
+    ]
+    assert got.dtype == np.promote_types(*dtypes)
+
+
+def test_compiled_where_rejects_arrays_of_other_lengths():
+    import numba
+
+    f = numba.njit(lambda c, a, b: numba_view.where(c, a, b))
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        f(np.array([True, False, True]), np.zeros(4), 1.0)
+    # two dimensions: NumPy's own broadcasting (Numba's np.where)
+    got = f(np.array([[True], [False]]), np.zeros((1, 3)), np.ones((2, 1)))
+    np.testing.assert_array_equal(got, [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+
+
 def test_numpy_test_runners_are_not_exported():
     for module in (bp.math, bp.math.linalg, bp.math.fft):
         assert not hasattr(module, "test")

@@ -1,5 +1,6 @@
 """The numpy backend: NumPy arrays, compiled by Numba."""
 
+from brainjit.math import _numba  # noqa: F401  (its fix to Numba applies on import)
 from brainjit.math._elementwise import elementwise
 from brainjit.math._numpy import ops, random
 from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop

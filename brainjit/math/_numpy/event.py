@@ -26,6 +26,7 @@ import numpy as np
 from numba.core import types as nbtypes
 from numba.extending import overload
 
+from brainjit.math import _numba
 from brainjit.math._numpy.ops import to_ndarray
 
 __all__ = ["event_matvec"]
@@ -188,7 +189,7 @@ def _nb_result_dtype(events, weights):
     return _result_dtype(ev, w)
 
 
-@overload(event_matvec, jit_options={"nogil": True})
+@overload(event_matvec, jit_options={"nogil": True, **_numba.INNER})
 def _event_matvec_numba(events, indptr, indices, weights, post_num):
     if not isinstance(events, nbtypes.Array) or events.ndim != 1:
         raise numba.core.errors.TypingError("event_matvec: events must be a 1-D array")

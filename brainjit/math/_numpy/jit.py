@@ -34,6 +34,7 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
+from brainjit.math import _numba
 from brainjit.math._numpy import codecache, lower_control_flow
 from brainjit.math._numpy.ndarray import ndarray as _bp_ndarray
 from brainjit.math._numpy.ops import to_ndarray
@@ -53,8 +54,8 @@ from brainjit.math._numpy.rewrite import (
 
 __all__ = ["jit", "JitCompileError", "SourceNotFoundError", "ConstantAttributeWarning"]
 
-# digest of a unit -> its Numba dispatcher (units with identical code share it)
-_DISPATCHERS: dict[str, numba.core.dispatcher.Dispatcher] = {}
+# (digest of a unit, inner) -> its Numba dispatcher (units with identical code share it)
+_DISPATCHERS: dict[tuple[str, bool], numba.core.dispatcher.Dispatcher] = {}
 
 
 def jit(target=None, *, parallel: bool = False, show_code: bool = False, **options):
@@ -172,21 +173,29 @@ def _structure_counter():
     return base.STRUCTURE_VERSION
 
 
-def _load(unit: Unit, options: dict) -> None:
-    """Give ``unit`` (and its callees) a Numba dispatcher, writing their files."""
+def _load(unit: Unit, options: dict, inner: bool = False) -> None:
+    """Give ``unit`` (and its callees) a Numba dispatcher, writing their files.
+
+    Callees (``inner``) are only called from compiled code: their dispatchers have no
+    Python wrappers (:data:`brainjit.math._numba.INNER`), so they are kept apart from
+    those of the same code compiled as an entry point."""
     for callee in unit.callees:
         if callee.dispatcher is None:
-            _load(callee, options)
-    dispatcher = _DISPATCHERS.get(unit.key)
+            _load(callee, options, inner=True)
+    key = (unit.key, inner)
+    dispatcher = _DISPATCHERS.get(key)
     text, header = unit.file_text()
     unit.header_lines = header
     if dispatcher is None:
         namespace = {
             k: (v.dispatcher if isinstance(v, Unit) else v) for k, v in unit.namespace.items()
         }
-        py_func = codecache.load_function(unit.file_stem(), text, unit.func_name, namespace)
-        dispatcher = numba.njit(**options)(py_func)
-        _DISPATCHERS[unit.key] = dispatcher
+        # a file of its own for the inner version: Numba's disk cache does not tell
+        # compiled code with wrappers from code without
+        stem = unit.file_stem() + ("_inner" if inner else "")
+        py_func = codecache.load_function(stem, text, unit.func_name, namespace)
+        dispatcher = numba.njit(**options, **(_numba.INNER if inner else {}))(py_func)
+        _DISPATCHERS[key] = dispatcher
     unit.dispatcher = dispatcher
     unit.file = dispatcher.py_func.__code__.co_filename
 

@@ -87,14 +87,69 @@ def _absent(t) -> bool:
     return t is None or isinstance(t, (numba.types.NoneType, numba.types.Omitted))
 
 
+_SCALARS = (numba.types.Number, numba.types.Boolean)
+
+
+def _ndim(t) -> int | None:
+    """0 for numbers and 0-d arrays, an array's ndim, None for anything else."""
+    if isinstance(t, _SCALARS):
+        return 0
+    if isinstance(t, numba.types.Array):
+        return t.ndim
+    return None
+
+
 @overload(where)
 def _where_impl(condition, x=None, y=None):
-    scalars = (numba.types.Number, numba.types.Boolean)
-    if all(isinstance(a, scalars) for a in (condition, x, y)):
+    if all(isinstance(a, _SCALARS) for a in (condition, x, y)):
         return lambda condition, x=None, y=None: x if condition else y
     if _absent(x) and _absent(y):
         return lambda condition, x=None, y=None: np.where(condition)
+    ndims = [_ndim(a) for a in (condition, x, y)]
+    if set(ndims) == {0, 1}:
+        return _where_1d(condition, x, y)
     return lambda condition, x=None, y=None: np.where(condition, x, y)
+
+
+def _where_1d(condition, x, y):
+    """``np.where(condition, x, y)`` for 1-D arrays and numbers (a neuron population's
+    case): a plain loop, with NumPy's result dtype and broadcasting (each array of
+    length 1 or n). Numba's own ``np.where`` goes through its general broadcasting code,
+    which takes about 2 s to compile for each combination of argument types."""
+
+    def dtype_of(t):
+        return numba.np.numpy_support.as_dtype(t.dtype if isinstance(t, numba.types.Array) else t)
+
+    dtype = np.promote_types(dtype_of(x), dtype_of(y))
+    lines = ["def impl(condition, x=None, y=None):", "    n = 1"]
+    elements = {}
+    for name, t in (("condition", condition), ("x", x), ("y", y)):
+        if isinstance(t, numba.types.Array) and t.ndim == 1:
+            lines += [
+                f"    m_{name} = {name}.shape[0]",
+                f"    if m_{name} != 1:",
+                f"        if n != 1 and m_{name} != n:",
+                "            raise ValueError(_MISMATCH)",
+                f"        n = m_{name}",
+                f"    s_{name} = 0 if m_{name} == 1 else 1",
+            ]
+            elements[name] = f"{name}[i * s_{name}]"
+        elif isinstance(t, numba.types.Array):  # 0-d
+            elements[name] = f"{name}[()]"
+        else:
+            elements[name] = name
+    lines += [
+        "    out = np.empty(n, _dtype)",
+        "    for i in range(n):",
+        f"        out[i] = {elements['x']} if {elements['condition']} else {elements['y']}",
+        "    return out",
+    ]
+    scope = {"np": np, "_dtype": dtype, "_MISMATCH": _WHERE_MISMATCH}
+    exec("\n".join(lines), scope)
+    return scope["impl"]
+
+
+_WHERE_MISMATCH = "where: operands could not be broadcast together (1-D arrays of other lengths)"
 
 
 # NumPy functions that compiled code calls in a form of ours: ``where`` (numbers for

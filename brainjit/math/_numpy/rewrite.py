@@ -290,12 +290,12 @@ def _as_tuple(value):
 @functools.cache
 def _backend_digest() -> str:
     """A digest of the code that compiled code is built from besides the user's (this
-    backend's modules, ``bp.math.elementwise``): Numba's on-disk cache of a function is
-    not reused once it changes."""
+    backend's modules, ``bp.math.elementwise``, the Numba options): Numba's on-disk
+    cache of a function is not reused once it changes."""
     from pathlib import Path
 
     here = Path(__file__).parent
-    files = sorted(here.glob("*.py")) + [here.parent / "_elementwise.py"]
+    files = sorted(here.glob("*.py")) + [here.parent / n for n in ("_elementwise.py", "_numba.py")]
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
