@@ -50,7 +50,7 @@ import numba
 import numpy as np
 
 from brainjit.math import _elementwise
-from brainjit.math._numpy import lower_control_flow, numba_view
+from brainjit.math._numpy import inline, lower_control_flow, numba_view
 
 __all__ = [
     "ConstantAttributeWarning",
@@ -1603,6 +1603,7 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
     rewriter.origin = (filename, first)
     rewriter.first_line = first
     new = rewriter.rewrite()
+    inline.inline_dispatchers(rewriter, new)
     # the signature: array parameters first, then the explicit ones (bound ones removed)
     args = new.args
     for group in ("posonlyargs", "args", "kwonlyargs"):
