@@ -67,13 +67,15 @@ class Simulator:
 
     def command(self, network: str, scale: float, duration: float, seed: int, threads: int):
         common = ["--duration", str(duration), "--scale", str(scale), "--seed", str(seed)]
-        if not self.is_peer:  # brainjit: the examples
-            backend = self.name.split("-", 1)[1]
+        if not self.is_peer:  # brainjit: the examples ("brainjit-numpy-float32")
+            backend = self.name.split("-")[1]
             script = ROOT / "examples" / f"{network}.py"
+            flags = ["--float32"] if self.name.endswith("-float32") else []
             return [self.python, str(script), "--backend", backend, *common] + [
                 "--no-plot",
                 "--no-progress",
                 "--json",
+                *flags,
             ]
         peer = self.name.split("-", 1)[0]
         cmd = [self.python, str(PEERS / f"{peer}_bench.py"), "--network", network, *common]
@@ -86,6 +88,7 @@ class Simulator:
 def simulators() -> list[Simulator]:
     return [
         Simulator("brainjit-numpy", "brainjit", None, is_peer=False),
+        Simulator("brainjit-numpy-float32", "brainjit", None, is_peer=False),
         Simulator("brainjit-jax", "brainjit", None, is_peer=False),
         Simulator("brian2-cpp_standalone", "brian2", ".venv-brian2"),
         Simulator("brian2-cython", "brian2", ".venv-brian2"),
@@ -388,8 +391,9 @@ Medians over the runs; the rates' range over seeds and repeats in brackets. Rati
 to the best peer (Brian2, BrainPy, NEST) in that column. Models, parameters and
 initial states identical (`benchmarks/peers/_common.py`); NEST's COBAHH neuron
 (`hh_cond_exp_traub`) takes its initial conductances as an input at 0.2 ms and
-detects spikes at the action potential's peak. BrainPy runs in float32 (its
-default).
+detects spikes at the action potential's peak. BrainPy and brainjit's jax backend run
+in float32 (their default); brainjit's numpy backend in float64 (its default) and in
+float32 (`brainjit-numpy-float32`: `bp.math.set_dfloat(bp.math.float32)`).
 
 Versions:
 {versions(sims)}

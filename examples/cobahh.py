@@ -105,9 +105,14 @@ def main(argv=None) -> dict:
     parser.add_argument("--plot-file", default="cobahh.png")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
+    parser.add_argument(
+        "--float32", action="store_true", help="the model's state in float32 (bp.math.set_dfloat)"
+    )
     args = parser.parse_args(argv)
 
     bp.math.use_backend(args.backend)
+    if args.float32:  # the jax backend's default; float64 on numpy otherwise
+        bp.math.set_dfloat(bp.math.float32)
     start = time.perf_counter()
     net, runner = build(args.scale, args.seed, not args.no_progress)
     setup = time.perf_counter() - start
@@ -117,7 +122,8 @@ def main(argv=None) -> dict:
     rate_i = rate_hz(runner.mon["I.spike"], args.duration)
     per_second = runner.run_time / (args.duration / 1000.0)
     print(
-        f"COBAHH on the {args.backend} backend: N = {n} ({net.E.num} E, {net.I.num} I), "
+        f"COBAHH on the {args.backend} backend ({bp.math.dftype()}): N = {n} "
+        f"({net.E.num} E, {net.I.num} I), "
         f"{args.duration:g} ms, dt = 0.1 ms"
     )
     print(
@@ -142,6 +148,7 @@ def main(argv=None) -> dict:
     summary = {
         "simulator": "brainjit",
         "backend": args.backend,
+        "float": str(bp.math.dftype()),
         "network": "COBAHH",
         "N": n,
         "duration_ms": args.duration,

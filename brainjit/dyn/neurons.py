@@ -32,10 +32,11 @@ NEVER = -1e7  # t_last_spike before the first spike
 def _spike_state(group: NeuGroup, V0, refractory: bool = True) -> None:
     """The Variables of the neuron models: V, input, spike, t_last_spike and (models with
     a refractory period) refractory."""
-    group.V = bm.Variable(bm.zeros(group.num) + V0)
-    group.input = bm.Variable(bm.zeros(group.num))
+    dtype = bm.dftype()  # float64 on numpy, float32 on jax, or bm.set_dfloat's
+    group.V = bm.Variable(bm.asarray(bm.zeros(group.num, dtype=dtype) + V0, dtype=dtype))
+    group.input = bm.Variable(bm.zeros(group.num, dtype=dtype))
     group.spike = bm.Variable(bm.zeros(group.num, dtype=bool))
-    group.t_last_spike = bm.Variable(bm.zeros(group.num) + NEVER)
+    group.t_last_spike = bm.Variable(bm.zeros(group.num, dtype=dtype) + NEVER)
     if refractory:
         group.refractory = bm.Variable(bm.zeros(group.num, dtype=bool))
 
@@ -257,7 +258,7 @@ class AdEx(NeuGroup):
         self.V_T, self.delta_T, self.a, self.b = V_T, delta_T, a, b
         self.tau, self.tau_w, self.R, self.t_ref = tau, tau_w, R, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
-        self.w = bm.Variable(bm.zeros(self.num))
+        self.w = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
         self.integral = odeint(JointEq(adex_dV, adex_dw), method=method)
 
     def update(self, t, dt):
@@ -329,7 +330,7 @@ class Izhikevich(NeuGroup):
         self.V_th, self.t_ref = V_th, t_ref
         self.V_reset = c
         _spike_state(self, V_initial)
-        self.u = bm.Variable(self.V * b)
+        self.u = bm.Variable(bm.asarray(self.V * b, dtype=self.V.dtype))
         self.integral = odeint(JointEq(izh_dV, izh_du), method=method)
 
     def update(self, t, dt):
@@ -434,9 +435,10 @@ class HH(NeuGroup):
         self.C, self.V_th = C, V_th
         _spike_state(self, V_initial, refractory=False)
         m, h, n = _steady_state(self.rates, V_initial)
-        self.m = bm.Variable(bm.zeros(self.num) + float(m))
-        self.h = bm.Variable(bm.zeros(self.num) + float(h))
-        self.n = bm.Variable(bm.zeros(self.num) + float(n))
+        dtype = bm.dftype()
+        self.m = bm.Variable(bm.zeros(self.num, dtype=dtype) + float(m))
+        self.h = bm.Variable(bm.zeros(self.num, dtype=dtype) + float(h))
+        self.n = bm.Variable(bm.zeros(self.num, dtype=dtype) + float(n))
         # one fused loop over the neurons in Numba code (bm.elementwise): the rates are
         # computed once per neuron, no temporary arrays
         self.integral = bm.elementwise(odeint(self._equations(), method=method))

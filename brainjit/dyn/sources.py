@@ -39,7 +39,7 @@ class PoissonGroup(NeuGroup):
             raise ValueError(f"PoissonGroup {self.name}: freqs must be finite rates >= 0 (Hz)")
         self.freqs = float(arr) if arr.ndim == 0 else arr
         self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
-        self.t_last_spike = bm.Variable(bm.zeros(self.num) - 1e7)
+        self.t_last_spike = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()) - 1e7)
 
     def update(self, t, dt):
         spike = bm.random.random(self.num) < self.freqs * (dt / 1000.0)
@@ -86,7 +86,7 @@ class SpikeTimeGroup(NeuGroup):
         # one row per spike: a CSR from spikes to neurons, for bp.math.event_matvec
         self.spike_indptr = np.arange(indices.size + 1, dtype=np.int32)
         self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
-        self.t_last_spike = bm.Variable(bm.zeros(self.num) - 1e7)
+        self.t_last_spike = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()) - 1e7)
 
     def update(self, t, dt):
         now = bm.logical_and(self.times >= t - 0.5 * dt, self.times < t + 0.5 * dt)

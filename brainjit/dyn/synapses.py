@@ -100,7 +100,7 @@ def _weights(owner: str, weight, num_synapses: int):
         )
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{owner}: weights must be finite")
-    return bm.Variable(bm.asarray(arr))
+    return bm.Variable(bm.asarray(arr, dtype=bm.dftype()))
 
 
 class Synapse(TwoEndConn):
@@ -202,7 +202,7 @@ class Exponential(Synapse):
         super().__init__(pre, post, conn, weight=weight, **kwargs)
         check_positive(f"{type(self).__name__} {self.name}", tau=tau)
         self.tau = tau
-        self.g = bm.Variable(bm.zeros(post.num))
+        self.g = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
         self.exact = method == "exact"
         self.integral = exp_decay if self.exact else odeint(exp_dg, method=method)
 
@@ -247,8 +247,8 @@ class DualExponential(Synapse):
         check_positive(owner, tau_decay=tau_decay, tau_rise=tau_rise)
         self.tau_decay, self.tau_rise = tau_decay, tau_rise
         self.scale = self._peak_scale(owner)
-        self.g = bm.Variable(bm.zeros(post.num))
-        self.h = bm.Variable(bm.zeros(post.num))
+        self.g = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
+        self.h = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
         self.integral = odeint(JointEq(dual_dg, dual_dh), method=method)
 
     def _peak_scale(self, owner):
@@ -325,8 +325,8 @@ class AMPA(Synapse):
         owner = f"{type(self).__name__} {self.name}"
         check_positive(owner, alpha=alpha, beta=beta, T=T, T_duration=T_duration)
         self.alpha, self.beta, self.T, self.T_duration = alpha, beta, T, T_duration
-        self.g = bm.Variable(bm.zeros(pre.num))
-        self.t_arrival = bm.Variable(bm.zeros(pre.num) - 1e7)
+        self.g = bm.Variable(bm.zeros(pre.num, dtype=bm.dftype()))
+        self.t_arrival = bm.Variable(bm.zeros(pre.num, dtype=bm.dftype()) - 1e7)
         self.integral = odeint(kinetic_dg, method=method)
 
     def update(self, t, dt):

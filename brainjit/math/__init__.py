@@ -14,16 +14,18 @@ See ``docs/api_comparison.md`` for the table of names on each backend.
 """
 
 from brainjit.math._backend import backend, get_backend_name, use_backend
-from brainjit.math._config import disable_x64, enable_x64, x64_enabled
+from brainjit.math._config import dftype, disable_x64, enable_x64, set_dfloat, x64_enabled
 from brainjit.math._variable import is_trainvar, is_variable
 
 __all__ = [
     "backend",
+    "dftype",
     "disable_x64",
     "enable_x64",
     "get_backend_name",
     "is_trainvar",
     "is_variable",
+    "set_dfloat",
     "use_backend",
     "x64_enabled",
 ]  # plus the active backend's namespace, installed by use_backend()

@@ -1,4 +1,5 @@
-"""Numerical configuration shared by the backends (64-bit mode of JAX)."""
+"""Numerical configuration shared by the backends: the 64-bit mode of JAX and the float
+dtype of models' state."""
 
 from __future__ import annotations
 
@@ -30,3 +31,44 @@ def x64_enabled() -> bool:
     import jax
 
     return bool(jax.config.jax_enable_x64)
+
+
+_DFLOAT = None  # set by set_dfloat; None: the backend's own default
+
+
+def set_dfloat(dtype=None) -> None:
+    """Set the float dtype of the state models create (``bp.dyn`` neurons, synapses
+    and inputs: membrane potentials, conductances, gating variables ...), on both
+    backends; ``None`` goes back to each backend's default (:func:`dftype`).
+
+    ``bp.math.set_dfloat(bp.math.float32)`` runs the numpy backend in single precision,
+    as the jax backend does by default: twice the neurons per vector instruction in
+    compiled loops (``bp.math.elementwise`` computes in float32 when its arrays are
+    float32). Check that the accuracy suffices for the model (``docs/simulation.md``).
+    Array functions (``bp.math.zeros`` ...) keep NumPy's and JAX's own defaults.
+    """
+    global _DFLOAT
+    if dtype is None:
+        _DFLOAT = None
+        return
+    import numpy as np
+
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"set_dfloat: expected float32 or float64, got {dtype!r}")
+    _DFLOAT = dt
+
+
+def dftype():
+    """The float dtype of models' state: the one given to :func:`set_dfloat`, else the
+    active backend's default (numpy: float64; jax: float32, float64 after
+    :func:`enable_x64`)."""
+    import numpy as np
+
+    if _DFLOAT is not None:
+        return _DFLOAT
+    from brainjit.math._backend import get_backend_name
+
+    if get_backend_name() == "jax" and not x64_enabled():
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)

@@ -108,19 +108,22 @@ def with_aliases(call, aliases: tuple):
 _KERNELS: dict = {}
 
 
-def _kernel(f):
+def _kernel(f, float32: bool = False):
     """``f`` rewritten for Numba (the numpy backend's ``jit``), with the functions it
-    calls inlined. The rewriter asks for it (:func:`kernel_key`) while it digests code
+    calls inlined; with ``float32``, its float literals and constants are float32 (for
+    float32 arrays). The rewriter asks for it (:func:`kernel_key`) while it digests code
     that calls ``elementwise(f)``, before that code is compiled or loaded from Numba's
     on-disk cache: the kernel's generated modules are imported by then, as cached code
     that refers to them needs."""
-    kernel = _KERNELS.get(f)
+    kernel = _KERNELS.get((f, float32))
     if kernel is None:
         from brainjit.math._numpy.jit import jit  # the rewriter
 
-        compiled = jit(f, inline="always")
-        kernel = _KERNELS[f] = compiled.dispatcher
-        _KEYS[f] = compiled.__brainjit_jit__.unit.key
+        literals = "float32" if float32 else "float64"
+        compiled = jit(f, inline="always", float_literals=literals)
+        kernel = _KERNELS[(f, float32)] = compiled.dispatcher
+        if not float32:
+            _KEYS[f] = compiled.__brainjit_jit__.unit.key
     return kernel
 
 
@@ -133,6 +136,7 @@ def kernel_key(f) -> str:
     code that calls ``elementwise(f)`` includes it, so that Numba's on-disk cache of that
     code is not reused once ``f`` (or a function it calls) changes."""
     _kernel(f)
+    _kernel(f, float32=True)  # generated from the same code
     return _KEYS[f]
 
 
@@ -206,14 +210,33 @@ def _typer(f, signature: inspect.Signature, aliases: tuple):
     return _exec(source, f"<bp.math.elementwise typer of {f.__qualname__}>", scope, "typer")
 
 
-def _element_type(t):
+def _element_type(t, float32: bool = False):
+    """The type of one element of an argument of type ``t``; with ``float32``, a float
+    number (not an array's element) is float32."""
     if not isinstance(t, types.Type):  # an omitted argument's default value
-        return numba.typeof(t)
-    if isinstance(t, types.Array):
+        t = numba.typeof(t)
+    elif isinstance(t, types.Array) and t.ndim > 0:
         return t.dtype
-    if isinstance(t, types.Omitted):
-        return numba.typeof(t.value)
+    elif isinstance(t, types.Array):  # 0-d: its one value, a number
+        t = t.dtype
+    elif isinstance(t, types.Omitted):
+        t = numba.typeof(t.value)
+    if float32 and isinstance(t, types.Float):
+        return types.float32
     return t
+
+
+def _weak_float32(arg_types) -> bool:
+    """Whether the float arrays among the arguments are all float32: the numbers then
+    act as float32 (NumPy 2's and JAX's rule for Python scalars), and so do the
+    function's float literals, so the loop computes in float32 (twice the elements per
+    vector instruction)."""
+    floats = {
+        t.dtype.bitwidth
+        for t in arg_types
+        if isinstance(t, types.Array) and t.ndim > 0 and isinstance(t.dtype, types.Float)
+    }
+    return floats == {32}
 
 
 def _aliased_outputs(aliases: tuple, names: list[str], arg_types: list, out) -> dict:
@@ -250,8 +273,9 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases
         )
     # inlined into the loop (Numba IR inlining), so that LLVM hoists what does not
     # depend on the element and shares repeated subexpressions
-    kernel = _kernel(f)
-    element_types = tuple(_element_type(t) for t in arg_types)
+    float32 = _weak_float32(arg_types)
+    kernel = _kernel(f, float32)
+    element_types = tuple(_element_type(t, float32) for t in arg_types)
     result = _RESULTS.get((f, element_types))
     if result is None:
         # typed only: the kernel is inlined into the loop, its own code never used
@@ -289,14 +313,16 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases
             f"        raise ValueError('{label}: the array arguments must have the same shape')",
         ]
     elements = []
-    for name, t in zip(names, arg_types):
+    for name, t, e in zip(names, arg_types, element_types):
         if name in arrays:
             lines.append(f"    _ew_a_{name} = _ew_np.ascontiguousarray({name}).reshape(_ew__n)")
             elements.append(f"_ew_a_{name}[_ew__i]")
-        elif isinstance(t, types.Array):  # 0-d array: its one value
-            elements.append(f"{name}[()]")
-        else:
-            elements.append(name)
+            continue
+        value = f"{name}[()]" if isinstance(t, types.Array) else name  # 0-d: its value
+        if float32 and e == types.float32:
+            lines.append(f"    _ew_s_{name} = _ew_np.float32({value})")
+            value = f"_ew_s_{name}"
+        elements.append(value)
     same = _aliased_outputs(aliases, names, arg_types, out) if in_place else {}
     for k in range(len(outputs)):
         if in_place:

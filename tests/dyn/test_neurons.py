@@ -213,6 +213,23 @@ def test_hh_spike_times_against_solve_ivp(case):
             assert 1.6 < errors[0] / errors[1] < 2.5, errors
 
 
+@pytest.mark.parametrize("case", HH_CASES)
+def test_hh_spike_times_in_float32(case):
+    """bp.math.set_dfloat(float32) (the numpy backend computes in float32): the same
+    spikes as SciPy's float64 reference, within the bound of the float64 runs."""
+    cls, rhs, current, V_th, duration, bound = HH_CASES[case]
+    reference = reference_spikes(rhs, cls(1), current, duration, V_th)
+    bp.math.set_dfloat(bp.math.float32)
+    try:
+        model = cls(1)
+        assert model.V.dtype == np.float32
+        times = simulated_spikes(model, current, duration, 0.01)
+    finally:
+        bp.math.set_dfloat(None)
+    assert len(times) == len(reference), (times, reference)
+    assert np.abs(times - reference).max() < bound
+
+
 # -- resets, refractory periods ------------------------------------------------------------
 
 

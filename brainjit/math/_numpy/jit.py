@@ -67,7 +67,11 @@ def jit(target=None, *, parallel: bool = False, show_code: bool = False, **optio
         parallel: Numba's parallel mode (``prange``, parallel array expressions).
         show_code: print every generated function and its namespace.
         **options: passed to ``numba.njit`` (``fastmath``, ``cache``, ``nogil``,
-            ``boundscheck``, ``error_model`` ...).
+            ``boundscheck``, ``error_model`` ...), except ``float_literals='float32'``,
+            which makes the float literals and float constants of the compiled code
+            (and of the functions it calls) float32, as Python floats next to float32
+            arrays are under NumPy 2 and JAX (``bp.math.elementwise`` uses it for
+            float32 arrays).
 
     Returns:
         A function with the target's parameters (``self`` excluded), with the
@@ -87,7 +91,12 @@ def jit(target=None, *, parallel: bool = False, show_code: bool = False, **optio
     options = dict(options)
     if parallel:
         options["parallel"] = True
-    unknown = set(options) - _numba_options()
+    if options.get("float_literals", "float64") not in ("float64", "float32"):
+        raise ValueError(
+            f"bp.math.jit: float_literals must be 'float64' or 'float32', "
+            f"got {options['float_literals']!r}"
+        )
+    unknown = set(options) - _numba_options() - {"float_literals"}
     if unknown:
         raise TypeError(
             f"bp.math.jit: invalid Numba option(s) {sorted(unknown)}; "
@@ -194,7 +203,8 @@ def _load(unit: Unit, options: dict, inner: bool = False) -> None:
         # compiled code with wrappers from code without
         stem = unit.file_stem() + ("_inner" if inner else "")
         py_func = codecache.load_function(stem, text, unit.func_name, namespace)
-        dispatcher = numba.njit(**options, **(_numba.INNER if inner else {}))(py_func)
+        numba_options = {k: v for k, v in options.items() if k != "float_literals"}
+        dispatcher = numba.njit(**numba_options, **(_numba.INNER if inner else {}))(py_func)
         _DISPATCHERS[key] = dispatcher
     unit.dispatcher = dispatcher
     unit.file = dispatcher.py_func.__code__.co_filename

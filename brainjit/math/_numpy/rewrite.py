@@ -1645,6 +1645,8 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
     new.name = re.sub(r"\W", "_", func.__name__) if func.__name__ != "<lambda>" else "lambda_"
     if hasattr(new, "type_params"):
         new.type_params = []
+    if ctx.options.get("float_literals") == "float32":
+        _float32_literals(rewriter, new)
     module = ast.Module(body=[new], type_ignores=[])
     ast.fix_missing_locations(module)
     source = ast.unparse(module)
@@ -1672,6 +1674,30 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
     )
     unit.line_map = _line_map(new, source, first)
     return unit
+
+
+class _Float32Literals(ast.NodeTransformer):
+    def __init__(self, name: str):
+        self.name = name
+
+    def visit_Constant(self, node):
+        if type(node.value) is not float:
+            return node
+        call = ast.Call(ast.Name(self.name, ast.Load()), [node], [])
+        return ast.copy_location(call, node)
+
+
+def _float32_literals(rewriter, func: ast.FunctionDef) -> None:
+    """``float_literals='float32'``: the float literals and float constants of ``func``
+    become float32 (``0.5`` -> ``float32(0.5)``), as Python floats next to float32
+    arrays are under NumPy 2 and JAX; Numba would type them float64 and compute in
+    float64."""
+    for name, value in list(rewriter.namespace.items()):
+        if type(value) is float:
+            rewriter.namespace[name] = np.float32(value)
+    name = rewriter.fresh("float32")
+    rewriter.namespace[name] = np.float32
+    _Float32Literals(name).visit(func)
 
 
 def _explicit_signature(func, bound) -> inspect.Signature:
