@@ -3,6 +3,7 @@
     python examples/coba.py                          # N = 4000, 1 s, numpy backend
     python examples/coba.py --backend jax --duration 5000
     python examples/coba.py --scale 4 --no-plot --json
+    python examples/coba.py --float32                # float32 state (bp.math.set_dfloat)
 
 4000 leaky integrate-and-fire neurons (80% excitatory, 20% inhibitory), random
 connections with probability 0.02 (about 80 inputs per neuron; p = 0.02 / scale when

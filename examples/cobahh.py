@@ -3,6 +3,7 @@
     python examples/cobahh.py                        # N = 4000, 1 s, numpy backend
     python examples/cobahh.py --backend jax --duration 5000
     python examples/cobahh.py --scale 4 --no-plot --json
+    python examples/cobahh.py --float32              # float32 state: about twice as fast
 
 Brian2's COBAHH example (Brette et al. 2007, benchmark 3), exactly: 80% excitatory,
 20% inhibitory, random connections with probability 0.02 (p = 0.02 / scale when
