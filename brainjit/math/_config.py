@@ -45,7 +45,8 @@ def set_dfloat(dtype=None) -> None:
     as the jax backend does by default: twice the neurons per vector instruction in
     compiled loops (``bp.math.elementwise`` computes in float32 when its arrays are
     float32). Check that the accuracy suffices for the model (``docs/simulation.md``).
-    Array functions (``bp.math.zeros`` ...) keep NumPy's and JAX's own defaults.
+    Array functions (``bp.math.zeros`` ...) keep NumPy's and JAX's own defaults, and
+    float64 on the jax backend needs :func:`enable_x64` as any 64-bit array there does.
     """
     global _DFLOAT
     if dtype is None:
