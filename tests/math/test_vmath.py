@@ -69,11 +69,17 @@ def test_close_to_numpy_everywhere(name):
     assert errors.max() <= bound, f"{name}({x[np.argmax(errors)]!r}): {errors.max()} ulp"
     assert errors.mean() < 0.1  # mostly exact
     # special values exactly, signs of zeros included
-    special = np.empty_like(SPECIAL)
-    loop(SPECIAL, special)
+    assert_special_values_exact(loop, reference, SPECIAL, np.abs(SPECIAL) < 1e-290)
+
+
+def assert_special_values_exact(loop, reference, values, also_exact):
+    """NaN, infinities and zeros exactly as NumPy, signs included (and the results
+    where ``also_exact``)."""
+    special = np.empty_like(values)
+    loop(values, special)
     with np.errstate(over="ignore"):
-        expected = reference(SPECIAL)
-    exact = np.isnan(expected) | np.isinf(expected) | (expected == 0) | (np.abs(SPECIAL) < 1e-290)
+        expected = reference(values)
+    exact = np.isnan(expected) | np.isinf(expected) | (expected == 0) | also_exact
     np.testing.assert_array_equal(special[exact], expected[exact])
     np.testing.assert_array_equal(np.signbit(special[exact]), np.signbit(expected[exact]))
 
@@ -138,13 +144,7 @@ def test_float32_in_float32_close_to_correctly_rounded(name):
     assert errors.mean() < 0.1
     (signature,) = [sig for sig in loop.signatures if sig[0].dtype == numba.float32]
     assert "<8 x float>" in loop.inspect_llvm(signature)  # vectorised in float32
-    special = np.empty_like(SPECIAL32)
-    loop(SPECIAL32, special)
-    with np.errstate(over="ignore"):
-        expected = reference(SPECIAL32)
-    exact = np.isnan(expected) | np.isinf(expected) | (expected == 0)
-    np.testing.assert_array_equal(special[exact], expected[exact])
-    np.testing.assert_array_equal(np.signbit(special[exact]), np.signbit(expected[exact]))
+    assert_special_values_exact(loop, reference, SPECIAL32, np.zeros(SPECIAL32.shape, bool))
 
 
 @pytest.mark.parametrize("name", sorted(LOOPS))

@@ -78,8 +78,9 @@ def _bind(tree: ast.FunctionDef, call: ast.Call) -> dict[str, tuple[str, ast.exp
 
 
 class _Inliner(ast.NodeTransformer):
-    def __init__(self, rewriter):
+    def __init__(self, rewriter, root: ast.FunctionDef):
         self.rewriter = rewriter
+        self.root = root  # the caller; functions nested in it are left alone
         self.changed = False
 
     def adopt(self, unit, name: str) -> str:
@@ -123,16 +124,16 @@ class _Inliner(ast.NodeTransformer):
             return node
         out: list[ast.stmt] = []
         names: dict[str, ast.expr] = {}
+        adopted: dict[str, str] = {}
         for param, (kind, expr) in bound.items():
             if kind == "default":
-                names[param] = ast.Name(self.adopt(unit, expr.id), ast.Load())
+                names[param] = self.substitute(unit, expr, {}, adopted)
             elif isinstance(expr, (ast.Name, ast.Constant)):
                 names[param] = expr
             else:  # evaluated once, in order, before the calls
                 tmp = self.rewriter.fresh(f"{param}_arg")
                 out.append(ast.Assign([ast.Name(tmp, ast.Store())], expr))
                 names[param] = ast.Name(tmp, ast.Load())
-        adopted: dict[str, str] = {}
         for stmt in calls:
             new = copy.deepcopy(stmt)
             c = new.value
@@ -148,6 +149,8 @@ class _Inliner(ast.NodeTransformer):
         return out
 
     def substitute(self, unit, expr, names, adopted):
+        """``expr`` (a name or constant of the dispatcher) in the caller: a parameter's
+        argument, or the caller's name for one of the dispatcher's globals."""
         if isinstance(expr, ast.Name):
             if expr.id in names:
                 return copy.deepcopy(names[expr.id])
@@ -163,8 +166,7 @@ def inline_dispatchers(rewriter, func: ast.FunctionDef) -> None:
     longer calls (they are then never compiled)."""
     from brainjit.math._numpy.rewrite import Unit
 
-    inliner = _Inliner(rewriter)
-    inliner.root = func
+    inliner = _Inliner(rewriter, func)
     inliner.visit(func)
     if not inliner.changed:
         return
