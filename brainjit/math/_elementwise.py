@@ -109,26 +109,32 @@ _KERNELS: dict = {}
 
 
 def _kernel(f, float32: bool = False):
-    """``f`` rewritten for Numba (the numpy backend's ``jit``), with the functions it
-    calls inlined; with ``float32``, its float literals and constants are float32 (for
-    float32 arrays). The rewriter asks for it (:func:`kernel_key`) while it digests code
-    that calls ``elementwise(f)``, before that code is compiled or loaded from Numba's
-    on-disk cache: the kernel's generated modules are imported by then, as cached code
-    that refers to them needs."""
+    """``f`` rewritten for Numba (the numpy backend's ``jit``) and compiled for calls
+    from the loop only, which LLVM inlines it into (``forceinline``); with
+    ``float32``, its float literals and constants are float32 (for float32 arrays).
+    The rewriter asks for it (:func:`kernel_key`) while it digests code that calls
+    ``elementwise(f)``, before that code is compiled or loaded from Numba's on-disk
+    cache: the kernel's generated modules are imported by then, as cached code that
+    refers to them needs."""
     kernel = _KERNELS.get((f, float32))
     if kernel is None:
-        from brainjit.math._numpy.jit import jit  # the rewriter
+        from brainjit.math._numpy.jit import compiled_only  # the rewriter
 
-        literals = "float32" if float32 else "float64"
-        compiled = jit(f, inline="always", float_literals=literals)
-        kernel = _KERNELS[(f, float32)] = compiled.dispatcher
+        # error_model="numpy": x / 0 gives inf or nan, as f applied to arrays does, and
+        # the loop has no exit for ZeroDivisionError, so LLVM can vectorise it
+        unit = compiled_only(
+            f,
+            forceinline=True,
+            error_model="numpy",
+            float_literals="float32" if float32 else "float64",
+        )
+        kernel = _KERNELS[(f, float32)] = unit.dispatcher
         if not float32:
-            _KEYS[f] = compiled.__brainjit_jit__.unit.key
+            _KEYS[f] = unit.key
     return kernel
 
 
 _KEYS: dict = {}
-_RESULTS: dict = {}  # (f, element types) -> the type f returns
 
 
 def kernel_key(f) -> str:
@@ -271,19 +277,16 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases
             f"{label}: the array arguments must have the same shape, got arrays of "
             f"{sorted(ndims)} dimensions"
         )
-    # inlined into the loop (Numba IR inlining), so that LLVM hoists what does not
-    # depend on the element and shares repeated subexpressions
+    # compiled for one element (once per element types): LLVM inlines it into the loop,
+    # hoists what does not depend on the element and shares repeated subexpressions
     float32 = _weak_float32(arg_types)
     kernel = _kernel(f, float32)
     element_types = tuple(_element_type(t, float32) for t in arg_types)
-    result = _RESULTS.get((f, element_types))
-    if result is None:
-        # typed only: the kernel is inlined into the loop, its own code never used
-        try:
-            result = _numba.return_type(kernel, element_types)
-        except Exception as exc:  # noqa: BLE001 - reported with the function's name
-            raise TypingError(f"{label}: cannot compile it for one element: {exc}") from exc
-        _RESULTS[(f, element_types)] = result
+    try:
+        kernel.compile(element_types)
+    except Exception as exc:  # noqa: BLE001 - reported with the function's name
+        raise TypingError(f"{label}: cannot compile it for one element: {exc}") from exc
+    result = kernel.overloads[element_types].signature.return_type
     outputs = list(result.types) if isinstance(result, types.BaseTuple) else [result]
     for t in outputs:
         if not isinstance(t, (types.Number, types.Boolean)):

@@ -1,6 +1,6 @@
 """How brainjit drives Numba (brainjit/math/_numba.py): functions that only compiled code
-calls have no Python wrappers, and Numba's slice-assignment shape error is raised without
-compiling string formatting."""
+calls have no Python wrappers and no machine code of their own (link-only), and Numba's
+slice-assignment shape error is raised without compiling string formatting."""
 
 import numba
 import numpy as np
@@ -60,3 +60,35 @@ def test_callees_have_no_python_wrappers_and_are_kept_apart_from_entries():
     assert (
         callee.file.endswith("_inner.py") and entry.file == callee.file[: -len("_inner.py")] + ".py"
     )
+
+
+def test_functions_only_compiled_code_calls_are_link_only():
+    @numba.njit(**_numba.INNER)
+    def inner(a):
+        if a.shape[0] > 3:
+            raise ValueError("too long", a.shape[0])  # a dynamic exception: needs its env
+        return a.sum()
+
+    @numba.njit
+    def first(a):
+        return inner(a)
+
+    @numba.njit
+    def second(a):
+        return 2.0 * inner(a)
+
+    a = np.ones(3)
+    assert first(a) == 3.0 and second(a) == 6.0
+    (cres,) = inner.overloads.values()
+    library = cres.library
+    # linked into both callers, optimised and emitted there only
+    assert library._brainjit_link_only and library._brainjit_pending
+    assert not getattr(first.overloads[(numba.typeof(a),)].library, "_brainjit_link_only", False)
+    for f in (first, second):  # its environment was filled in with the callers' code
+        with pytest.raises(ValueError) as info:
+            f(np.ones(5))
+        assert info.value.args == ("too long", 5)
+    # asked for its own code, it is emitted then
+    assert library.get_pointer_to_function(cres.fndesc.llvm_func_name) != 0
+    assert not library._brainjit_pending
+    assert library.get_pointer_to_function("not_a_function_of_it") == 0

@@ -182,12 +182,24 @@ def _structure_counter():
     return base.STRUCTURE_VERSION
 
 
+def compiled_only(func: types.FunctionType, **options) -> Unit:
+    """``func`` rewritten and given a Numba dispatcher like the functions a jitted
+    function calls: for calls from compiled code only (no Python wrappers, nothing
+    cached on disk of its own). ``options`` as for :func:`jit`. Returns the unit
+    (``unit.dispatcher``, ``unit.key``)."""
+    unit = build_unit(Context(options), func, {}, _label(func, {}))
+    _load(unit, options, inner=True)
+    return unit
+
+
 def _load(unit: Unit, options: dict, inner: bool = False) -> None:
     """Give ``unit`` (and its callees) a Numba dispatcher, writing their files.
 
     Callees (``inner``) are only called from compiled code: their dispatchers have no
     Python wrappers (:data:`brainjit.math._numba.INNER`), so they are kept apart from
-    those of the same code compiled as an entry point."""
+    those of the same code compiled as an entry point. Nor are they cached on disk:
+    their code is only ever run inside their callers' (which are), and Numba emits no
+    machine code of their own (:mod:`brainjit.math._numba`)."""
     for callee in unit.callees:
         if callee.dispatcher is None:
             _load(callee, options, inner=True)
@@ -204,6 +216,8 @@ def _load(unit: Unit, options: dict, inner: bool = False) -> None:
         stem = unit.file_stem() + ("_inner" if inner else "")
         py_func = codecache.load_function(stem, text, unit.func_name, namespace)
         numba_options = {k: v for k, v in options.items() if k != "float_literals"}
+        if inner:
+            numba_options.pop("cache", None)
         dispatcher = numba.njit(**numba_options, **(_numba.INNER if inner else {}))(py_func)
         _DISPATCHERS[key] = dispatcher
     unit.dispatcher = dispatcher
