@@ -399,6 +399,9 @@ def _hh_rates(V):
     )
 
 
+_HH_STEPS: dict = {}  # (class, method) -> (integral, step), both bm.elementwise
+
+
 class HH(NeuGroup):
     r"""Hodgkin–Huxley neurons (the squid axon model, Hodgkin & Huxley 1952).
 
@@ -439,19 +442,40 @@ class HH(NeuGroup):
         self.m = bm.Variable(bm.zeros(self.num, dtype=dtype) + float(m))
         self.h = bm.Variable(bm.zeros(self.num, dtype=dtype) + float(h))
         self.n = bm.Variable(bm.zeros(self.num, dtype=dtype) + float(n))
-        # one fused loop over the neurons in Numba code (bm.elementwise): the rates are
-        # computed once per neuron, no temporary arrays
-        self.integral = bm.elementwise(odeint(self._equations(), method=method))
+        # one fused loop over the neurons in Numba code (bm.elementwise): integration
+        # and spike detection, the rates computed once per neuron, no temporary arrays.
+        # Shared by the groups of a class and method (one compilation for them all).
+        key = (type(self), method)
+        if key not in _HH_STEPS:
+            integral = odeint(self._equations(), method=method)
+            _HH_STEPS[key] = bm.elementwise(integral), bm.elementwise(self._step(integral))
+        self.integral, self.step = _HH_STEPS[key]
 
     def _equations(self):
+        """The equations: the same for every group of the class (no instance state)."""
         return JointEq(hh_dV, hh_dm, hh_dh, hh_dn)
 
+    @staticmethod
+    def _step(integral):
+        """One step of one neuron: ``integral``, then a spike where ``V`` crosses ``V_th``
+        upwards; returns the new ``V, m, h, n, spike, t_last_spike``."""
+
+        def hh_step(V, m, h, n, t_last_spike, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, V_th, dt):
+            V_new, m_new, h_new, n_new = integral(
+                V, m, h, n, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, dt=dt
+            )
+            spike = bm.logical_and(V_new >= V_th, V < V_th)
+            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike)
+
+        return hh_step
+
     def update(self, t, dt):
-        V, m, h, n = self.integral(
+        self.step(
             self.V,
             self.m,
             self.h,
             self.n,
+            self.t_last_spike,
             t,
             self.input,
             self.gNa,
@@ -461,15 +485,10 @@ class HH(NeuGroup):
             self.gL,
             self.EL,
             self.C,
-            dt=dt,
+            self.V_th,
+            dt,
+            out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike),
         )
-        spike = bm.logical_and(V >= self.V_th, self.V < self.V_th)
-        self.spike.value = spike
-        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
-        self.V.value = V
-        self.m.value = m
-        self.h.value = h
-        self.n.value = n
         self.input[:] = 0.0
 
 
@@ -557,12 +576,26 @@ class TraubHH(HH):
     def _equations(self):
         return JointEq(hh_dV, traub_dm, traub_dh, traub_dn)
 
+    @staticmethod
+    def _step(integral):
+        def traub_hh_step(
+            V, m, h, n, t_last_spike, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, VT, V_th, dt
+        ):
+            V_new, m_new, h_new, n_new = integral(
+                V, m, h, n, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, VT, dt=dt
+            )
+            spike = bm.logical_and(V_new >= V_th, V < V_th)
+            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike)
+
+        return traub_hh_step
+
     def update(self, t, dt):
-        V, m, h, n = self.integral(
+        self.step(
             self.V,
             self.m,
             self.h,
             self.n,
+            self.t_last_spike,
             t,
             self.input,
             self.gNa,
@@ -573,13 +606,8 @@ class TraubHH(HH):
             self.EL,
             self.C,
             self.VT,
-            dt=dt,
+            self.V_th,
+            dt,
+            out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike),
         )
-        spike = bm.logical_and(V >= self.V_th, self.V < self.V_th)
-        self.spike.value = spike
-        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
-        self.V.value = V
-        self.m.value = m
-        self.h.value = h
-        self.n.value = n
         self.input[:] = 0.0

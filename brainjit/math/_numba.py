@@ -43,7 +43,7 @@ everything else Numba generates stay as they were.
 from __future__ import annotations
 
 from numba import _dynfunc
-from numba.core import codegen, cpu
+from numba.core import codegen, cpu, typed_passes
 from numba.extending import overload
 from numba.np import arrayobj
 
@@ -100,6 +100,20 @@ def _get_executable(self, library, fndesc, env):
     )
 
 
+def _native_lowering(self, state):
+    """``BaseNativeLowering.run_pass``: a function without Python or C wrappers, or
+    compiled to be linked only (Numba's ``no_compile``: the helpers its lowering
+    compiles with ``compile_internal``), is link-only, from the start."""
+    flags = state.flags
+    if flags.no_compile or (flags.no_cpython_wrapper and flags.no_cfunc_wrapper):
+        if state.library is None:  # as Numba's pass would create it
+            state.library = state.targetctx.codegen().create_library(state.func_id.func_qualname)
+            state.library.enable_object_caching()
+        if isinstance(state.library, codegen.JITCodeLibrary) and not state.library._finalized:
+            state.library._brainjit_link_only = True
+    return _NUMBA["run_pass"](self, state)
+
+
 def _finalize_final_module(self):
     """``CPUCodeLibrary._finalize_final_module``: no machine code for a link-only library
     (until asked for); after emitting any other, point the link-only functions linked
@@ -152,6 +166,7 @@ def _serialize_using_object_code(self):
 
 
 _PATCHES = (
+    (typed_passes.BaseNativeLowering, "run_pass", _native_lowering),
     (cpu.CPUContext, "get_executable", _get_executable),
     (codegen.CPUCodeLibrary, "_optimize_final_module", _optimize_final_module),
     (codegen.CPUCodeLibrary, "_finalize_final_module", _finalize_final_module),

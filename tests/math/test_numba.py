@@ -92,3 +92,14 @@ def test_functions_only_compiled_code_calls_are_link_only():
     assert library.get_pointer_to_function(cres.fndesc.llvm_func_name) != 0
     assert not library._brainjit_pending
     assert library.get_pointer_to_function("not_a_function_of_it") == 0
+
+
+def test_code_asked_for_is_still_emitted():
+    # numba.cfunc compiles its function linked-only (no_compile) and then asks for the
+    # C wrapper's address: the code is emitted then, and runs
+    @numba.cfunc("float64(float64, float64)")
+    def hypot(x, y):
+        return np.sqrt(x * x + y * y)
+
+    assert hypot.ctypes(3.0, 4.0) == 5.0
+    assert not hypot._library._brainjit_pending
