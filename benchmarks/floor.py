@@ -57,6 +57,7 @@ def primitives() -> dict[str, float]:
     rng = np.random.default_rng(0)
     x = rng.uniform(-1.0, 1.0, N)
     out = np.empty(N)
+    x32, out32 = x.astype(np.float32), np.empty(N, np.float32)
 
     @numba.njit
     def nb_exp(x, out):
@@ -114,6 +115,10 @@ def primitives() -> dict[str, float]:
     return {
         "exp, Numba (C library), per element": timed(lambda: nb_exp(x, out)) / N,
         "exp, Numba (bp.math.exp, vectorised), per element": timed(lambda: nb_vexp(x, out)) / N,
+        "exp, Numba (bp.math.exp, vectorised, float32), per element": timed(
+            lambda: nb_vexp(x32, out32)
+        )
+        / N,
         "exp, XLA float32 (vectorised), per element": timed(
             lambda: xla_exp(xj).block_until_ready(), inner=20
         )
@@ -127,13 +132,15 @@ def primitives() -> dict[str, float]:
     }
 
 
-def measured_step(network: str, backend: str) -> float:
-    """Seconds per compiled step of ``bp.Runner`` (whole-run loop, 300 ms after 50)."""
+def measured_step(network: str, backend: str, float32: bool = False) -> float:
+    """Seconds per compiled step of ``bp.Runner`` (whole-run loop, 300 ms after 50);
+    ``float32``: the model's state in float32 (``bp.math.set_dfloat``)."""
     import importlib.util
 
     import brainjit as bp
 
     bp.math.use_backend(backend)
+    bp.math.set_dfloat(bp.math.float32 if float32 else None)
     spec = importlib.util.spec_from_file_location(network, ROOT / "examples" / f"{network}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -152,23 +159,27 @@ def main(argv=None) -> None:
         print(f"{name}: {value * 1e9:.2f} ns")
     lif = prim["fused LIF update, Numba, per neuron"]
     exp_c = prim["exp, Numba (bp.math.exp, vectorised), per element"]
+    exp_c32 = prim["exp, Numba (bp.math.exp, vectorised, float32), per element"]
     exp_x = prim["exp, XLA float32 (vectorised), per element"]
     event = prim["synaptic event, Numba kernel, per event"]
     updates = N * STEPS_PER_S
     floors = {
         "coba": updates * lif + 22.0 * N * 80 * event,
         "cobahh_numba": updates * (10 * exp_c + 2 * lif) + 40.0 * N * 80 * event,
+        "cobahh_numba32": updates * (10 * exp_c32 + 2 * lif) + 40.0 * N * 80 * event,
         "cobahh_xla": updates * (10 * exp_x + 2 * lif) + 40.0 * N * 80 * event,
     }
     rows = []
     for network, label in (("coba", "COBA"), ("cobahh", "COBAHH")):
-        for backend in ("numpy", "jax"):
-            step = measured_step(network, backend)
+        for backend in ("numpy", "numpy-float32", "jax"):
+            step = measured_step(network, backend.split("-")[0], backend.endswith("float32"))
             per_s = step * STEPS_PER_S
             if network == "coba":
                 floor = floors["coba"]
             else:
-                floor = floors["cobahh_numba" if backend == "numpy" else "cobahh_xla"]
+                floor = floors[
+                    {"numpy": "cobahh_numba", "jax": "cobahh_xla"}.get(backend, "cobahh_numba32")
+                ]
             rows.append(
                 f"| {label} | {backend} | {floor:.3f} | {per_s:.3f} | {floor / per_s:.0%} |"
             )
@@ -206,9 +217,10 @@ COBA's floor is the fused per-neuron update plus the synaptic events; the numpy
 backend's step adds the passes that cannot be fused (the input and reset of each
 group, one kernel call and one elementwise loop per projection, the monitors). COBAHH is
 bound by its transcendental functions: about 10 per neuron update, at the speed of
-brainjit's vectorised float64 ``exp`` in Numba code (the C library's scalar one, shown
-for comparison, is about 5x slower) and at XLA's vectorised float32 speed on the jax
-backend.
+brainjit's vectorised ``exp`` in Numba code, float64 or float32 (the C library's scalar
+one, shown for comparison, is about 5x slower) and at XLA's vectorised float32 speed on
+the jax backend. ``numpy-float32`` is the numpy backend with the models' state in
+float32 (``bp.math.set_dfloat(bp.math.float32)``, as the jax backend computes).
 """,
     )
     print("\nwritten to benchmarks/RESULTS.md (section 'floor')")
