@@ -304,6 +304,9 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases
                 )
 
     first = arrays[0]
+    # 1-D arrays (a population's Variables) are indexed as they are; others through a
+    # C-contiguous 1-D view (a copy where they are not contiguous)
+    flat = next(iter(ndims)) == 1
     params = [f"{n}=_ew_defaults[{n!r}]" if n in defaults else n for n in names]
     lines = [
         f"def impl({', '.join(params)}, out=None):",
@@ -318,7 +321,10 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases
     elements = []
     for name, t, e in zip(names, arg_types, element_types):
         if name in arrays:
-            lines.append(f"    _ew_a_{name} = _ew_np.ascontiguousarray({name}).reshape(_ew__n)")
+            if flat and t.layout == "C":
+                lines.append(f"    _ew_a_{name} = {name}")
+            else:
+                lines.append(f"    _ew_a_{name} = _ew_np.ascontiguousarray({name}).reshape(_ew__n)")
             elements.append(f"_ew_a_{name}[_ew__i]")
             continue
         value = f"{name}[()]" if isinstance(t, types.Array) else name  # 0-d: its value
@@ -340,20 +346,21 @@ def _generate(f, names: list[str], arg_types: list, defaults: dict, out, aliases
                     f"    _ew__out{k} = _ew_a_{same[k]}",
                 ]
             else:
-                lines.append(f"    _ew__out{k} = out[{k}].reshape(_ew__n)")
+                view = "" if flat else ".reshape(_ew__n)"
+                lines.append(f"    _ew__out{k} = out[{k}]{view}")
         else:
             lines.append(f"    _ew__out{k} = _ew_np.empty(_ew__n, _ew_dtype{k})")
     lines += [
         "    for _ew__i in range(_ew__n):",
         f"        _ew__r = _ew_kernel({', '.join(elements)})",
     ]
+    reshape = "" if flat else ".reshape(_ew__shape)"
     if isinstance(result, types.BaseTuple):
         lines += [f"        _ew__out{k}[_ew__i] = _ew__r[{k}]" for k in range(len(outputs))]
-        shaped = "(" + "".join(f"_ew__out{k}.reshape(_ew__shape), " for k in range(len(outputs)))
-        shaped += ")"
+        shaped = "(" + "".join(f"_ew__out{k}{reshape}, " for k in range(len(outputs))) + ")"
     else:
         lines.append("        _ew__out0[_ew__i] = _ew__r")
-        shaped = "_ew__out0.reshape(_ew__shape)"
+        shaped = f"_ew__out0{reshape}"
     lines.append(f"    return {'out' if in_place else shaped}")
     scope = {"_ew_np": np, "_ew_kernel": kernel, "_ew_defaults": defaults}
     scope.update({f"_ew_dtype{k}": dtype for k, dtype in enumerate(dtypes)})

@@ -85,6 +85,26 @@ def test_compiled_and_eager_equal_the_array_function(backend, shape):
     np.testing.assert_allclose(np.asarray(group.r), r, rtol=1e-5 if backend == "jax" else 1e-14)
 
 
+def views(V, I_ext, t_last):
+    """lif_like on views that are not C-contiguous: strided 1-D, transposed 2-D."""
+    strided = lif_like(V[::3, 1], I_ext[1::3, 2], t_last[::3, 0], 10.0, 0.1)
+    transposed = lif_like(V.T, I_ext.T, t_last.T, 10.0, 0.1)
+    return strided, transposed
+
+
+def test_views_that_are_not_contiguous():
+    V, I_ext, t_last = inputs((30, 4))
+    compiled = bm.jit(views)(V, I_ext, t_last)
+    expected = (
+        reference(V[::3, 1], I_ext[1::3, 2], t_last[::3, 0], 10.0, 0.1),
+        reference(V.T, I_ext.T, t_last.T, 10.0, 0.1),
+    )
+    for got, ref in zip(compiled, expected):
+        for g, r in zip(got, ref):
+            assert np.asarray(g).shape == r.shape
+            np.testing.assert_array_equal(np.asarray(g), r)
+
+
 def test_returned_values_positional_and_keyword_defaults(backend):
     V, I_ext, t_last = inputs()
     group = Group(V, I_ext, t_last)
