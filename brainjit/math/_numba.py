@@ -101,24 +101,29 @@ def _get_executable(self, library, fndesc, env):
 
 
 def _native_lowering(self, state):
-    """``BaseNativeLowering.run_pass``: a function without Python or C wrappers, or
-    compiled to be linked only (Numba's ``no_compile``: the helpers its lowering
-    compiles with ``compile_internal``), is link-only, from the start."""
-    flags = state.flags
-    if flags.no_compile or (flags.no_cpython_wrapper and flags.no_cfunc_wrapper):
-        if state.library is None:  # as Numba's pass would create it
-            state.library = state.targetctx.codegen().create_library(state.func_id.func_qualname)
-            state.library.enable_object_caching()
-        if isinstance(state.library, codegen.JITCodeLibrary) and not state.library._finalized:
-            state.library._brainjit_link_only = True
-    return _NUMBA["run_pass"](self, state)
+    """``BaseNativeLowering.run_pass``: a function compiled to be linked only (Numba's
+    ``no_compile``: the helpers its lowering compiles with ``compile_internal``) is
+    link-only as well (no ``get_executable`` sees it)."""
+    result = _NUMBA["run_pass"](self, state)
+    library = state.library
+    if state.flags.no_compile and isinstance(library, codegen.JITCodeLibrary):
+        if not library._finalized:
+            library._brainjit_link_only = True
+    return result
+
+
+def _deferred(library) -> bool:
+    """Whether ``library`` is link-only and its own code has not been asked for."""
+    return getattr(library, "_brainjit_link_only", False) and not getattr(
+        library, "_brainjit_emit", False
+    )
 
 
 def _finalize_final_module(self):
     """``CPUCodeLibrary._finalize_final_module``: no machine code for a link-only library
     (until asked for); after emitting any other, point the link-only functions linked
     into it at their environments."""
-    if getattr(self, "_brainjit_link_only", False) and not getattr(self, "_brainjit_emit", False):
+    if _deferred(self):
         self._finalized = True
         self._brainjit_pending = True
         return
@@ -132,7 +137,7 @@ def _finalize_final_module(self):
 def _optimize_final_module(self):
     """``CPUCodeLibrary._optimize_final_module``: not for a link-only library, which is
     optimised inside each caller, with the caller (until its own code is asked for)."""
-    if getattr(self, "_brainjit_link_only", False) and not getattr(self, "_brainjit_emit", False):
+    if _deferred(self):
         return
     _NUMBA["_optimize_final_module"](self)
 
