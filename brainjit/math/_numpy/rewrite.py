@@ -51,6 +51,7 @@ import numpy as np
 
 from brainjit.math import _elementwise
 from brainjit.math._numpy import inline, lower_control_flow, numba_view
+from brainjit.math._numpy import store as stores
 
 __all__ = [
     "ConstantAttributeWarning",
@@ -1274,7 +1275,42 @@ class _Rewriter(ast.NodeTransformer):
     def visit_Assign(self, node):
         node.value = self.visit(node.value)
         node.targets = [self.store_target(t, node) for t in node.targets]
+        if len(node.targets) == 1:
+            return self.array_store(node.targets[0], node.value, node) or node
         return node
+
+    def array_store(self, target, value, node):
+        """``param[index] = value`` into an array argument (a Variable, a monitor's
+        buffer) as the call ``store(param, index, value)`` (:mod:`store`: a plain copy
+        loop where Numba's store is slow); None for any other target."""
+        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)):
+            return None
+        if target.value.id not in {p.name for p in self.params.values()}:
+            return None
+        index = target.slice
+        if isinstance(index, ast.Constant) and index.value is Ellipsis:
+            func, args = stores.store_all, [_name(target.value.id), value]
+        elif any(isinstance(n, ast.Constant) and n.value is Ellipsis for n in ast.walk(index)):
+            return None  # Numba takes '...' only as written
+        else:
+            func, args = stores.store, [_name(target.value.id), self.index_expression(index), value]
+        call = ast.Call(
+            func=_name(self.internal_global(func, func.__name__)), args=args, keywords=[]
+        )
+        return ast.copy_location(ast.Expr(value=call), node)
+
+    def index_expression(self, index):
+        """A subscript's index as an expression (``a:b`` becomes ``slice(a, b, None)``)."""
+        if isinstance(index, ast.Tuple):
+            return ast.Tuple(elts=[self.index_expression(e) for e in index.elts], ctx=ast.Load())
+        if isinstance(index, ast.Slice):
+            parts = [index.lower, index.upper, index.step]
+            return ast.Call(
+                func=_name(self.internal_global(slice, "slice")),
+                args=[ast.Constant(None) if p is None else p for p in parts],
+                keywords=[],
+            )
+        return index
 
     def visit_AnnAssign(self, node):
         value = self.visit(node.value) if node.value is not None else None
