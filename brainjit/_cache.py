@@ -6,11 +6,13 @@ readable only when the source lines exist, so every generator writes its modules
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["cache_dir", "write_source"]
+__all__ = ["cache_dir", "package_digest", "write_source"]
 
 ENV = "BRAINJIT_CACHE_DIR"
 
@@ -62,3 +64,24 @@ def write_source(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+@functools.cache
+def package_digest() -> str:
+    """A digest of brainjit's own Python files (their paths and contents).
+
+    Numba's on-disk cache of a function is keyed on that function's file only; code it
+    calls from elsewhere (brainjit's kernels and ``@overload`` implementations, inlined
+    into it) can change without it noticing. Caches of compiled code are kept in a folder
+    named with this digest, so a changed brainjit never loads code compiled by another.
+    """
+    return tree_digest(Path(__file__).resolve().parent)
+
+
+def tree_digest(root: Path) -> str:
+    """A digest of the ``*.py`` files under ``root``: their relative paths and contents."""
+    digest = hashlib.sha1()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]

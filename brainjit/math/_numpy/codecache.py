@@ -28,8 +28,9 @@ _SUBDIR = f"jit-numba{numba.__version__}-py{sys.version_info[0]}{sys.version_inf
 
 
 def cache_dir() -> Path:
-    """Where generated jit modules are written (see :func:`brainjit._cache.cache_dir`)."""
-    return _cache.cache_dir(_SUBDIR)
+    """Where generated jit modules are written (see :func:`brainjit._cache.cache_dir`):
+    one folder per Numba, Python and brainjit code (:func:`brainjit._cache.package_digest`)."""
+    return _cache.cache_dir(f"{_SUBDIR}-{_cache.package_digest()}")
 
 
 def load_function(file_stem: str, text: str, func_name: str, namespace: dict):
