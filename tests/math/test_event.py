@@ -64,6 +64,22 @@ def test_eager_matches_dense_reference(backend, name, hetero):
         np.testing.assert_allclose(np.asarray(out), expected, rtol=rtol(backend), atol=1e-6)
 
 
+@pytest.mark.parametrize("pre_num", [1, 31, 32, 33, 95, 200])
+def test_every_spike_position_is_seen(backend, pre_num):
+    """The numpy kernel tests 32 bool events at once (8 bytes per load): a lone spike at
+    any position, in the blocks and in the tail, on contiguous and strided events."""
+    conn = bp.conn.FixedProb(0.3, seed=5)(pre_num, 40)
+    weights = np.random.default_rng(4).uniform(0.5, 1.5, conn.num_synapses)
+    for position in sorted({0, pre_num - 1, *range(7, pre_num, 8)}):
+        events = np.zeros(pre_num, dtype=bool)
+        events[position] = True
+        strided = np.repeat(events, 3)[1::3]  # the same values, not contiguous
+        expected = reference(events, conn, weights)
+        for ev in (events, strided):
+            out = bp.math.event_matvec(ev, conn.indptr, conn.indices, weights, conn.post_num)
+            np.testing.assert_allclose(np.asarray(out), expected, rtol=rtol(backend), atol=1e-6)
+
+
 def test_returns_backend_array(backend):
     out = bp.math.event_matvec(spikes(PRE, 5), CONN.indptr, CONN.indices, 1.0, POST)
     assert isinstance(out, bp.math.ndarray if backend == "numpy" else bp.math.JaxArray)
