@@ -70,7 +70,8 @@ def lif_exact(V, t, I_ext, V_rest, R, tau, dt=0.1):
 def lif_exact_step(V, I_ext, t_last_spike, t, dt, V_rest, V_reset, V_th, R, tau, t_ref):
     """A whole LIF step per neuron with the exact integration (``method='exact'``):
     integrate, hold refractory neurons, detect and reset spikes. Returns the new ``V``,
-    ``spike``, ``t_last_spike`` and ``refractory``. One fused loop in Numba code
+    ``spike``, ``t_last_spike`` and ``refractory``, and 0 for the input (cleared in the
+    same pass: one pass less over memory). One fused loop in Numba code
     (``bm.elementwise``); whole arrays elsewhere."""
     V_inf = V_rest + R * I_ext
     V_new = V_inf + (V - V_inf) * bm.exp(-dt / tau)
@@ -78,7 +79,7 @@ def lif_exact_step(V, I_ext, t_last_spike, t, dt, V_rest, V_reset, V_th, R, tau,
     V_new = bm.where(refractory, V, V_new)
     spike = V_new >= V_th
     V_new = bm.where(spike, V_reset, V_new)
-    return V_new, spike, bm.where(spike, t, t_last_spike), bm.logical_or(refractory, spike)
+    return V_new, spike, bm.where(spike, t, t_last_spike), bm.logical_or(refractory, spike), 0.0
 
 
 class LIF(NeuGroup):
@@ -138,9 +139,8 @@ class LIF(NeuGroup):
                 self.R,
                 self.tau,
                 self.t_ref,
-                out=(self.V, self.spike, self.t_last_spike, self.refractory),
+                out=(self.V, self.spike, self.t_last_spike, self.refractory, self.input),
             )
-            self.input[:] = 0.0
             return
         V = self.integral(self.V, t, self.input, self.V_rest, self.R, self.tau, dt=dt)
         refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
@@ -458,14 +458,15 @@ class HH(NeuGroup):
     @staticmethod
     def _step(integral):
         """One step of one neuron: ``integral``, then a spike where ``V`` crosses ``V_th``
-        upwards; returns the new ``V, m, h, n, spike, t_last_spike``."""
+        upwards; returns the new ``V, m, h, n, spike, t_last_spike`` and 0, the input of
+        the next step (cleared in the same pass)."""
 
         def hh_step(V, m, h, n, t_last_spike, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, V_th, dt):
             V_new, m_new, h_new, n_new = integral(
                 V, m, h, n, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, dt=dt
             )
             spike = bm.logical_and(V_new >= V_th, V < V_th)
-            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike)
+            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike), 0.0
 
         return hh_step
 
@@ -487,9 +488,8 @@ class HH(NeuGroup):
             self.C,
             self.V_th,
             dt,
-            out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike),
+            out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike, self.input),
         )
-        self.input[:] = 0.0
 
 
 def traub_dm(m, t, V, VT):
@@ -585,7 +585,7 @@ class TraubHH(HH):
                 V, m, h, n, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, VT, dt=dt
             )
             spike = bm.logical_and(V_new >= V_th, V < V_th)
-            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike)
+            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike), 0.0
 
         return traub_hh_step
 
@@ -608,6 +608,5 @@ class TraubHH(HH):
             self.VT,
             self.V_th,
             dt,
-            out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike),
+            out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike, self.input),
         )
-        self.input[:] = 0.0

@@ -276,11 +276,14 @@ def test_resets_and_jumps(backend):
 
 
 def test_input_is_reset_after_each_update(backend):
-    for cls in (bp.dyn.LIF, bp.dyn.ExpIF, bp.dyn.AdEx, bp.dyn.Izhikevich, bp.dyn.HH):
-        group = cls(3)
-        group.input[:] = 5.0
-        group.update(0.0, 0.1)
-        assert np.all(np.asarray(group.input) == 0.0), cls.__name__
+    classes = (bp.dyn.LIF, bp.dyn.ExpIF, bp.dyn.AdEx, bp.dyn.Izhikevich, bp.dyn.HH, bp.dyn.TraubHH)
+    for cls in classes:
+        for compiled in (False, True):  # LIF and the HHs clear it inside their fused step
+            group = cls(3)
+            group.input[:] = 5.0
+            update = bp.math.jit(group.update) if compiled else group.update
+            update(0.0, 0.1)
+            assert np.all(np.asarray(group.input) == 0.0), (cls.__name__, compiled)
 
 
 def test_variables_and_sizes(backend):
