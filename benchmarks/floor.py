@@ -322,9 +322,13 @@ sizes. Probes in this session (not kept as scripts) ruled out page faults (0.3 p
 step), the arrays' alignment modulo 4 KB (Variables at staggered offsets: no change) and
 the number of passes (each group's synapse and neuron steps fused into one loop: no
 change), and found that neuron updates alone and synapse updates alone grow about
-linearly (x14, x17) while together they grow x31: an interplay of the passes at
-N = 64,000 that this session did not pin down. With the state in float32 (half the
-bytes) COBA grows x15 (`compare_scaling`).
+linearly (x14, x17) while together they grow x31; with the synapse steps reading and
+writing private arrays instead of their target group's V and input (same number of
+passes, same bytes, more arrays) the N = 64,000 step without spikes took 150-170 µs
+instead of 240-260: the cost is tied to consecutive passes sharing the group's
+arrays, by a mechanism this session did not pin down (no hardware counters on this
+machine). With the state in float32 (half the bytes) COBA grows x15
+(`compare_scaling`).
 """,
     )
     print("\nwritten to benchmarks/RESULTS.md (section 'floor')")
