@@ -328,9 +328,9 @@ and each costs more at 64,000 (the share grows more than the 16x events; x21 in 
 table above, x34 in a probe of this session). There the rows of the spiking neurons'
 targets are scattered over 20 MB of CSR indices (1.3 MB at N = 4000), so each row
 starts with a miss to memory, and the targets are spread over arrays larger than the
-core's caches. A prototype that prefetches the rows of the next spiking neurons
-(LLVM's prefetch intrinsic, four rows ahead) cut the propagation's time at N = 64,000 by
-about a quarter (not in brainjit yet).
+core's caches. The kernels prefetch each spiking neuron's row four rows before they
+add it (`brainjit/math/_numpy/event.py`), which cut the propagation's time at
+N = 64,000 by about a quarter; the targets' misses remain.
 """,
     )
     print("\nwritten to benchmarks/RESULTS.md (section 'floor')")

@@ -80,6 +80,19 @@ def test_every_spike_position_is_seen(backend, pre_num):
             np.testing.assert_allclose(np.asarray(out), expected, rtol=rtol(backend), atol=1e-6)
 
 
+@pytest.mark.parametrize("hetero", [False, True], ids=["homogeneous", "per_synapse"])
+def test_rows_added_a_few_spikes_late_are_all_added(backend, hetero):
+    """The numpy kernel adds a row four spiking neurons after finding it (its lines
+    prefetched meanwhile) and the last ones at the end: 1 to 9 spikes, every count."""
+    weights = WEIGHTS if hetero else 0.5
+    dense_weights = WEIGHTS if hetero else np.full(CONN.num_synapses, 0.5)
+    for count in range(1, 10):
+        events = spikes(PRE, count, seed=count)
+        out = bp.math.event_matvec(events, CONN.indptr, CONN.indices, weights, POST)
+        expected = reference(events, CONN, dense_weights)
+        np.testing.assert_allclose(np.asarray(out), expected, rtol=rtol(backend), atol=1e-6)
+
+
 def test_returns_backend_array(backend):
     out = bp.math.event_matvec(spikes(PRE, 5), CONN.indptr, CONN.indices, 1.0, POST)
     assert isinstance(out, bp.math.ndarray if backend == "numpy" else bp.math.JaxArray)
