@@ -321,11 +321,13 @@ two and writing one: a working set like the step's):
 {growth_table}
 
 The work of a step grows 16x (neurons, and synaptic events at the same rate). The
-passes over the state grow about linearly, as the streaming primitive says they should
-(the same cost per byte at both sizes). What grows faster is the spikes' share, the
+passes over the state grow about linearly (x12-15 over this session's runs), as the
+streaming primitive says they should (its cost per byte at the two sizes is equal
+within this machine's noise: x0.8-1.4 over the runs). What grows faster is the spikes'
+share, the
 event propagation: about 700 synaptic events per step at N = 4000, 11,000 at 64,000,
-and each costs more at 64,000 (the share grows more than the 16x events; x21 in the
-table above, x34 in a probe of this session). There the rows of the spiking neurons'
+and each costs more at 64,000 (the share grows more than the 16x events: the table's
+last row). There the rows of the spiking neurons'
 targets are scattered over 20 MB of CSR indices (1.3 MB at N = 4000), so each row
 starts with a miss to memory, and the targets are spread over arrays larger than the
 core's caches. The kernels prefetch each spiking neuron's row four rows before they
