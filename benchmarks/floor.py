@@ -92,7 +92,7 @@ def primitives() -> dict[str, float]:
     t_last = np.full(N, -1e7)
     spike = np.zeros(N, bool)
 
-    from brainjit.math._numpy.event import _bool_homo
+    from brainjit.math._numpy.event import _bool_rows
 
     conn_p = 0.02
     mat = rng.random((N, N)) < conn_p
@@ -126,7 +126,7 @@ def primitives() -> dict[str, float]:
         "fused LIF update, Numba, per neuron": timed(lambda: nb_lif(V, I_ext, t_last, spike, 1.0))
         / N,
         "synaptic event, Numba kernel, per event": timed(
-            lambda: _bool_homo(events, indptr, indices, 0.6, g)
+            lambda: _bool_rows(events, indptr, indices, 0.6, g)
         )
         / n_events,
     }

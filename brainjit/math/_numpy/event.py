@@ -46,16 +46,21 @@ _WORD = 8  # bytes per load
 _BLOCK = 4 * _WORD  # events per test
 
 
+def _contiguous_bools(t) -> bool:
+    """Whether the Numba type ``t`` is a C-contiguous 1-D bool array."""
+    return (
+        isinstance(t, nbtypes.Array)
+        and t.layout == "C"
+        and t.ndim == 1
+        and isinstance(t.dtype, nbtypes.Boolean)
+    )
+
+
 @intrinsic
 def _load_word(typingctx, events, start):
     """The 8 bytes of a C-contiguous bool array from element ``start`` as a uint64
     (an unaligned load; the caller keeps ``start + 8 <= len(events)``)."""
-    if not (
-        isinstance(events, nbtypes.Array)
-        and events.layout == "C"
-        and events.ndim == 1
-        and isinstance(events.dtype, nbtypes.Boolean)
-    ):
+    if not _contiguous_bools(events):
         return None
 
     def codegen(context, builder, signature, args):
@@ -74,7 +79,7 @@ def _any_event(events, start):
 
 @overload(_any_event, jit_options=_numba.INNER)
 def _any_event_numba(events, start):
-    if events.layout == "C" and events.ndim == 1 and isinstance(events.dtype, nbtypes.Boolean):
+    if _contiguous_bools(events):
 
         def words(events, start):
             return (
@@ -186,8 +191,8 @@ def _bool_rows(events, indptr, indices, weights, out):
     return out
 
 
-# one kernel, compiled for a number or an array of weights (the names the eager path,
-# the overload and the jax backend's FFI handlers use)
+# one kernel, compiled for a number or an array of weights; the jax backend's FFI
+# handlers are generated per variant and name it by variant
 _bool_homo = _bool_hetero = _bool_rows
 
 
@@ -311,7 +316,7 @@ def event_matvec(events, indptr, indices, weights, post_num):
     hetero = isinstance(weights, np.ndarray)
     out = np.zeros(post_num, _result_dtype(events.dtype, weights.dtype if hetero else np.float64))
     if events.dtype == np.bool_:
-        kernel = _bool_hetero if hetero else _bool_homo
+        kernel = _bool_rows
     else:
         kernel = _value_hetero if hetero else _value_homo
     return to_ndarray(kernel(events, indptr, indices, weights, out))
@@ -339,7 +344,7 @@ def _event_matvec_numba(events, indptr, indices, weights, post_num):
     dtype = _nb_result_dtype(events, weights)
     is_bool = isinstance(events.dtype, nbtypes.Boolean)
     if is_bool:
-        kernel = _bool_hetero if hetero else _bool_homo
+        kernel = _bool_rows
     else:
         kernel = _value_hetero if hetero else _value_homo
 
