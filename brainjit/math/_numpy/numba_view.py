@@ -15,8 +15,8 @@ import numba
 import numpy as np
 from numba.extending import overload
 
+from brainjit.math._numpy import bits, vmath
 from brainjit.math._numpy import random as _random
-from brainjit.math._numpy import vmath
 
 
 @numba.njit(cache=True)
@@ -153,8 +153,14 @@ _WHERE_MISMATCH = "where: operands could not be broadcast together (1-D arrays o
 
 
 # NumPy functions that compiled code calls in a form of ours: ``where`` (numbers for
-# numbers), ``exp`` and ``expm1`` (vectorisable, :mod:`brainjit.math._numpy.vmath`)
-_REPLACED = {id(np.where): where, id(np.exp): vmath.exp, id(np.expm1): vmath.expm1}
+# numbers), ``exp`` and ``expm1`` (vectorisable, :mod:`brainjit.math._numpy.vmath`),
+# ``packbits`` (which Numba lacks, :mod:`brainjit.math._numpy.bits`)
+_REPLACED = {
+    id(np.where): where,
+    id(np.exp): vmath.exp,
+    id(np.expm1): vmath.expm1,
+    id(np.packbits): bits.packbits,
+}
 
 
 def numpy_equivalent(obj):
