@@ -66,6 +66,8 @@ def test_offset_views():
 def test_errors():
     with pytest.raises(ValueError, match="bitorder"):
         _pack(np.ones(8, bool), "middle")
+    with pytest.raises((ValueError, numba.core.errors.TypingError), match="bitorder"):
+        numba.njit(lambda a: packbits(a, bitorder="middle"))(np.ones(8, bool))
     with pytest.raises(numba.core.errors.TypingError, match="axis=None"):
         numba.njit(lambda a: packbits(a, axis=0))(np.ones(8, bool))
     with pytest.raises(numba.core.errors.TypingError, match="bools or integers"):

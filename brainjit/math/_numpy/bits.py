@@ -12,6 +12,7 @@ NumPy's, bit for bit, in either ``bitorder`` (tested in ``tests/math/test_bits.p
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from llvmlite import ir
 from numba.core import types
@@ -73,35 +74,106 @@ def _packer(big: bool):
 _pack32_big, _pack32_little = _packer(True), _packer(False)
 
 
+def _bitorder(t) -> str | None:
+    """The ``bitorder`` a Numba argument type stands for (None: not known when typing)."""
+    if t is None or isinstance(t, types.NoneType):
+        return "big"
+    if isinstance(t, str):  # the default, when the call leaves it out
+        return t
+    if isinstance(t, types.Omitted):
+        return "big" if t.value is None else t.value
+    if isinstance(t, types.StringLiteral):
+        return t.literal_value
+    return None
+
+
+@numba.njit(inline="always")
+def _pack_tail(flat, done, out, big):
+    """Elements ``done:`` of ``flat``, one by one, into ``out`` (zeroed there)."""
+    for i in range(done, flat.size):
+        if flat[i] != 0:
+            shift = 7 - i % 8 if big else i % 8
+            out[i // 8] |= np.uint8(1 << shift)
+
+
+# the loops over 1-byte elements: compiled once, cached on disk (a Runner's build links
+# them instead of compiling them again)
+@numba.njit(cache=True, nogil=True)
+def _pack_bytes_big(flat, out):
+    done = flat.size - flat.size % _LANES
+    for start in range(0, done, _LANES):
+        _pack32_big(flat, start, out, start // 8)
+    _pack_tail(flat, done, out, True)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_bytes_little(flat, out):
+    done = flat.size - flat.size % _LANES
+    for start in range(0, done, _LANES):
+        _pack32_little(flat, start, out, start // 8)
+    _pack_tail(flat, done, out, False)
+
+
+def _packbits_big(a):
+    raise NotImplementedError("compiled code only")
+
+
+def _packbits_little(a):
+    raise NotImplementedError("compiled code only")
+
+
+def _packer_of(big: bool):
+    """The Numba implementation of ``packbits(a)`` (flattened) in one bit order."""
+
+    def typer(a):
+        if not isinstance(a, types.Array) or not isinstance(
+            a.dtype, (types.Boolean, types.Integer)
+        ):
+            raise TypingError("packbits: a must be an array of bools or integers")
+        if _bytewide(a):
+            kernel = _pack_bytes_big if big else _pack_bytes_little
+
+            def impl(a):
+                flat = a.reshape(-1)
+                out = np.zeros((flat.size + 7) // 8, np.uint8)
+                kernel(flat, out)
+                return out
+
+            return impl
+        contiguous = a.layout == "C"
+
+        def general(a):
+            flat = a.reshape(-1) if contiguous else a.flatten()
+            out = np.zeros((flat.size + 7) // 8, np.uint8)
+            _pack_tail(flat, 0, out, big)
+            return out
+
+        return general
+
+    return typer
+
+
+overload(_packbits_big)(_packer_of(True))
+overload(_packbits_little)(_packer_of(False))
+
+
 @overload(packbits)
 def _packbits_numba(a, axis=None, bitorder="big"):
-    if not isinstance(a, types.Array) or not isinstance(a.dtype, (types.Boolean, types.Integer)):
-        raise TypingError("packbits: a must be an array of bools or integers")
     if not (axis is None or isinstance(axis, (types.NoneType, types.Omitted))):
         raise TypingError("packbits in compiled code: only axis=None (the flattened array)")
-    fast = _bytewide(a)
-    contiguous = a.layout == "C"
+    order = _bitorder(bitorder)
+    if order == "big":
+        return lambda a, axis=None, bitorder="big": _packbits_big(a)
+    if order == "little":
+        return lambda a, axis=None, bitorder="big": _packbits_little(a)
+    if order is not None:
+        raise TypingError(f"packbits: bitorder must be 'big' or 'little', got {order!r}")
 
-    def impl(a, axis=None, bitorder="big"):
-        if bitorder != "big" and bitorder != "little":
-            raise ValueError("packbits: bitorder must be 'big' or 'little'")
-        big = bitorder == "big"
-        flat = a.reshape(-1) if contiguous else a.flatten()
-        n = flat.size
-        out = np.zeros((n + 7) // 8, np.uint8)
-        done = 0
-        if fast:
-            done = n - n % _LANES
-            if big:
-                for start in range(0, done, _LANES):
-                    _pack32_big(flat, start, out, start // 8)
-            else:
-                for start in range(0, done, _LANES):
-                    _pack32_little(flat, start, out, start // 8)
-        for i in range(done, n):
-            if flat[i] != 0:
-                shift = 7 - i % 8 if big else i % 8
-                out[i // 8] |= np.uint8(1 << shift)
-        return out
+    def checked(a, axis=None, bitorder="big"):  # a string known at run time only
+        if bitorder == "big":
+            return _packbits_big(a)
+        if bitorder == "little":
+            return _packbits_little(a)
+        raise ValueError("packbits: bitorder must be 'big' or 'little'")
 
-    return impl
+    return checked
