@@ -19,6 +19,8 @@ from numba.core import types
 from numba.core.errors import TypingError
 from numba.extending import intrinsic, overload
 
+from brainjit.math import _numba
+
 __all__ = ["packbits"]
 
 _LANES = 32  # elements per step (bits of the mask)
@@ -114,18 +116,18 @@ def _pack_bytes_little(flat, out):
     _pack_tail(flat, done, out, False)
 
 
-def _packbits_big(a):
+def _packbits_big(a, axis=None, bitorder="big"):
     raise NotImplementedError("compiled code only")
 
 
-def _packbits_little(a):
+def _packbits_little(a, axis=None, bitorder="big"):
     raise NotImplementedError("compiled code only")
 
 
 def _packer_of(big: bool):
     """The Numba implementation of ``packbits(a)`` (flattened) in one bit order."""
 
-    def typer(a):
+    def typer(a, axis=None, bitorder="big"):
         if not isinstance(a, types.Array) or not isinstance(
             a.dtype, (types.Boolean, types.Integer)
         ):
@@ -133,7 +135,7 @@ def _packer_of(big: bool):
         if _bytewide(a):
             kernel = _pack_bytes_big if big else _pack_bytes_little
 
-            def impl(a):
+            def impl(a, axis=None, bitorder="big"):  # (the order is fixed here)
                 flat = a.reshape(-1)
                 out = np.zeros((flat.size + 7) // 8, np.uint8)
                 kernel(flat, out)
@@ -142,7 +144,7 @@ def _packer_of(big: bool):
             return impl
         contiguous = a.layout == "C"
 
-        def general(a):
+        def general(a, axis=None, bitorder="big"):
             flat = a.reshape(-1) if contiguous else a.flatten()
             out = np.zeros((flat.size + 7) // 8, np.uint8)
             _pack_tail(flat, 0, out, big)
@@ -153,19 +155,18 @@ def _packer_of(big: bool):
     return typer
 
 
-overload(_packbits_big)(_packer_of(True))
-overload(_packbits_little)(_packer_of(False))
+# only compiled code calls these: no Python or C wrappers (brainjit.math._numba.INNER)
+overload(_packbits_big, jit_options=_numba.INNER)(_packer_of(True))
+overload(_packbits_little, jit_options=_numba.INNER)(_packer_of(False))
 
 
-@overload(packbits)
+@overload(packbits, jit_options=_numba.INNER)
 def _packbits_numba(a, axis=None, bitorder="big"):
     if not (axis is None or isinstance(axis, (types.NoneType, types.Omitted))):
         raise TypingError("packbits in compiled code: only axis=None (the flattened array)")
     order = _bitorder(bitorder)
-    if order == "big":
-        return lambda a, axis=None, bitorder="big": _packbits_big(a)
-    if order == "little":
-        return lambda a, axis=None, bitorder="big": _packbits_little(a)
+    if order in ("big", "little"):  # known when typing: the implementation itself
+        return _packer_of(order == "big")(a)
     if order is not None:
         raise TypingError(f"packbits: bitorder must be 'big' or 'little', got {order!r}")
 
