@@ -741,3 +741,47 @@ def test_the_suggested_control_flow_api_works_inside_jit():
     assert float(g.v) == 1.5
     bp.math.jit(g.accumulate)(bp.math.arange(4.0))
     assert float(g.total) == 6.0
+
+
+def test_time_loops_compile_without_copies_of_the_state():
+    """XLA's region analysis (``COMPILER_OPTIONS``) removes the copies XLA's CPU
+    compiler makes otherwise of state that a step reads and then overwrites (a neuron
+    update: V read by several outputs, the input cleared at the end); the same values."""
+
+    class Neurons(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.V = bp.math.Variable(bp.math.linspace(0.0, 2.0, 64))
+            self.input = bp.math.Variable(bp.math.zeros(64))
+            self.t_last = bp.math.Variable(bp.math.zeros(64) - 1e7)
+            self.spike = bp.math.Variable(bp.math.zeros(64, dtype=bool))
+
+        def run(self, n):
+            for i in range(n):
+                self.input += 0.3
+                V = self.V + (self.input - self.V) * 0.1
+                spike = V > 1.0
+                self.spike.value = spike
+                self.t_last.value = bp.math.where(spike, i * 0.1, self.t_last)
+                self.V.value = bp.math.where(spike, 0.0, V)
+                self.input.value = bp.math.zeros_like(self.input)
+
+    def compiled(options):
+        model = Neurons()
+        before = jit_module.COMPILER_OPTIONS
+        jit_module.COMPILER_OPTIONS = options
+        try:
+            f = bp.math.jit(model.run)
+            f(50)
+            core = f._core
+            values = [v._value for v in core.state]
+            text = core.jitted.lower(*values, 50).compile().as_text()
+        finally:
+            jit_module.COMPILER_OPTIONS = before
+        return text.count(" copy("), np.asarray(model.V.value), np.asarray(model.t_last.value)
+
+    plain = compiled({})
+    region = compiled(jit_module.COMPILER_OPTIONS)
+    assert region[0] < plain[0]
+    np.testing.assert_array_equal(region[1], plain[1])
+    np.testing.assert_array_equal(region[2], plain[2])

@@ -54,6 +54,16 @@ _MAX_ROUNDS = 16  # discovery rounds before giving up (the Variables keep changi
 _STATE = "_bj_s"  # name prefix of the state inputs of the traced function
 
 
+# XLA options of every program: in a compiled time loop (``bp.Runner``) each step reads a
+# population's state and writes the new values into the same buffers. By default XLA's
+# CPU compiler copies much of that state every step (COBA, N = 64,000: potentials,
+# inputs and spike times of both groups, about 1.3 MB) so that old values outlive their
+# last reader; its region analysis orders the readers first and drops the copies (GPUs
+# use it by default). Same results, bit for bit (tests/math/test_jit_jax.py); COBA at
+# N = 4000 about 11% faster per step on the CPU, the same compile time.
+COMPILER_OPTIONS = {"xla_cpu_copy_insertion_use_region_analysis": True}
+
+
 class JitControlFlowError(TypeError):
     """Python control flow (``if``, ``while``, ``bool()`` ...) on a traced value."""
 
@@ -225,12 +235,13 @@ class _Core:
             except (ValueError, TypeError):
                 pass
         static = tuple(i + n if i >= 0 else i for i in self.static_argnums)
-        self.jitted = jax.jit(
-            traced,
+        options = dict(
             static_argnums=static,
             static_argnames=self.static_argnames,
             donate_argnums=tuple(range(self.nw)) if self.donate else (),
         )
+        self.jitted = jax.jit(traced, compiler_options=COMPILER_OPTIONS, **options)
+        self.jitted_nested = jax.jit(traced, **options)  # (jax: options at the top only)
         self.dispatch = _dispatcher(self)
 
     # tracing --------------------------------------------------------------------------
@@ -338,7 +349,8 @@ class _Core:
             else:
                 values = [var._value for var in self.state]
             try:
-                res = self.jitted(*values, *args, **kwargs)
+                jitted = self.jitted_nested if nested else self.jitted
+                res = jitted(*values, *args, **kwargs)
                 break
             except _Restructure as err:
                 if err.core is not self:
