@@ -98,22 +98,17 @@ def _pack_tail(flat, done, out, big):
             out[i // 8] |= np.uint8(1 << shift)
 
 
-# the loops over 1-byte elements: compiled once, cached on disk (a Runner's build links
-# them instead of compiling them again)
+# the loop over 1-byte elements: compiled once, cached on disk (a Runner's build links
+# it instead of compiling it again); LLVM moves the test of ``big`` out of the loop
 @numba.njit(cache=True, nogil=True)
-def _pack_bytes_big(flat, out):
+def _pack_bytes(flat, out, big):
     done = flat.size - flat.size % _LANES
     for start in range(0, done, _LANES):
-        _pack32_big(flat, start, out, start // 8)
-    _pack_tail(flat, done, out, True)
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack_bytes_little(flat, out):
-    done = flat.size - flat.size % _LANES
-    for start in range(0, done, _LANES):
-        _pack32_little(flat, start, out, start // 8)
-    _pack_tail(flat, done, out, False)
+        if big:
+            _pack32_big(flat, start, out, start // 8)
+        else:
+            _pack32_little(flat, start, out, start // 8)
+    _pack_tail(flat, done, out, big)
 
 
 def _packbits_big(a, axis=None, bitorder="big"):
@@ -133,12 +128,11 @@ def _packer_of(big: bool):
         ):
             raise TypingError("packbits: a must be an array of bools or integers")
         if _bytewide(a):
-            kernel = _pack_bytes_big if big else _pack_bytes_little
 
             def impl(a, axis=None, bitorder="big"):  # (the order is fixed here)
                 flat = a.reshape(-1)
                 out = np.zeros((flat.size + 7) // 8, np.uint8)
-                kernel(flat, out)
+                _pack_bytes(flat, out, big)
                 return out
 
             return impl
