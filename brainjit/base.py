@@ -20,7 +20,7 @@ from collections import defaultdict, deque
 
 from brainjit.math import _variable
 
-__all__ = ["Base"]
+__all__ = ["Base", "model_time", "set_model_time"]
 
 _live_names: weakref.WeakValueDictionary[str, Base] = weakref.WeakValueDictionary()
 
@@ -86,12 +86,40 @@ def _members(obj):
             yield attr, value
 
 
+class _ModelTime:
+    """``model.t``: the time (ms) up to which this object has been run by a ``bp.Runner``
+    (0.0 when built, and after ``reset_state()``). A new Runner on the model starts from
+    it. An object that sets an attribute ``t`` of its own (``self.t = ...``) shadows this
+    accessor; :func:`model_time` still reads the model's time."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return model_time(obj)
+
+
+def model_time(obj: Base) -> float:
+    """The time (ms) up to which ``obj`` has run (0.0 before any run)."""
+    return obj.__dict__.get("_time", 0.0)
+
+
+def set_model_time(obj: Base, t: float) -> None:
+    """Set the time of ``obj`` and of every object reachable from it to ``t`` ms.
+
+    Stored as a plain float outside the attribute machinery (no Variable, no
+    structure change): compiled code never reads it; the Runner passes it in."""
+    for node in obj.nodes().values():
+        node.__dict__["_time"] = float(t)
+
+
 class Base:
     """Base class of every brainjit object that holds Variables or other objects.
 
     Args:
         name: a unique name; by default the class name and a counter (``LIF0``).
     """
+
+    t = _ModelTime()
 
     def __init__(self, name: str | None = None):
         object.__setattr__(self, "_name", _unique_name(self, name))
