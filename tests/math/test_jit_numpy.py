@@ -175,7 +175,7 @@ def test_demo2_show_code_and_the_update_persists(capsys):
     out = capsys.readouterr().out
     assert out.count("The recompiled function:") == 2
     assert out.count("The namespace of the above function:") == 2
-    assert "def update(self_a, b):\n    store_all(self_a, b)" in out
+    assert "def update(self_a, b):\n    assign(self_a, b, 'self_a')" in out
     assert "def new_update(b):" in out and "update(self_a, b)" in out
     assert "'self_a': array(1.)" in out and "'update': CPUDispatcher" in out
     f(2.0)

@@ -127,7 +127,7 @@ def test_bool_rows_and_the_code_that_stores_them(capsys):
     rec = Recorder()
     f = bp.math.jit(rec.record, show_code=True)
     code = capsys.readouterr().out
-    assert "store_all(self_spike, " in code and "store(self_mon, r, self_spike)" in code
+    assert "assign(self_spike, " in code and "store(self_mon, r, self_spike)" in code
     expected = np.zeros((3, 70), dtype=bool)
     for r in (1, 2):
         f(r)
@@ -147,3 +147,253 @@ def test_shape_mismatch_still_raises():
 
     with pytest.raises(ValueError):
         bp.math.jit(Bad().update)()
+
+
+# -- writes into Variables follow the eager rules in compiled code ------------------------
+# ``v.value = x`` and ``obj.v = x`` keep the Variable's shape and dtype (a Python scalar
+# may cast within its kind); ``v[index] = x`` and ``v += x`` are NumPy's store and NumPy's
+# in-place operation (cast back to the Variable's dtype). Compiled code must do what the
+# eager code does: the same result, or the same error type with the same message.
+
+GLOBAL_N = bp.math.Variable(np.zeros(3, dtype=np.int32), name="GLOBAL_N")
+
+
+class Child(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.n = bp.math.Variable(bp.math.zeros(3, dtype=bp.math.int32))
+
+
+class Writer(bp.Base):
+    def __init__(self):
+        super().__init__()
+        bm = bp.math
+        self.n = bm.Variable(bm.zeros(3, dtype=bm.int32))
+        self.f = bm.Variable(bm.zeros(3))
+        self.V = bm.Variable(bm.ones(3) * 1.7)
+        self.s = bm.Variable(bm.zeros((), dtype=bm.int32))
+        self.sf = bm.Variable(bm.zeros(()))
+        self.child = Child()
+
+    # .value = / attribute = : the Variable's shape and dtype exactly
+    def value_float_into_int(self):
+        self.n.value = self.V * 1.0
+
+    def attr_float_into_int(self):
+        self.n = self.V * 1.0
+
+    def child_float_into_int(self):
+        self.child.n.value = self.V * 1.0
+
+    def child_attr_float_into_int(self):
+        self.child.n = self.V * 1.0
+
+    def value_int_into_float(self):
+        self.f.value = self.n
+
+    def value_bool_into_int(self):
+        self.n.value = self.V > 1.0
+
+    def value_wrong_shape(self):
+        self.f.value = bp.math.ones(4)
+
+    def attr_wrong_shape(self):
+        self.f = bp.math.ones(4)
+
+    def value_wrong_ndim(self):
+        self.f.value = bp.math.ones((1, 3))
+
+    def value_scalar_into_array(self):
+        self.f.value = 2.0
+
+    def value_float_scalar_into_int(self):
+        self.s.value = 3.5
+
+    def value_int_scalar_into_int(self):
+        self.s.value = 3
+
+    def value_int_scalar_into_float(self):
+        self.sf.value = 3
+
+    def value_bool_scalar_into_int(self):
+        self.s.value = True
+
+    def value_same_dtype(self):
+        self.f.value = self.V * 2.0
+        self.n.value = self.n + 1
+
+    def value_0d_expression(self):
+        self.s.value = (self.s + 1) % 2
+
+    # item and slice stores: NumPy's (they cast)
+    def slice_float_into_int(self):
+        self.n[:] = self.V * 1.0
+
+    def ellipsis_float_into_int(self):
+        self.n[...] = self.V * 1.0
+
+    def item_float_into_int(self):
+        self.n[1] = 1.7
+
+    def slice_wrong_shape(self):
+        self.f[:] = bp.math.ones(4)
+
+    # augmented assignments: in place, cast back (eagerly: casting='unsafe')
+    def augmented_float_into_int(self):
+        self.n += 1.5
+
+    def augmented_array_into_int(self):
+        self.n += self.V
+
+    def augmented_wrong_shape(self):
+        self.f += bp.math.ones(4)
+
+    def augmented_int_wrong_shape(self):
+        self.n += bp.math.ones(4, dtype=bp.math.int32)
+
+    def augmented_broadcast(self):
+        self.f += bp.math.ones(1)
+
+    # Variables reached through a closure and a module global
+    def global_float_into_int(self):
+        GLOBAL_N.value = self.V * 1.0
+
+    def global_wrong_shape(self):
+        GLOBAL_N.value = bp.math.ones(4, dtype=bp.math.int32)
+
+
+def _closure_writer(bad):
+    closed = bp.math.Variable(bp.math.zeros(3, dtype=bp.math.int32), name="closed")
+
+    def write(x):
+        if bad == "dtype":
+            closed.value = x * 1.0
+        elif bad == "shape":
+            closed.value = bp.math.ones(4, dtype=bp.math.int32)
+        else:
+            closed.value = closed + 2
+
+    return write, closed
+
+
+_WRITES = [name for name in vars(Writer) if not name.startswith("_")]
+# JAX raises its own error (TypeError, JAX's words) for shapes that do not broadcast in
+# an operation; eager code raises NumPy's ValueError
+_JAX_OWN_ERRORS = {"slice_wrong_shape", "augmented_wrong_shape", "augmented_int_wrong_shape"}
+
+
+def _outcome(call, names):
+    """('ok', state) or (error type, message with the objects' names taken out)."""
+    try:
+        call()
+    except Exception as e:  # noqa: BLE001
+        message = str(e).split("\n")[0]
+        for name in names:
+            message = message.replace(name, "<obj>")
+        return type(e), message
+    return "ok", None
+
+
+def _state(w):
+    return {
+        k: np.asarray(v).tolist()
+        for k, v in sorted(w.vars().items(), key=lambda kv: kv[0].split(".", 1)[-1])
+    }
+
+
+def _run_write(form, mode):
+    bp.math.use_backend("jax" if mode == "jax" else "numpy")
+    GLOBAL_N.value = np.zeros(3, dtype=np.int32)
+    w = Writer()
+    method = getattr(w, form)
+    if mode != "eager":
+        method = bp.math.jit(method)
+    kind, message = _outcome(method, [w.child.name, w.name])
+    state = {k.split(".", 1)[-1]: v for k, v in _state(w).items()}
+    if kind != "ok":
+        state = None  # compare states only after successful writes
+    bp.math.use_backend("numpy")
+    return kind, message, state, np.asarray(GLOBAL_N).tolist()
+
+
+@pytest.mark.parametrize("form", _WRITES)
+def test_compiled_writes_follow_the_eager_rules(form):
+    eager = _run_write(form, "eager")
+    compiled = _run_write(form, "numpy")
+    assert compiled[0] == eager[0]  # same result, or same error type
+    if eager[1] is not None and eager[1] != compiled[1]:
+        # NumPy's message for a store or an in-place operation does not name the
+        # Variable; compiled code's names it after NumPy's words
+        assert compiled[1].startswith(eager[1].rstrip() + " (")
+        assert "Variable '<obj>." in compiled[1]
+    else:
+        assert compiled[1] == eager[1]
+    if eager[0] == "ok":
+        assert compiled[2] == eager[2]
+    assert compiled[3] == eager[3]
+
+
+@pytest.mark.parametrize("form", [f for f in _WRITES if f not in _JAX_OWN_ERRORS])
+def test_compiled_writes_fail_as_under_jax(form):
+    eager = _run_write(form, "numpy")
+    jax = _run_write(form, "jax")
+    assert jax[0] == eager[0]
+    if eager[0] != "ok":
+        # JAX's default float is float32 (the messages differ in that word only)
+        assert jax[1].replace("float32", "float64") == eager[1]
+
+
+def test_compiled_write_errors_name_the_variable_and_the_line():
+    w = Writer()
+    with pytest.raises(TypeError) as info:
+        bp.math.jit(w.value_float_into_int)()
+    message = str(info.value)
+    assert message.startswith(
+        f"Variable '{w.name}.n' has dtype int32 but the new value has dtype float64"
+    )
+    assert "self.n.value = self.V * 1.0" in message  # the offending line
+    with pytest.raises(
+        ValueError,
+        match=rf"Variable '{w.name}\.f' has shape \(3,\) but the new value has shape \(4,\)",
+    ):
+        bp.math.jit(w.value_wrong_shape)()
+    np.testing.assert_array_equal(np.asarray(w.n), [0, 0, 0])
+
+
+@pytest.mark.parametrize("bad", ["dtype", "shape", None])
+def test_compiled_writes_to_a_closure_variable(bad):
+    write, closed = _closure_writer(bad)
+    x = np.ones(3)
+    expected = _outcome(lambda: write(x), [])
+    eager_state = np.asarray(closed).tolist()
+    closed.value = np.zeros(3, dtype=np.int32)
+    assert _outcome(lambda: bp.math.jit(write)(x), []) == expected
+    assert np.asarray(closed).tolist() == eager_state
+    if bad is not None:
+        assert "'closed'" in expected[1]
+
+
+def test_same_code_for_two_objects_names_the_one_written():
+    class Pop(bp.Base):
+        def __init__(self, dtype):
+            super().__init__()
+            self.n = bp.math.Variable(bp.math.zeros(3, dtype=dtype))
+
+        def update(self, x):
+            self.n.value = x[:3] * 1.0
+
+    class Net(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.a = Pop(bp.math.float64)
+            self.b = Pop(bp.math.int32)
+
+        def update(self, x):
+            self.a.update(x)
+            self.b.update(x)
+
+    net = Net()
+    with pytest.raises(TypeError, match=rf"Variable '{net.b.name}\.n' has dtype int32"):
+        bp.math.jit(net.update)(np.ones(5))
+    with pytest.raises(ValueError, match=rf"Variable '{net.a.name}\.n' has shape \(3,\)"):
+        bp.math.jit(net.a.update)(np.ones(2))

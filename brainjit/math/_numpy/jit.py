@@ -36,6 +36,7 @@ from numba.core.errors import NumbaError
 
 from brainjit.math import _numba
 from brainjit.math._numpy import codecache, lower_control_flow
+from brainjit.math._numpy import store as stores
 from brainjit.math._numpy.ndarray import ndarray as _bp_ndarray
 from brainjit.math._numpy.ops import to_ndarray
 from brainjit.math._numpy.rewrite import (
@@ -297,6 +298,7 @@ class _JitState:
             self.call_name: unit.dispatcher,
             "_compiling": _compiling,
             "_fail": self._fail,
+            "_store_failed": self._store_failed,
             "_refresh": self._refresh,
             "_subclasses": _SUBCLASS_TYPES,
             "_ndarray": np.ndarray,
@@ -348,6 +350,8 @@ class _JitState:
             "    except Exception as e:",
             "        if _compiling(e):",
             "            raise _fail(e) from None",
+            "        if type(e) is ValueError:  # a failed store check: eager code's error",
+            "            _store_failed(e)",
             "        raise",
             "    if r is None:",
             "        return r",
@@ -410,6 +414,13 @@ class _JitState:
         }
         _print_function(self.wrapper_source.rstrip(), wrapper_ns)
 
+    def _store_failed(self, error: ValueError) -> None:
+        """Raise the error eager code raises, if ``error`` is a failed check of a store
+        into a Variable (:mod:`store`); return otherwise."""
+        eager = stores.runtime_error(error, self.unit.all_units())
+        if eager is not None:
+            raise eager from None
+
     def _fail(self, error: Exception) -> JitCompileError:
         units = self.unit.all_units()
         by_file = {u.file: u for u in units if u.file}
@@ -448,6 +459,11 @@ class _JitState:
             ),
             "",
         )
+        if culprit is not None:  # a write that eager code refuses: its error, with the lines
+            same_code = [u for u in units if u.file == culprit.file]
+            eager = stores.compile_error(text, same_code)
+            if eager is not None:
+                return type(eager)("\n".join([str(eager), *parts[1:]]))
         explained = lower_control_flow.explain(text)
         if explained is not None:
             parts.insert(1, explained)

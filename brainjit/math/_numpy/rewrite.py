@@ -61,7 +61,7 @@ __all__ = [
     "build_unit",
 ]
 
-_VERSION = "2"  # bump when the generated code changes for the same input
+_VERSION = "3"  # bump when the generated code changes for the same input
 
 
 class JitCompileError(TypeError):
@@ -1179,10 +1179,11 @@ class _Rewriter(ast.NodeTransformer):
             return self.visit(target)
         kind, info = self.classify_store(target, root, nodes)
         if kind == "variable":
-            return ast.copy_location(
-                ast.Subscript(value=_name(info), slice=copy.copy(_ELLIPSIS_INDEX), ctx=ast.Store()),
-                target,
+            whole = ast.Subscript(
+                value=_name(info), slice=copy.copy(_ELLIPSIS_INDEX), ctx=ast.Store()
             )
+            whole.brainjit_assign = True  # v.value = x: checked as eager code checks it
+            return ast.copy_location(whole, target)
         if kind == "local":
             return _name(info, ast.Store(), like=target)
         return info  # an already rewritten subscript/attribute of an array
@@ -1288,7 +1289,10 @@ class _Rewriter(ast.NodeTransformer):
         if target.value.id not in {p.name for p in self.params.values()}:
             return None
         index = target.slice
-        if isinstance(index, ast.Constant) and index.value is Ellipsis:
+        if getattr(target, "brainjit_assign", False):
+            name = target.value.id
+            func, args = stores.assign, [_name(name), value, ast.Constant(name)]
+        elif isinstance(index, ast.Constant) and index.value is Ellipsis:
             func, args = stores.store_all, [_name(target.value.id), value]
         elif any(isinstance(n, ast.Constant) and n.value is Ellipsis for n in ast.walk(index)):
             return None  # Numba takes '...' only as written
@@ -1330,6 +1334,9 @@ class _Rewriter(ast.NodeTransformer):
             return node
         kind, info = self.classify_store(target, root, nodes, augmented=True)
         if kind == "variable":
+            # an array operand must broadcast to the Variable (Numba does not check)
+            operand = self.internal_global(stores.inplace_operand, "inplace_operand")
+            node.value = ast.Call(func=_name(operand), args=[_name(info), node.value], keywords=[])
             array = next(p.array for p in self.params.values() if p.name == info)
             if array.dtype.kind in "fc" and not self.shadow:
                 # Numba updates float arrays in place natively (not in a nested function,

@@ -14,16 +14,50 @@ can and is ``a[index] = b`` otherwise:
   overlap in memory (``x[1:] = x[:-1]`` goes the general way, which copies first).
 
 Called eagerly, ``store`` is ``a[index] = b`` itself.
+
+Writes into Variables follow the eager rules (:func:`brainjit.math._variable.check_assign`
+and NumPy's own store and in-place operations), at no cost to the compiled code:
+
+- ``v.value = x`` and ``obj.v = x`` (``v`` a Variable) are ``assign(v, x, 'v')``: the
+  value keeps the Variable's dtype (checked when Numba types the call: an array of
+  another kind, a float number into an int Variable ... is a typing error; see
+  :func:`_maybe_widened` for the one tolerance) and its
+  shape (checked at run time by the comparison the copy loop makes anyway). Numbers
+  are checked as eager code checks Python numbers (compiled code cannot tell a Python
+  float from a NumPy float64: both are float64 there).
+- ``v[index] = x`` and ``v[...] = x`` cast as NumPy's store does; a value that does not
+  broadcast fails where the copy loop already found the shapes different.
+- ``v += x`` (and the other augmented assignments) read ``x`` through
+  ``inplace_operand(v, x)``, which checks that an array ``x`` broadcasts to ``v`` (Numba's
+  own in-place operations read past the end of a shorter ``x``); numbers pass unchecked.
+
+The checks raise a marked ``ValueError`` (run time) or a typing error with a marked
+message (compile time); the jit wrapper turns them into the error the eager write
+raises, naming the Variable (:func:`runtime_error`, :func:`compile_error`).
 """
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 from numba.core import types
+from numba.core.errors import TypingError
 from numba.extending import overload
+from numba.np.numpy_support import as_dtype
 
-from brainjit.math import _numba
+from brainjit.math import _numba, _variable
 
-__all__ = ["store", "store_all"]
+__all__ = ["store", "store_all", "assign", "inplace_operand"]
+
+MARK = "brainjit: a store into an array failed its check"
+"""The first argument of the ValueErrors compiled stores raise (see :func:`runtime_error`)."""
+
+_TYPING_MARK = "brainjit-assign-check"
+_TYPING_PATTERN = re.compile(_TYPING_MARK + r"\[(\w+)\|(array|number)\|(\w+)\]")
+_NUMBERS = {"bool": True, "int": 1, "float": 1.5, "complex": 1j}
+# which check failed (the second argument of the marked ValueError)
+_ASSIGN, _STORE, _INPLACE = 0, 1, 2
 
 
 def store(array, index, value):
@@ -34,6 +68,19 @@ def store(array, index, value):
 def store_all(array, value):
     """``array[...] = value`` (the index apart: Numba takes ``...`` only as written)."""
     array[...] = value
+
+
+def assign(array, value, name):
+    """``array[...] = value`` for ``v.value = value``: the shape and the dtype of ``array``
+    (``name``: the generated code's name for it, for error messages)."""
+    _variable.check_assign(array, array.shape, array.dtype, value)
+    array[...] = value
+
+
+def inplace_operand(array, value):
+    """``value``, checked to broadcast to ``array`` (the operand of ``array += value``)."""
+    np.broadcast_to(value, np.shape(array))  # NumPy's error when it does not
+    return value
 
 
 def _copy(view, value):
@@ -115,6 +162,190 @@ def _copy_numba(view, value):
             for i in range(size):
                 dst[i] = src[i]
         else:
+            _check_broadcast(view, value, dst_at, _STORE)
             view[...] = value
 
     return copy_loop
+
+
+def _check_broadcast(array, value, at, kind):
+    """Raise the marked ValueError unless ``value`` broadcasts to ``array``'s shape
+    (``at``: the address that identifies the stored-to array)."""
+
+
+@overload(_check_broadcast, jit_options=_numba.INNER)
+def _check_broadcast_numba(array, value, at, kind):
+    if not isinstance(value, types.Array):
+        return lambda array, value, at, kind: None
+    ndim, extra = value.ndim, array.ndim - value.ndim
+    if extra < 0:
+
+        def never(array, value, at, kind):
+            raise ValueError(MARK, kind, at, value.shape, array.shape)
+
+        return never
+
+    def check(array, value, at, kind):
+        for i in range(ndim):
+            n = value.shape[i]
+            if n != 1 and n != array.shape[extra + i]:
+                raise ValueError(MARK, kind, at, value.shape, array.shape)
+
+    return check
+
+
+_WIDE = (types.int64, types.float64, types.complex128)
+
+
+def _maybe_widened(value_dtype, dtype) -> bool:
+    """Whether Numba may have typed as ``value_dtype`` an expression that NumPy 2 computes
+    in ``dtype``: a Python number next to an array is taken at the array's dtype by NumPy
+    (NEP 50: ``int32_array + 1`` is int32, ``float32_array * 0.5`` float32) and at int64,
+    float64 or complex128 by Numba. Such a value is stored cast back, as before, lest
+    code that runs eagerly fail to compile (a float64 array into a float32 Variable is
+    therefore not refused)."""
+    if value_dtype not in _WIDE or not isinstance(dtype, types.Number):
+        return False
+    wide, narrow = as_dtype(value_dtype), as_dtype(dtype)
+    if wide.kind == narrow.kind:
+        return wide.itemsize > narrow.itemsize
+    return wide.kind == "i" and narrow.kind == "u"  # uint8_array + 1: int64 in Numba
+
+
+def _number_kind(value) -> str | None:
+    """The Python type eager code would see for a number of Numba type ``value``."""
+    for numba_type, name in (
+        (types.Boolean, "bool"),
+        (types.Integer, "int"),
+        (types.Float, "float"),
+        (types.Complex, "complex"),
+    ):
+        if isinstance(value, numba_type):
+            return name
+    return None
+
+
+@overload(assign, jit_options=_numba.INNER, prefer_literal=True)
+def _assign_numba(array, value, name):
+    if not isinstance(array, types.Array):
+
+        def general(array, value, name):
+            array[...] = value
+
+        return general
+    param = name.literal_value if isinstance(name, types.StringLiteral) else "?"
+    if isinstance(value, types.Array):
+        if value.dtype != array.dtype and not _maybe_widened(value.dtype, array.dtype):
+            raise TypingError(f"{_TYPING_MARK}[{param}|array|{as_dtype(value.dtype)}]")
+
+        def whole(array, value, name):
+            if array.shape != value.shape:
+                raise ValueError(MARK, _ASSIGN, array.ctypes.data, value.shape, array.shape)
+            _copy(array, value)
+
+        return whole
+    kind = _number_kind(value)
+    if kind is not None:
+        allowed = np.can_cast(as_dtype(value), as_dtype(array.dtype), casting="same_kind")
+        if array.ndim != 0 or not allowed:
+            raise TypingError(f"{_TYPING_MARK}[{param}|number|{kind}]")
+
+        def number(array, value, name):
+            array[...] = value
+
+        return number
+
+    def other(array, value, name):  # tuples ...: Numba's store
+        array[...] = value
+
+    return other
+
+
+@overload(inplace_operand, jit_options=_numba.INNER)
+def _inplace_operand_numba(array, value):
+    if not (isinstance(array, types.Array) and isinstance(value, types.Array)):
+        return lambda array, value: value
+
+    def checked(array, value):
+        _check_broadcast(array, value, array.ctypes.data, _INPLACE)
+        return value
+
+    return checked
+
+
+# -- the eager errors, at the jit boundary ------------------------------------------------
+
+
+def _stand_in(shape, dtype) -> np.ndarray:
+    """An array of ``shape`` and ``dtype`` that takes no memory (for NumPy's messages)."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1, dtype), shape, (0,) * len(shape))
+
+
+def _arrays(units):
+    """(name in its unit, the array as found) for every array argument of ``units``."""
+    for unit in units:
+        for param in unit.params:
+            yield param.name, param.array
+
+
+def runtime_error(error: Exception, units) -> Exception | None:
+    """The error eager code raises for a store check that failed in compiled code
+    (``error``: the marked ValueError; ``units``: the generated functions that ran), or
+    None if ``error`` is not one."""
+    if type(error) is not ValueError or len(error.args) != 5 or error.args[0] != MARK:
+        return None
+    _, kind, at, value_shape, shape = error.args
+    value_shape, shape = tuple(value_shape), tuple(shape)
+    found = None
+    for _, array in _arrays(units):
+        start = array.__array_interface__["data"][0]
+        if start <= at < start + max(array.nbytes, 1):
+            found = array
+            break
+    if kind == _ASSIGN:
+        if found is not None:
+            try:
+                _variable.check_assign(
+                    found, found.shape, found.dtype, _stand_in(value_shape, found.dtype)
+                )
+            except ValueError as eager:
+                return eager
+        return ValueError(
+            f"a Variable has shape {shape} but the new value has shape {value_shape}; "
+            "a Variable keeps its shape (create a new Variable to change it)."
+        )
+    dtype = found.dtype if found is not None else np.float64
+    target, value = _stand_in(shape, dtype), _stand_in(value_shape, dtype)
+    try:  # NumPy's own message
+        if kind == _INPLACE:  # as bp.math.ndarray's in-place operators call it
+            np.add(target, value, out=_stand_in(shape, dtype), casting="unsafe")
+        else:
+            target[...] = value
+    except ValueError as eager:
+        message = str(eager).rstrip()
+    else:  # pragma: no cover (NumPy broadcasts what the check refused)
+        message = f"cannot broadcast a value of shape {value_shape} to shape {shape}"
+    if found is not None and _variable.is_variable(found):
+        where = "in-place update of" if kind == _INPLACE else "store into"
+        message += f" ({where} {_variable.label(found)})"
+    return ValueError(message)
+
+
+def compile_error(text: str, units) -> Exception | None:
+    """The error eager code raises for a write that Numba's typing refused (``text``:
+    Numba's message; ``units``: the generated functions that may hold the write, the
+    likeliest first), or None if the message is not about one."""
+    match = _TYPING_PATTERN.search(text)
+    if match is None:
+        return None
+    param, what, spec = match.groups()
+    new = _NUMBERS[spec] if what == "number" else None
+    for name, array in _arrays(units):
+        if name != param:
+            continue
+        value = new if what == "number" else _stand_in(array.shape, np.dtype(spec))
+        try:
+            _variable.check_assign(array, array.shape, array.dtype, value)
+        except (TypeError, ValueError) as eager:
+            return eager
+    return TypeError(f"cannot assign a value of {spec} to {param}")
