@@ -9,7 +9,15 @@
 See ``docs/models.md`` for writing your own models.
 """
 
-from brainjit.dyn.base import DynamicalSystem, Network, NeuGroup, TwoEndConn, check_positive
+from brainjit.dyn.base import (
+    DynamicalSystem,
+    Network,
+    NeuGroup,
+    TwoEndConn,
+    check_finite,
+    check_nonnegative,
+    check_positive,
+)
 from brainjit.dyn.neurons import HH, LIF, AdEx, ExpIF, Izhikevich, TraubHH
 from brainjit.dyn.sources import PoissonGroup, SpikeTimeGroup
 from brainjit.dyn.synapses import (
@@ -28,7 +36,9 @@ __all__ = [
     "NeuGroup",
     "TwoEndConn",
     "Network",
+    "check_finite",
     "check_positive",
+    "check_nonnegative",
     "LIF",
     "ExpIF",
     "AdEx",

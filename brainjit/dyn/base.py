@@ -28,14 +28,81 @@ import numpy as np
 from brainjit import conn as _conn
 from brainjit.base import Base
 
-__all__ = ["DynamicalSystem", "NeuGroup", "TwoEndConn", "Network", "check_positive"]
+__all__ = [
+    "DynamicalSystem",
+    "NeuGroup",
+    "TwoEndConn",
+    "Network",
+    "check_finite",
+    "check_positive",
+    "check_nonnegative",
+]
+
+
+def _as_numbers(owner, key, value) -> np.ndarray:
+    """``value`` as a float array; a TypeError naming ``owner`` and ``key`` if it is not
+    a number or an array of numbers."""
+    if isinstance(value, (str, bytes)):
+        arr = None
+    else:
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            arr = None
+    if arr is None:
+        raise TypeError(f"{owner}: {key} must be a number or an array of numbers, got {value!r}")
+    return arr
+
+
+def _describe(arr: np.ndarray, bad: np.ndarray, value) -> str:
+    """``value`` for an error message: the number itself, or the first offending element
+    of an array and its index."""
+    if arr.ndim == 0:
+        return repr(value) if type(value) in (int, float) else repr(float(arr))
+    index = np.argwhere(bad)[0]
+    where = int(index[0]) if index.size == 1 else tuple(int(i) for i in index)
+    return f"{float(arr[tuple(index)])!r} at index {where}"
+
+
+def check_finite(owner, **params) -> None:
+    """Raise a ValueError naming ``owner``, the parameter and the value if a parameter
+    (a number or an array of numbers) is NaN or infinite; a TypeError if it is not a
+    number. ``None`` (an unset optional parameter) passes.
+
+    ``owner`` is how the error names the model: its type and name (``"LIF LIF0"``).
+    Every built-in model checks its numeric parameters and initial values with this (or
+    :func:`check_positive`) in its constructor, before anything is compiled, so that a
+    NaN or an infinity cannot run silently to NaN potentials or frozen neurons.
+    """
+    for key, value in params.items():
+        if value is None:
+            continue
+        arr = _as_numbers(owner, key, value)
+        bad = ~np.isfinite(arr)
+        if np.any(bad):
+            raise ValueError(f"{owner}: {key} must be finite, got {_describe(arr, bad, value)}")
 
 
 def check_positive(owner, **params) -> None:
-    """Raise a ValueError naming ``owner`` and the parameter if one is not > 0."""
+    """Raise a ValueError naming ``owner``, the parameter and the value if a parameter
+    is not a finite number > 0 (every element, for an array); see :func:`check_finite`."""
+    check_finite(owner, **params)
     for key, value in params.items():
-        if not np.all(np.asarray(value) > 0):
-            raise ValueError(f"{owner}: {key} must be > 0, got {value!r}")
+        arr = np.asarray(value, dtype=float)
+        bad = ~(arr > 0)
+        if np.any(bad):
+            raise ValueError(f"{owner}: {key} must be > 0, got {_describe(arr, bad, value)}")
+
+
+def check_nonnegative(owner, **params) -> None:
+    """Raise a ValueError naming ``owner``, the parameter and the value if a parameter
+    is not a finite number >= 0 (every element, for an array); see :func:`check_finite`."""
+    check_finite(owner, **params)
+    for key, value in params.items():
+        arr = np.asarray(value, dtype=float)
+        bad = ~(arr >= 0)
+        if np.any(bad):
+            raise ValueError(f"{owner}: {key} must be >= 0, got {_describe(arr, bad, value)}")
 
 
 def _as_size(size, owner: str) -> tuple[int, ...]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from brainjit import math as bm
-from brainjit.dyn.base import NeuGroup, check_positive
+from brainjit.dyn.base import NeuGroup, check_finite, check_nonnegative, check_positive
 from brainjit.integrators import JointEq, odeint
 
 __all__ = ["LIF", "ExpIF", "AdEx", "Izhikevich", "HH", "TraubHH"]
@@ -44,11 +44,6 @@ def _spike_state(group: NeuGroup, V0, refractory: bool = True) -> None:
 def _check_threshold(owner: str, V_reset, V_th) -> None:
     if not np.all(np.asarray(V_reset) < np.asarray(V_th)):
         raise ValueError(f"{owner}: V_reset ({V_reset}) must be below V_th ({V_th})")
-
-
-def _check_t_ref(owner: str, t_ref) -> None:
-    if not np.all(np.asarray(t_ref) >= 0):
-        raise ValueError(f"{owner}: t_ref must be >= 0 (ms), got {t_ref!r}")
 
 
 # -- leaky integrate-and-fire -----------------------------------------------------------
@@ -116,9 +111,10 @@ class LIF(NeuGroup):
     ):
         super().__init__(size, name=name)
         owner = f"LIF {self.name}"
+        check_finite(owner, V_rest=V_rest, V_reset=V_reset, V_th=V_th, V_initial=V_initial)
         check_positive(owner, tau=tau, R=R)
+        check_nonnegative(owner, t_ref=t_ref)
         _check_threshold(owner, V_reset, V_th)
-        _check_t_ref(owner, t_ref)
         self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
         self.R, self.tau, self.t_ref = R, tau, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
@@ -186,9 +182,10 @@ class ExpIF(NeuGroup):
     ):
         super().__init__(size, name=name)
         owner = f"ExpIF {self.name}"
+        check_finite(owner, V_rest=V_rest, V_reset=V_reset, V_th=V_th, V_T=V_T, V_initial=V_initial)
         check_positive(owner, tau=tau, R=R, delta_T=delta_T)
+        check_nonnegative(owner, t_ref=t_ref)
         _check_threshold(owner, V_reset, V_th)
-        _check_t_ref(owner, t_ref)
         self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
         self.V_T, self.delta_T, self.R, self.tau, self.t_ref = V_T, delta_T, R, tau, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
@@ -251,9 +248,19 @@ class AdEx(NeuGroup):
     ):
         super().__init__(size, name=name)
         owner = f"AdEx {self.name}"
+        check_finite(
+            owner,
+            V_rest=V_rest,
+            V_reset=V_reset,
+            V_th=V_th,
+            V_T=V_T,
+            a=a,
+            b=b,
+            V_initial=V_initial,
+        )
         check_positive(owner, tau=tau, tau_w=tau_w, R=R, delta_T=delta_T)
+        check_nonnegative(owner, t_ref=t_ref)
         _check_threshold(owner, V_reset, V_th)
-        _check_t_ref(owner, t_ref)
         self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
         self.V_T, self.delta_T, self.a, self.b = V_T, delta_T, a, b
         self.tau, self.tau_w, self.R, self.t_ref = tau, tau_w, R, t_ref
@@ -324,8 +331,9 @@ class Izhikevich(NeuGroup):
     ):
         super().__init__(size, name=name)
         owner = f"Izhikevich {self.name}"
+        check_finite(owner, a=a, b=b, c=c, d=d, V_th=V_th, V_initial=V_initial)
+        check_nonnegative(owner, t_ref=t_ref)
         _check_threshold(owner, c, V_th)
-        _check_t_ref(owner, t_ref)
         self.a, self.b, self.c, self.d = a, b, c, d
         self.V_th, self.t_ref = V_th, t_ref
         self.V_reset = c
@@ -416,6 +424,8 @@ class HH(NeuGroup):
     """
 
     rates = staticmethod(_hh_rates)
+    #: parameters of a subclass, set before ``HH.__init__``, that it checks too
+    _extra_parameters: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -433,7 +443,11 @@ class HH(NeuGroup):
         name=None,
     ):
         super().__init__(size, name=name)
-        check_positive(f"{type(self).__name__} {self.name}", C=C)
+        owner = f"{type(self).__name__} {self.name}"
+        extra = {key: getattr(self, key) for key in self._extra_parameters}
+        check_finite(owner, ENa=ENa, EK=EK, EL=EL, V_th=V_th, V_initial=V_initial, **extra)
+        check_nonnegative(owner, gNa=gNa, gK=gK, gL=gL)
+        check_positive(owner, C=C)
         self.ENa, self.gNa, self.EK, self.gK, self.EL, self.gL = ENa, gNa, EK, gK, EL, gL
         self.C, self.V_th = C, V_th
         _spike_state(self, V_initial, refractory=False)
@@ -528,6 +542,8 @@ class TraubHH(HH):
     conductance synapse with weights in nS feeds it directly). A spike is counted when
     ``V`` crosses ``V_th`` = -20 mV upwards.
     """
+
+    _extra_parameters = ("VT",)
 
     def __init__(
         self,

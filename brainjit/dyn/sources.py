@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from brainjit import math as bm
-from brainjit.dyn.base import NeuGroup
+from brainjit.dyn.base import NeuGroup, check_finite, check_nonnegative
 
 __all__ = ["PoissonGroup", "SpikeTimeGroup"]
 
@@ -29,14 +29,14 @@ class PoissonGroup(NeuGroup):
 
     def __init__(self, size, freqs, name=None):
         super().__init__(size, name=name)
+        owner = f"PoissonGroup {self.name}"
+        check_nonnegative(owner, freqs=freqs)  # finite rates >= 0 (Hz)
         arr = np.asarray(freqs, dtype=float)
         if arr.ndim not in (0, 1) or (arr.ndim == 1 and arr.shape != (self.num,)):
             raise ValueError(
-                f"PoissonGroup {self.name}: freqs must be a number or one rate per neuron "
+                f"{owner}: freqs must be a number or one rate per neuron "
                 f"({self.num}), got shape {arr.shape}"
             )
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError(f"PoissonGroup {self.name}: freqs must be finite rates >= 0 (Hz)")
         self.freqs = float(arr) if arr.ndim == 0 else arr
         self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
         self.t_last_spike = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()) - 1e7)
@@ -63,9 +63,10 @@ class SpikeTimeGroup(NeuGroup):
 
     def __init__(self, size, indices, times, name=None):
         super().__init__(size, name=name)
+        owner = f"SpikeTimeGroup {self.name}"
+        check_finite(owner, times=times)
         indices = np.asarray(indices)
         times = np.asarray(times, dtype=float)
-        owner = f"SpikeTimeGroup {self.name}"
         if indices.ndim != 1 or times.ndim != 1 or indices.shape != times.shape:
             raise ValueError(
                 f"{owner}: indices and times must be 1-D and of the same length, got shapes "
@@ -78,8 +79,6 @@ class SpikeTimeGroup(NeuGroup):
                 f"{owner}: indices must lie in [0, {self.num}), got "
                 f"{int(indices.min())} .. {int(indices.max())}"
             )
-        if not np.all(np.isfinite(times)):
-            raise ValueError(f"{owner}: times must be finite")
         order = np.argsort(times, kind="stable")
         self.indices = indices[order].astype(np.int32)
         self.times = times[order]

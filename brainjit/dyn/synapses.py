@@ -27,7 +27,7 @@ import numpy as np
 
 from brainjit import math as bm
 from brainjit.base import Base
-from brainjit.dyn.base import TwoEndConn, check_positive
+from brainjit.dyn.base import TwoEndConn, check_finite, check_nonnegative, check_positive
 from brainjit.integrators import JointEq, odeint
 
 __all__ = [
@@ -58,10 +58,7 @@ class Delay(Base):
 
     def __init__(self, num: int, delay=0.0, dt=0.1, dtype=bool, name=None):
         super().__init__(name=name)
-        if isinstance(delay, bool) or not isinstance(delay, numbers.Real) or not delay >= 0:
-            raise ValueError(f"Delay {self.name}: delay must be a number >= 0 (ms), got {delay!r}")
-        if isinstance(dt, bool) or not isinstance(dt, numbers.Real) or not dt > 0:
-            raise ValueError(f"Delay {self.name}: dt must be a number > 0 (ms), got {dt!r}")
+        _check_delay(f"Delay {self.name}", delay, dt)
         self.delay, self.dt = float(delay), float(dt)
         self.steps = int(round(self.delay / self.dt))
         self.buffer = bm.Variable(bm.zeros((max(self.steps, 1), num), dtype=dtype))
@@ -85,21 +82,27 @@ class Delay(Base):
         return out
 
 
+def _check_delay(owner: str, delay, dt) -> None:
+    """A ValueError naming ``owner`` unless ``delay`` is a finite number >= 0 and ``dt``
+    a finite number > 0 (ms)."""
+    for key, value in (("delay", delay), ("dt", dt)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{owner}: {key} must be a number (ms), got {value!r}")
+    check_nonnegative(owner, delay=delay)
+    check_positive(owner, dt=dt)
+
+
 def _weights(owner: str, weight, num_synapses: int):
     """A Python float for a scalar weight, else a Variable of one weight per synapse."""
+    check_finite(owner, weight=weight)
     if isinstance(weight, numbers.Real) or np.ndim(weight) == 0:
-        value = float(np.asarray(weight))
-        if not math.isfinite(value):
-            raise ValueError(f"{owner}: weight must be finite, got {weight!r}")
-        return value
+        return float(np.asarray(weight))
     arr = np.asarray(weight, dtype=float)
     if arr.shape != (num_synapses,):
         raise ValueError(
             f"{owner}: weight must be a number or one value per synapse "
             f"({num_synapses} in CSR order), got shape {arr.shape}"
         )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{owner}: weights must be finite")
     return bm.Variable(bm.asarray(arr, dtype=bm.dftype()))
 
 
@@ -133,6 +136,8 @@ class Synapse(TwoEndConn):
                 f"{owner}: output='coba' needs a membrane potential V on the post group "
                 f"{post.name}, which has none"
             )
+        check_finite(owner, E=E)
+        _check_delay(owner, delay, dt)
         self.output_type = output
         self.coba = output == "coba"
         self.E = float(E)
@@ -244,12 +249,16 @@ class DualExponential(Synapse):
     ):
         super().__init__(pre, post, conn, weight=weight, **kwargs)
         owner = f"{type(self).__name__} {self.name}"
-        check_positive(owner, tau_decay=tau_decay, tau_rise=tau_rise)
+        check_positive(owner, **self._time_constants(tau_decay, tau_rise))
         self.tau_decay, self.tau_rise = tau_decay, tau_rise
         self.scale = self._peak_scale(owner)
         self.g = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
         self.h = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
         self.integral = odeint(JointEq(dual_dg, dual_dh), method=method)
+
+    def _time_constants(self, tau_decay, tau_rise) -> dict:
+        """The time constants as the constructor was given them (named for errors)."""
+        return {"tau_decay": tau_decay, "tau_rise": tau_rise}
 
     def _peak_scale(self, owner):
         """The jump of ``h`` per unit weight that makes the response of ``g`` peak at 1."""
@@ -283,6 +292,9 @@ class Alpha(DualExponential):
             pre, post, conn, weight=weight, tau_decay=tau, tau_rise=tau, method=method, **kwargs
         )
         self.tau = tau
+
+    def _time_constants(self, tau_decay, tau_rise) -> dict:
+        return {"tau": tau_decay}
 
     def _peak_scale(self, owner):
         return math.e / float(self.tau_decay)

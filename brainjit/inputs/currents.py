@@ -1,4 +1,9 @@
-"""Step (section), constant and ramp currents, sampled at every time step."""
+"""Step (section), constant and ramp currents, sampled at every time step.
+
+Every number is checked before an array is built: NaN and infinite values, durations
+and steps are refused with a ValueError that names the function, the argument and the
+value (``bp.dyn.check_finite``, the check of the built-in models).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,23 @@ import numbers
 
 import numpy as np
 
+from brainjit.dyn.base import check_finite
+
 __all__ = ["section_input", "constant_input", "ramp_input"]
 
 
 def _check_dt(dt, where: str) -> float:
     if isinstance(dt, bool) or not isinstance(dt, numbers.Real) or not dt > 0:
         raise ValueError(f"{where}: dt must be a number > 0 (ms), got {dt!r}")
+    check_finite(where, dt=dt)
     return float(dt)
 
 
-def _steps(duration, dt: float, where: str) -> int:
+def _steps(duration, dt: float, where: str, key: str = "durations") -> int:
+    """The number of steps of ``dt`` in ``duration`` (named ``key`` in errors)."""
     if isinstance(duration, bool) or not isinstance(duration, numbers.Real) or not duration > 0:
-        raise ValueError(f"{where}: durations must be numbers > 0 (ms), got {duration!r}")
+        raise ValueError(f"{where}: {key} must be a number > 0 (ms), got {duration!r}")
+    check_finite(where, **{key: duration})
     n = int(round(duration / dt))
     if n < 1 or abs(n * dt - duration) > 1e-6 * max(1.0, duration):
         raise ValueError(
@@ -44,7 +54,12 @@ def section_input(values, durations, dt=0.1, return_length=False):
     >>> section_input([0.0, 1.0, 0.0], [10.0, 20.0, 10.0], dt=0.1).shape
     (400,)
     """
-    where = "section_input"
+    return _sections(values, durations, dt, return_length, "section_input")
+
+
+def _sections(values, durations, dt, return_length, where, names=("values", "durations")):
+    """:func:`section_input`, with errors that name the function ``where`` and its
+    arguments ``names`` (the values and the durations)."""
     dt = _check_dt(dt, where)
     if isinstance(values, (np.ndarray, numbers.Real)) and np.ndim(values) == 0:
         raise ValueError(f"{where}: values must be a sequence, one value per section")
@@ -56,11 +71,13 @@ def section_input(values, durations, dt=0.1, return_length=False):
             f"{where}: values and durations must be non-empty and of the same length, got "
             f"{len(values)} values and {len(durations)} durations"
         )
+    for k, value in enumerate(values):
+        check_finite(where, **{f"{names[0]}[{k}]": value})
     arrays = [np.asarray(v, dtype=float) for v in values]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     pieces = []
-    for value, duration in zip(arrays, durations):
-        n = _steps(duration, dt, where)
+    for k, (value, duration) in enumerate(zip(arrays, durations)):
+        n = _steps(duration, dt, where, f"{names[1]}[{k}]")
         pieces.append(np.broadcast_to(value, (n, *shape)))
     current = np.concatenate(pieces, axis=0)
     if return_length:
@@ -82,7 +99,8 @@ def constant_input(I_and_duration, dt=0.1):
             raise ValueError(f"constant_input: expected (value, duration) pairs, got {pair!r}")
     values = [p[0] for p in pairs]
     durations = [p[1] for p in pairs]
-    return section_input(values, durations, dt=dt, return_length=True)
+    names = ("the value of I_and_duration", "the duration of I_and_duration")
+    return _sections(values, durations, dt, True, "constant_input", names)
 
 
 def ramp_input(c_start, c_end, duration, t_start=0.0, t_end=None, dt=0.1):
@@ -92,8 +110,9 @@ def ramp_input(c_start, c_end, duration, t_start=0.0, t_end=None, dt=0.1):
     Returns an array of ``round(duration / dt)`` steps.
     """
     where = "ramp_input"
+    check_finite(where, c_start=c_start, c_end=c_end, t_start=t_start, t_end=t_end)
     dt = _check_dt(dt, where)
-    n = _steps(duration, dt, where)
+    n = _steps(duration, dt, where, "duration")
     t_end = duration if t_end is None else t_end
     if not 0 <= t_start < t_end <= duration:
         raise ValueError(

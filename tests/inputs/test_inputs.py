@@ -36,7 +36,10 @@ def test_ramp_input():
     "call, match",
     [
         (lambda: bp.inputs.section_input([1.0, 2.0], [1.0], dt=0.1), "same length"),
-        (lambda: bp.inputs.section_input([1.0], [-1.0], dt=0.1), "durations must be"),
+        (
+            lambda: bp.inputs.section_input([1.0], [-1.0], dt=0.1),
+            r"durations\[0\] must be a number > 0",
+        ),
         (lambda: bp.inputs.section_input([1.0], [0.25], dt=0.1), "whole number of steps"),
         (lambda: bp.inputs.section_input([1.0], [1.0], dt=0.0), "dt must be"),
         (lambda: bp.inputs.section_input(1.0, [1.0]), "values must be a sequence"),
@@ -85,7 +88,7 @@ def test_poisson_group_rates(backend, jit):
 def test_poisson_group_bad_rates():
     with pytest.raises(ValueError, match="one rate per neuron"):
         bp.dyn.PoissonGroup(3, [1.0, 2.0])
-    with pytest.raises(ValueError, match="rates >= 0"):
+    with pytest.raises(ValueError, match=r"freqs must be >= 0, got -1.0"):
         bp.dyn.PoissonGroup(3, -1.0)
 
 
