@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
 from brainjit import _cache
 from brainjit.math._numpy import codecache
 
@@ -27,3 +36,246 @@ def test_compiled_code_is_cached_per_brainjit_version(tmp_path, monkeypatch):
     folder = codecache.cache_dir()
     assert folder.parent == tmp_path
     assert folder.name.endswith("-" + _cache.package_digest())
+
+
+# -- across processes: never stale, never fatal -------------------------------------------
+#
+# Each test runs small scripts in fresh processes that share a cache directory (the
+# situation of a user who runs a simulation, edits something, and runs it again).
+
+
+def _run(tmp_path, script: str, *args: str, cache=None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "BRAINJIT_CACHE_DIR": str(cache or tmp_path / "cache"),
+        # no .pyc of the user's modules: Python's own bytecode cache is checked on the
+        # file's mtime and size, as Numba's is (these tests keep both, to test ours)
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    run = subprocess.run(
+        [sys.executable, script, *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def _edit_keeping_mtime(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` (same length) in ``path``, and give the file its old
+    modification time back: the same size and time, as when an edit lands within the
+    file system's time resolution."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+CALLEES = """
+import numba
+
+@numba.njit
+def g(x):
+    return x + 1.0
+
+@numba.njit(cache=True)
+def f(x):
+    return g(x) * 2.0
+"""
+
+MODEL_WITH_CALLEES = """
+import numpy as np
+import brainjit as bp
+import mylib
+from mylib import f as f2
+bm = bp.math
+
+class M(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.x = bm.Variable(bm.zeros(2))
+
+    def update(self):
+        self.x[0] = mylib.f(1.0)  # through the module
+        self.x[1] = f2(2.0)  # by a name of its own
+
+m = M()
+update = bm.jit(m.update, cache=True)
+update()
+print(*np.asarray(m.x), sum(update.dispatcher.stats.cache_hits.values()))
+"""
+
+
+def test_a_changed_callee_of_an_njit_function_is_recompiled(tmp_path):
+    """Editing the body of a user @njit function that another @njit function calls
+    (which a model calls) recompiles the model's code and the caller, even when the
+    file keeps its size and modification time (Numba's own check)."""
+    (tmp_path / "mylib.py").write_text(CALLEES)
+    (tmp_path / "script.py").write_text(MODEL_WITH_CALLEES)
+    assert _run(tmp_path, "script.py").stdout.split() == ["4.0", "6.0", "0"]
+    assert _run(tmp_path, "script.py").stdout.split() == ["4.0", "6.0", "1"]  # cached
+    _edit_keeping_mtime(tmp_path / "mylib.py", "x + 1.0", "x + 5.0")
+    assert _run(tmp_path, "script.py").stdout.split() == ["12.0", "14.0", "0"]
+    assert _run(tmp_path, "script.py").stdout.split() == ["12.0", "14.0", "1"]
+
+
+EW_LIB = """
+import brainjit as bp
+bm = bp.math
+
+@bm.elementwise
+def decay(x, tau):
+    return x * bm.exp(-0.1 / tau)
+"""
+
+EW_SCRIPT = """
+import sys
+import numpy as np
+import brainjit as bp
+import ewlib
+from ewlib import decay
+from ewlib import decay as h
+bm = bp.math
+
+class G(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.x = bm.Variable(bm.ones(4))
+
+    def by_name(self):
+        self.x.value = decay(self.x, 5.0)
+
+    def by_module(self):
+        self.x.value = ewlib.decay(self.x, 5.0)
+
+    def in_place_by_module(self):
+        ewlib.decay(self.x, 5.0, out=(self.x,))
+
+    def by_alias(self):
+        h(self.x, 5.0, out=(self.x,))
+
+for style in sys.argv[1:]:
+    g = G()
+    step = bm.jit(getattr(g, style), cache=True)
+    step()
+    print(style, float(np.asarray(g.x)[0]), sum(step.dispatcher.stats.cache_hits.values()))
+"""
+
+
+def test_elementwise_functions_are_cached_however_they_are_called(tmp_path):
+    """An elementwise function called by name, through its module or under another
+    name, from code jitted with cache=True: the second process loads the cached code
+    (and gets the same result) without a warning; after an edit of the function, the
+    third one recompiles."""
+    (tmp_path / "ewlib.py").write_text(EW_LIB)
+    (tmp_path / "script.py").write_text(EW_SCRIPT)
+    styles = ["by_name", "by_module", "in_place_by_module", "by_alias"]
+    expected = np.exp(-0.1 / 5.0)
+    for hits in (0, 1):
+        run = _run(tmp_path, "script.py", *styles)
+        assert "Warning" not in run.stderr, run.stderr
+        for line, style in zip(run.stdout.splitlines(), styles, strict=True):
+            name, value, n = line.split()
+            assert (name, float(value), int(n) > 0) == (style, expected, bool(hits))
+    _edit_keeping_mtime(tmp_path / "ewlib.py", "-0.1 / tau", "-0.2 / tau")
+    run = _run(tmp_path, "script.py", *styles)
+    for line in run.stdout.splitlines():
+        assert float(line.split()[1]) == np.exp(-0.2 / 5.0), line
+
+
+DAMAGE_SCRIPT = """
+import numpy as np
+import brainjit as bp
+bm = bp.math
+
+class N(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.v = bm.Variable(bm.arange(3.0))
+
+    def update(self, k):
+        self.v.value = self.v * k + 1.0
+
+n = N()
+update = bm.jit(n.update, cache=True)
+update(2.0)
+print(*np.asarray(n.v), sum(update.dispatcher.stats.cache_hits.values()))
+"""
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 4)
+
+
+@pytest.fixture(scope="module")
+def built_cache(tmp_path_factory):
+    """A cache directory with the compiled code of DAMAGE_SCRIPT in it."""
+    folder = tmp_path_factory.mktemp("built")
+    (folder / "script.py").write_text(DAMAGE_SCRIPT)
+    assert _run(folder, "script.py").stdout.split() == ["1.0", "3.0", "5.0", "0"]
+    return folder / "cache"
+
+
+@pytest.mark.parametrize(
+    "pattern, damage",
+    [
+        ("__pycache__/update_*.nbi", _truncate),
+        ("__pycache__/update_*.nbi", _garbage),
+        ("__pycache__/update_*.nbc", _truncate),
+        ("__pycache__/update_*.nbc", _garbage),
+        ("update_*.py", _truncate),
+        ("update_*.py", _garbage),
+    ],
+    ids=[
+        "index-truncated",
+        "index-garbage",
+        "data-truncated",
+        "data-garbage",
+        "py-truncated",
+        "py-garbage",
+    ],
+)
+def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(tmp_path, built_cache, pattern, damage):
+    """A damaged file of the on-disk cache (cut short, or overwritten with other bytes)
+    is removed and the code compiled again, with a warning that names the file; the
+    process after that loads the rebuilt entry."""
+    cache = tmp_path / "cache"
+    shutil.copytree(built_cache, cache)
+    (tmp_path / "script.py").write_text(DAMAGE_SCRIPT)
+    (victim,) = cache.glob("jit-*/" + pattern)
+    damage(victim)
+    run = _run(tmp_path, "script.py", cache=cache)
+    *values, hits = run.stdout.split()
+    assert values == ["1.0", "3.0", "5.0"]
+    if victim.suffix != ".py":  # a module written again, as it was, keeps its code
+        assert hits == "0"
+    assert "CacheDamageWarning" in run.stderr and victim.name in run.stderr, run.stderr
+    run = _run(tmp_path, "script.py", cache=cache)
+    assert run.stdout.split() == ["1.0", "3.0", "5.0", "1"]
+    assert "Warning" not in run.stderr, run.stderr
+
+
+def test_a_damaged_bytecode_file_of_a_generated_module_is_not_read(tmp_path, built_cache):
+    """Generated modules are imported from their source: a ``.pyc`` file next to one
+    (which Python would trust on its header, and fail to unmarshal) does not matter."""
+    import importlib.util
+    from importlib._bootstrap_external import _code_to_timestamp_pyc
+
+    cache = tmp_path / "cache"
+    shutil.copytree(built_cache, cache)
+    (tmp_path / "script.py").write_text(DAMAGE_SCRIPT)
+    (module,) = cache.glob("jit-*/update_*.py")
+    code = compile(module.read_text(), str(module), "exec")
+    stat = module.stat()
+    pyc = _code_to_timestamp_pyc(code, int(stat.st_mtime), stat.st_size)
+    bytecode = Path(importlib.util.cache_from_source(str(module)))
+    bytecode.write_bytes(bytes(pyc)[: len(pyc) - 20])  # a valid header, cut short
+    run = _run(tmp_path, "script.py", cache=cache)
+    assert run.stdout.split() == ["1.0", "3.0", "5.0", "1"]

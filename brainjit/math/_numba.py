@@ -47,6 +47,8 @@ from numba.core import codegen, cpu, typed_passes
 from numba.extending import overload
 from numba.np import arrayobj
 
+from brainjit import _cache
+
 INNER = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 """``numba.njit`` options of functions called only from compiled code (no wrappers)."""
 
@@ -200,3 +202,4 @@ def apply() -> None:
 
 
 apply()
+_cache.guard_numba_cache()  # Numba's disk cache: never stale, never fatal

@@ -13,9 +13,7 @@ compiled function.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-import types
 from pathlib import Path
 
 import numba
@@ -41,11 +39,6 @@ def load_function(file_stem: str, text: str, func_name: str, namespace: dict):
     module_name = f"_brainjit_jit_{file_stem}"
     module = sys.modules.get(module_name)
     if module is None or getattr(module, "__file__", None) != str(path):
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        assert isinstance(module, types.ModuleType) and spec.loader is not None
-        module.__dict__.update(namespace)
-        spec.loader.exec_module(module)
-        sys.modules[module_name] = module
+        module = _cache.import_file(module_name, path, namespace)
     module.__dict__.update(namespace)
     return getattr(module, func_name)

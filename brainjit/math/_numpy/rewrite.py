@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from brainjit import _cache
 from brainjit.math import _elementwise
 from brainjit.math._numpy import inline, lower_control_flow, numba_view
 from brainjit.math._numpy import store as stores
@@ -278,6 +279,18 @@ def _is_object(value) -> bool:
     return hasattr(value, "__dict__")
 
 
+def _compiled_elsewhere(value) -> bool:
+    """A user's function that Numba compiles by itself (an ``@njit`` dispatcher, a
+    ``bp.math.elementwise`` function, an ``@overload``-ed or ``register_jitable``
+    function), not one of brainjit's, NumPy's or Numba's."""
+    if getattr(value, "__brainjit_elementwise__", None) is not None:
+        return True
+    func = value.py_func if isinstance(value, numba.core.dispatcher.Dispatcher) else value
+    if not isinstance(func, types.FunctionType):
+        return False
+    return (func.__module__ or "").split(".")[0] not in ("brainjit", "numpy", "numba")
+
+
 def _is_scalar_container(value) -> bool:
     if isinstance(value, (list, tuple)):
         return all(isinstance(v, _SCALARS) or _is_scalar_container(v) for v in value)
@@ -322,21 +335,17 @@ def _describe(value, callee_keys: dict[int, str]) -> str:
     if isinstance(value, np.dtype):
         return f"dtype:{value.str}"
     if isinstance(value, numba.core.dispatcher.Dispatcher):
+        # its code, and that of every function it calls (Numba compiles them into it)
         func = value.py_func
-        try:
-            src = inspect.getsource(func)
-        except (OSError, TypeError):
-            src = func.__code__.co_code.hex()
         closure = "" if func.__closure__ is None else f"@{id(value)}"
-        digest = hashlib.sha256(src.encode()).hexdigest()[:16]
+        digest = _cache.function_digest(value)
         return f"dispatcher:{func.__module__}.{func.__qualname__}:{digest}{closure}"
     name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
     module = getattr(value, "__module__", None)
     if name and module and isinstance(value, (type, types.BuiltinFunctionType, np.ufunc)):
         return f"obj:{module}.{name}"
-    if isinstance(value, types.FunctionType):  # an @overload-ed function
-        digest = hashlib.sha256(value.__code__.co_code).hexdigest()[:16]
-        return f"func:{module}.{name}:{digest}"
+    if isinstance(value, types.FunctionType):  # @overload-ed, register_jitable ...
+        return f"func:{module}.{name}:{_cache.function_digest(value)}"
     text = repr(value)
     if " at 0x" in text or len(text) > 2000:
         return f"id:{type(value).__name__}:{id(value)}"  # not shareable across processes
@@ -912,6 +921,12 @@ class _Rewriter(ast.NodeTransformer):
                 for attr in parts[1:]:
                     expr = ast.Attribute(value=expr, attr=attr, ctx=ast.Load())
                 return self._finish(ast.copy_location(expr, node), rest, node)
+            if view is module and _compiled_elsewhere(end):
+                # module.f(...) with f a user's @njit or elementwise function: f by a
+                # name of its own, so that the digest covers its code (and an
+                # elementwise function's loop is generated before cached code needs it)
+                name = self.constant(end, end_path, end_path.identifier())
+                return self._finish(_name(name, like=node), rest, node)
             current = self.namespace.setdefault(root.id, view)
             if current is not view:
                 self.fail(node, f"the name {root.id!r} refers to two different modules")
