@@ -28,3 +28,8 @@ from brainjit import running, visualize  # noqa: E402
 from brainjit.running import Runner  # noqa: E402
 
 __all__ += ["running", "visualize", "Runner"]
+
+from brainjit import checkpoint  # noqa: E402
+from brainjit.checkpoint import load_state, save_state  # noqa: E402
+
+__all__ += ["checkpoint", "save_state", "load_state"]

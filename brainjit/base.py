@@ -10,11 +10,18 @@ Assigning a plain value to an attribute that holds a Variable writes the value i
 that Variable (its shape and dtype must match) instead of replacing it, so that
 ``self.V = V_new`` in a model's ``update`` keeps updating the same state, in plain
 Python and in compiled code alike. Assigning another Variable replaces it.
+
+Every object also has a model time (``model.t``, see :func:`model_time`), an initial
+state (host copies of its Variables' values, taken when its outermost constructor
+returns) that :meth:`Base.reset_state` restores, and checkpoints:
+:meth:`Base.state_dict` / :meth:`Base.load_state_dict` (see :mod:`brainjit.checkpoint`).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
 import weakref
 from collections import defaultdict, deque
 
@@ -112,6 +119,114 @@ def set_model_time(obj: Base, t: float) -> None:
         node.__dict__["_time"] = float(t)
 
 
+# -- the initial state (reset_state) ----------------------------------------------------
+# id(obj) -> {attribute path: (weak reference to the Variable, host copy of its value)},
+# kept outside the objects (an attribute would be walked by vars() and by compiled code)
+# and dropped when the object is collected.
+_initial_state: dict[int, dict[str, tuple[weakref.ref, object]]] = {}
+_constructing: set[int] = set()  # ids of objects inside their outermost __init__
+_resetting = threading.local()  # .done: ids of the objects reset by the current reset
+
+
+def _host_copy(var):
+    """A NumPy copy of a Variable's value (device arrays copied to the host), or None
+    where it has none now (a traced value, inside compiled jax code)."""
+    import numpy as np
+
+    try:
+        return np.array(var.value, copy=True)
+    except TypeError:  # jax: a tracer, in a model built inside jitted code
+        return None
+
+
+def _record_initial_state(obj: Base) -> None:
+    """Remember the current values of ``obj``'s own Variables (not its TrainVars) as its
+    initial state, replacing what was remembered before."""
+    key = id(obj)
+    if key not in _initial_state:
+        weakref.finalize(obj, _initial_state.pop, key, None)
+    saved = {}
+    for suffix, value in _members(obj):
+        if _variable.is_variable(value) and not _variable.is_trainvar(value):
+            copy = _host_copy(value)
+            if copy is not None:
+                saved[suffix] = (weakref.ref(value), copy)
+    _initial_state[key] = saved
+
+
+def _record_built(obj: Base) -> None:
+    """At the end of the outermost constructor of ``obj``: its initial state, and again
+    that of every object reachable from it that has not run yet (model time 0), so that
+    values written into a part before the whole model was built (``E.V[:] = V0``) are
+    the values ``reset_state()`` restores."""
+    for node in obj.nodes().values():
+        if node is obj or model_time(node) == 0.0:
+            _record_initial_state(node)
+
+
+def _without_initial_state(obj: Base, path: str | None = None) -> list[str]:
+    """The paths (below ``path``, default ``obj``'s name) of the Variables of ``obj``
+    itself that are not TrainVars and have no recorded initial value."""
+    path = obj.name if path is None else path
+    saved = _initial_state.get(id(obj), {})
+    missing = []
+    for suffix, value in _members(obj):
+        if _variable.is_variable(value) and not _variable.is_trainvar(value):
+            entry = saved.get(suffix)
+            if entry is None or entry[0]() is not value:
+                missing.append(f"{path}.{suffix}")
+    return missing
+
+
+def _missing_initial_error(missing: list[str]) -> ValueError:
+    shown = ", ".join(repr(p) for p in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    return ValueError(
+        f"reset_state(): no initial value is known for {shown}{more}: these Variables were "
+        "created or assigned after the object holding them was built (reset_state() "
+        "restores the values the Variables had when the outermost constructor returned). "
+        "Create them in the constructor, build the enclosing model after assigning them, "
+        "or override reset_state() in the class to set them."
+    )
+
+
+def _restore_initial_state(obj: Base) -> None:
+    """Write the recorded initial values into ``obj``'s own Variables (not TrainVars)."""
+    missing = _without_initial_state(obj)
+    if missing:
+        raise _missing_initial_error(missing)
+    for suffix, value in _members(obj):
+        if _variable.is_variable(value) and not _variable.is_trainvar(value):
+            value.value = _initial_state[id(obj)][suffix][1]
+
+
+def _overrides_reset(node: Base) -> bool:
+    return type(node).reset_state is not Base.reset_state
+
+
+def _wrap_init(init):
+    """``init`` that records the object's initial state when the outermost constructor
+    (the one of the object's own class, after every ``super().__init__``) returns."""
+    if getattr(init, "_brainjit_records_state", False):
+        return init
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        key = id(self)
+        if key in _constructing:  # a super().__init__ inside the outermost one
+            init(self, *args, **kwargs)
+            return
+        _constructing.add(key)
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            _constructing.discard(key)
+        _record_built(self)
+
+    __init__._brainjit_records_state = True
+    return __init__
+
+
 class Base:
     """Base class of every brainjit object that holds Variables or other objects.
 
@@ -123,6 +238,12 @@ class Base:
 
     def __init__(self, name: str | None = None):
         object.__setattr__(self, "_name", _unique_name(self, name))
+
+    def __init_subclass__(cls, **kwargs):
+        # every constructor records the initial state when the outermost one returns
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _wrap_init(cls.__dict__["__init__"])
 
     @property
     def name(self) -> str:
@@ -180,5 +301,101 @@ class Base:
         """Every TrainVar reachable from this object, keyed by path, each once."""
         return {k: v for k, v in self.vars().items() if _variable.is_trainvar(v)}
 
+    # -- reset and checkpoints ---------------------------------------------------------
+    def reset_state(self) -> None:
+        """Put this object and every object reachable from it back in their initial
+        state, and their model time (``model.t``) back to 0.
+
+        Every Variable that is not a ``TrainVar`` gets back the value it had when the
+        model was built: the value it held when the outermost constructor of the object
+        holding it returned. Building a model records again the state of every part of
+        it that has not run yet (model time 0), so values written into a group before
+        the network around it was built (``E.V[:] = V0; net = Network(E, ...)``) are
+        the ones restored. TrainVars (trained parameters) keep their values, and so
+        does the random generator (``bp.math.random.seed`` it again for the same
+        noise). Values are written in place (``var.value = ...``): compiled code and
+        Runners built on the model keep working, and a deterministic model run again
+        from the reset state repeats its first run exactly.
+
+        The initial values are host (NumPy) copies taken when the model is built, so a
+        model's state takes twice its memory on the host.
+
+        A class may override ``reset_state`` (to draw new initial values, say); the
+        reset of a model calls each reachable object's override once, and restores
+        the recorded state of the others. ``super().reset_state()`` in an override
+        restores the object's recorded state and resets the objects below it.
+
+        Raises:
+            ValueError: a Variable has no recorded initial value (it was created or
+                assigned after the object holding it was built, or the object was
+                copied rather than constructed); its path is named. Nothing has been
+                written then, unless an override had run before.
+        """
+        done = getattr(_resetting, "done", None)
+        outermost = done is None
+        if outermost:
+            missing = [
+                missing
+                for path, node in self.nodes().items()
+                if node is self or not _overrides_reset(node)
+                for missing in _without_initial_state(node, path)
+            ]
+            if missing:
+                raise _missing_initial_error(missing)
+            done = _resetting.done = set()
+        try:
+            done.add(id(self))
+            _restore_initial_state(self)
+            for node in self.nodes(include_self=False).values():
+                if id(node) in done:
+                    continue
+                done.add(id(node))
+                if _overrides_reset(node):
+                    node.reset_state()
+                else:
+                    _restore_initial_state(node)
+            if outermost:
+                set_model_time(self, 0.0)
+        finally:
+            if outermost:
+                del _resetting.done
+
+    def state_dict(self, random: bool = False) -> dict[str, object]:
+        """The state of the model as NumPy arrays: a checkpoint to restore later with
+        :meth:`load_state_dict`, here or in another process.
+
+        Keys: every Variable's path as :meth:`vars` writes it (``'Net0.E.V'``; TrainVars
+        included), and ``'__time__'``, the model time (a 0-d float64 array, ms). With
+        ``random=True`` also the state of the random generator of the model's backend,
+        under keys that start with ``'__random_'`` (see :mod:`brainjit.checkpoint`),
+        so that a run with noise or Poisson input continues with the same numbers.
+        Reserved keys have no dot; Variable paths always have one.
+
+        Values are host copies (device arrays are copied to NumPy).
+        """
+        from brainjit import checkpoint
+
+        return checkpoint.state_dict(self, random=random)
+
+    def load_state_dict(self, state) -> None:
+        """Restore a state from :meth:`state_dict` into this model, in place.
+
+        Each Variable gets its saved value (``var.value = ...``: the same Variables, so
+        compiled code and Runners built on the model see the restored state), the
+        model time is set (``bp.base.set_model_time``), and the random generator is
+        restored if the state has one. Paths are matched below the model's own name,
+        so the state of ``Network0`` loads into ``Network3`` built the same way (in
+        another process, say).
+
+        Everything is checked before anything is written: a missing or unknown entry, or
+        one of the wrong shape or dtype, raises a ValueError that names the paths.
+        """
+        from brainjit import checkpoint
+
+        checkpoint.load_state_dict(self, state)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+Base.__init__ = _wrap_init(Base.__init__)
