@@ -74,16 +74,21 @@ def _edit_keeping_mtime(path: Path, old: str, new: str) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
-CALLEES = """
+HELPERS = """
 import numba
 
 @numba.njit
 def g(x):
     return x + 1.0
+"""
+
+CALLEES = """
+import numba
+import helpers
 
 @numba.njit(cache=True)
 def f(x):
-    return g(x) * 2.0
+    return helpers.g(x) * 2.0
 """
 
 MODEL_WITH_CALLEES = """
@@ -110,14 +115,16 @@ print(*np.asarray(m.x), sum(update.dispatcher.stats.cache_hits.values()))
 
 
 def test_a_changed_callee_of_an_njit_function_is_recompiled(tmp_path):
-    """Editing the body of a user @njit function that another @njit function calls
-    (which a model calls) recompiles the model's code and the caller, even when the
-    file keeps its size and modification time (Numba's own check)."""
+    """Editing the body of a user @njit function in one file, which an @njit function
+    with cache=True in another file calls (which a model calls), recompiles the
+    model's code and the caller (Numba checks only the caller's own file), even when
+    the edited file keeps its size and modification time."""
+    (tmp_path / "helpers.py").write_text(HELPERS)
     (tmp_path / "mylib.py").write_text(CALLEES)
     (tmp_path / "script.py").write_text(MODEL_WITH_CALLEES)
     assert _run(tmp_path, "script.py").stdout.split() == ["4.0", "6.0", "0"]
     assert _run(tmp_path, "script.py").stdout.split() == ["4.0", "6.0", "1"]  # cached
-    _edit_keeping_mtime(tmp_path / "mylib.py", "x + 1.0", "x + 5.0")
+    _edit_keeping_mtime(tmp_path / "helpers.py", "x + 1.0", "x + 5.0")
     assert _run(tmp_path, "script.py").stdout.split() == ["12.0", "14.0", "0"]
     assert _run(tmp_path, "script.py").stdout.split() == ["12.0", "14.0", "1"]
 
