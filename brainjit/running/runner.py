@@ -26,7 +26,7 @@ import numpy as np
 
 import brainjit.math as bm
 from brainjit.base import Base
-from brainjit.running import _codegen, _sharding
+from brainjit.running import _codegen, _sharding, _spikes
 
 __all__ = ["Runner", "Monitors"]
 
@@ -47,12 +47,54 @@ class Monitors(dict):
     of N neurons records N / 8 bytes per step instead of N.
     ``mon['E.spike']`` is the boolean array, unpacked on first access (then kept);
     ``mon.bits('E.spike')`` gives the packed bits without unpacking.
+
+    No spike is lost, whatever ``monitor_every``: ``mon.spike_events('E.spike')`` gives
+    every spike of the run as ``(times, indices)``, and with ``monitor_every = k > 1`` a
+    boolean record says whether the neuron spiked in ANY step since the previous record:
+    the record at step ``s`` of the run (``s = 0, k, 2k, ...``, at time ``mon.ts``)
+    covers steps ``s - k + 1`` to ``s``. The first record of a Runner's first run covers
+    its first step only; the first record of a later run covers the steps after the
+    last record of the run before (at most ``k - 1`` of them) and its own first step, so
+    the records of successive runs together cover every step exactly once (steps after
+    the last record of the last run are in no record yet; their spikes are in
+    ``spike_events``).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ts = np.zeros(0)
         self._packed: dict[str, tuple[np.ndarray, tuple]] = {}
+        self._spikes: dict[str, _spikes.SpikeRecorder] = {}
+        self._step_time = None  # step of the run -> its time (ms), as mon.ts
+
+    def spike_events(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every spike of the boolean monitor ``name`` in the run, whatever
+        ``monitor_every``, like Brian2's ``SpikeMonitor.t`` / ``.i``.
+
+        Returns:
+            ``(times, indices)``: ``times`` (float64, ms) is the ``t`` of the step in which
+            the spike was set (the same convention as ``mon.ts``), in time order;
+            ``indices`` (int64) the neuron ids, ascending within a step. With a selection
+            (``(path, indices)`` monitors) they are the ids of the Variable, not positions
+            in the selection, and a neuron selected twice gives each of its spikes once.
+            For a Variable of more than one axis an index is a position in the flattened
+            Variable (``np.ravel`` order).
+
+        Raises:
+            KeyError: no monitor of that name.
+            TypeError: the monitor does not record booleans.
+        """
+        recorder = self._spikes.get(name)
+        if recorder is None:
+            if name not in self:
+                raise KeyError(f"no monitor named {name!r}; monitors: {sorted(self)}")
+            raise TypeError(
+                f"spike_events: the monitor {name!r} records {self[name].dtype} values, "
+                f"not spikes: spike_events needs a boolean monitor (e.g. 'E.spike'); "
+                f"boolean monitors: {sorted(self._spikes) or '(none)'}"
+            )
+        steps, ids = recorder.events()
+        return self._step_time(steps), ids
 
     def _set_bits(self, name: str, bits: np.ndarray, record_shape: tuple) -> None:
         """Record ``name`` as ``bits`` (records, bytes) of ``record_shape`` booleans each."""
@@ -140,6 +182,12 @@ class _Monitor:
     @property
     def dtype(self) -> np.dtype:
         return np.dtype(self.var.dtype)
+
+    @property
+    def every_step(self) -> bool:
+        """Booleans (spikes) are written to the loop's buffer at every step, whatever
+        ``monitor_every`` (events and OR-accumulated records are made on the host)."""
+        return self.dtype == bool
 
     @property
     def buffer_record(self) -> tuple[tuple, np.dtype]:
@@ -241,6 +289,7 @@ class Runner:
         self._monitors = _parse_monitors(model, monitors, variable_type)
         for m in self._monitors:  # spikes as bits: by the compiled loop (numpy backend) ...
             m.packed = m.dtype == bool and m.record_shape != () and self.backend == "numpy"
+        self._spike_carry: dict[str, tuple | None] = {}  # spikes since the last record
         # ... or on the host after each chunk (jax: XLA's packbits in the loop cost COBA at
         # N = 64,000 on the CPU 185 µs per step, the boolean records 75 µs)
         self._inputs = _parse_inputs(model, inputs, variable_type)
@@ -303,15 +352,13 @@ class Runner:
         """Steps per compiled call for a run of ``n`` steps (a multiple of every)."""
         every = self.monitor_every
         steps = max(math.ceil(n / _CHUNKS), min(n, _MIN_CHUNK))
-        per_record = sum(
-            dtype.itemsize * math.prod(shape)
-            for shape, dtype in (m.buffer_record for m in self._monitors)
-        )  # bytes per record
+        size = lambda m: m.buffer_record[1].itemsize * math.prod(m.buffer_record[0])  # noqa: E731
+        per_record = sum(size(m) for m in self._monitors if not m.every_step)  # bytes
         per_step = sum(
             np.dtype(s.var.dtype).itemsize * math.prod(s.var.shape)
             for s in self._inputs
             if s.kind == "iter"
-        )
+        ) + sum(size(m) for m in self._monitors if m.every_step)
         budget = _CHUNK_MEMORY / max(per_record / every + per_step, 1)
         steps = min(steps, max(int(budget), 1))
         return max(every, math.ceil(steps / every) * every)
@@ -338,7 +385,9 @@ class Runner:
     def _build_driver(self) -> None:
         layout_in = [_codegen.InputLayout(s.kind, s.op) for s in self._inputs]
         layout_mon = [
-            _codegen.MonitorLayout(m.indices is not None, len(m.var.shape) == 0, m.packed)
+            _codegen.MonitorLayout(
+                m.indices is not None, len(m.var.shape) == 0, m.packed, m.every_step
+            )
             for m in self._monitors
         ]
         source = _codegen.driver_source(layout_in, layout_mon, self.monitor_every)
@@ -364,7 +413,8 @@ class Runner:
         records = math.ceil(chunk / self.monitor_every)
         for i, m in enumerate(self._monitors):
             shape, dtype = m.buffer_record
-            buf = bm.Variable(bm.zeros((records,) + shape, dtype=dtype))
+            rows = chunk if m.every_step else records
+            buf = bm.Variable(bm.zeros((rows,) + shape, dtype=dtype))
             setattr(self._driver, f"mon{i}", buf)
         for i, spec in enumerate(self._inputs):
             if spec.kind == "iter":
@@ -419,6 +469,14 @@ class Runner:
                     (len(recorded),) + m.record_shape, dtype=m.dtype
                 )
         mon.ts = (first + recorded) * self.dt
+        mon._step_time = lambda k, dt=self.dt: (first + k) * dt  # an event's time, as ts
+        spikes = {  # (the carry: the spikes since the last record, if this run continues)
+            m.name: _spikes.SpikeRecorder(
+                m.var.shape, m.indices, m.packed, every, first, self._spike_carry.get(m.name)
+            )
+            for m in self._monitors
+            if m.every_step
+        }
         bufs = [getattr(self._driver, f"mon{i}") for i in range(len(self._monitors))]
         iters = [
             (getattr(self._driver, f"in_val{i}"), spec)
@@ -447,12 +505,11 @@ class Runner:
                 if bufs:
                     r0, r1 = k0 // every, (k0 + steps + every - 1) // every
                     for m, buf in zip(self._monitors, bufs):
-                        chunk_records = self._host(buf.value)[: r1 - r0]
-                        if m.dtype == bool and not m.packed:  # 8 per byte
-                            flat = chunk_records.reshape(r1 - r0, -1)
-                            records[m.name][r0:r1] = np.packbits(flat, axis=1)
+                        if m.every_step:  # spikes: events, and records OR-accumulated
+                            rows = self._host(buf.value)[:steps]
+                            records[m.name][r0:r1] = spikes[m.name].add(rows, k0)
                         else:
-                            records[m.name][r0:r1] = chunk_records
+                            records[m.name][r0:r1] = self._host(buf.value)[: r1 - r0]
                 if bar is not None:
                     bar.update(steps)
             self._block()
@@ -460,6 +517,9 @@ class Runner:
             if bar is not None:
                 bar.close()
         self.run_time = time.perf_counter() - start
+        for name, recorder in spikes.items():  # (after a complete run only)
+            self._spike_carry[name] = recorder.carry
+        mon._spikes = spikes
         self.mon = mon
         return mon
 
