@@ -68,6 +68,18 @@ def test_values_written_before_the_model_is_built_are_restored():
     np.testing.assert_array_equal(np.asarray(E.V), V0)
 
 
+def test_a_part_that_has_run_keeps_its_initial_state_in_a_new_model():
+    """Only parts that have not run (model time 0) are recorded again when a model is
+    built around them: a group that ran keeps the state it was built with."""
+    E = bp.dyn.LIF(4, V_initial=np.arange(4.0))
+    E.V[:] = 9.0
+    set_model_time(E, 5.0)  # as a Runner leaves it
+    net = bp.dyn.Network(E=E)
+    net.reset_state()
+    np.testing.assert_array_equal(np.asarray(E.V), np.arange(4.0))
+    assert E.t == 0.0
+
+
 def test_trainvars_keep_their_values(backend):
     class Model(bp.DynamicalSystem):
         def __init__(self):
