@@ -359,6 +359,14 @@ def _value_text(value, todo: list) -> str:
     elementwise = getattr(value, "__brainjit_elementwise__", None)
     if isinstance(elementwise, types.FunctionType):  # bp.math.elementwise(f): f's code runs
         todo.append(elementwise)
+        # its loop calls f's generated kernel: generated (its modules imported) now, as
+        # the cached code of a caller needs before it loads
+        from brainjit.math import _elementwise
+
+        try:
+            _elementwise.kernel_key(elementwise)
+        except Exception:  # noqa: BLE001 - reported when the call is compiled
+            pass
         return f"elementwise:{_qualified(elementwise)}:{value.__brainjit_aliases__!r}"
     func = _python_function(value)
     if func is not None:

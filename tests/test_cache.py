@@ -130,12 +130,17 @@ def test_a_changed_callee_of_an_njit_function_is_recompiled(tmp_path):
 
 
 EW_LIB = """
+import numba
 import brainjit as bp
 bm = bp.math
 
 @bm.elementwise
 def decay(x, tau):
     return x * bm.exp(-0.1 / tau)
+
+@numba.njit
+def decay_njit(x):
+    return decay(x, 5.0)
 """
 
 EW_SCRIPT = """
@@ -164,6 +169,9 @@ class G(bp.Base):
     def by_alias(self):
         h(self.x, 5.0, out=(self.x,))
 
+    def in_njit(self):
+        self.x.value = ewlib.decay_njit(self.x)
+
 for style in sys.argv[1:]:
     g = G()
     step = bm.jit(getattr(g, style), cache=True)
@@ -173,13 +181,14 @@ for style in sys.argv[1:]:
 
 
 def test_elementwise_functions_are_cached_however_they_are_called(tmp_path):
-    """An elementwise function called by name, through its module or under another
-    name, from code jitted with cache=True: the second process loads the cached code
-    (and gets the same result) without a warning; after an edit of the function, the
-    third one recompiles."""
+    """An elementwise function called by name, through its module, under another
+    name or from a user's @njit function, from code jitted with cache=True: the second
+    process loads the cached code (and gets the same result) without a warning; after
+    an edit of the function, the third one recompiles."""
     (tmp_path / "ewlib.py").write_text(EW_LIB)
     (tmp_path / "script.py").write_text(EW_SCRIPT)
-    styles = ["by_name", "by_module", "in_place_by_module", "by_alias"]
+    # (in_njit first: nothing else has made the kernel's modules yet)
+    styles = ["in_njit", "by_name", "by_module", "in_place_by_module", "by_alias"]
     expected = np.exp(-0.1 / 5.0)
     for hits in (0, 1):
         run = _run(tmp_path, "script.py", *styles)
