@@ -19,18 +19,74 @@ what it needs to undo the trace's side effects afterwards:
 passed on to the ``REPLACED`` callbacks.
 
 Other listeners (the control-flow recorder) only need ``on_read``/``on_write``.
+
+Threads: the stack is per thread (a trace in one thread never sees what another thread
+does to state), and :data:`ACTIVE` counts the listeners on all threads' stacks, a cheap
+test before the thread's own stack. :data:`LOCK` makes each top-level jitted call (its
+Variables' values read, the compiled call, the new values stored; a trace) atomic
+across threads: JAX dispatches asynchronously, so it is held for the dispatch, not
+while the computation runs.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
 import jax
 
 import brainjit.base
 
-STACK: list = []  # listeners, innermost last
+
+class _Local(threading.local):
+    def __init__(self) -> None:
+        self.stack: list = []  # this thread's listeners, innermost last
+
+
+_LOCAL = _Local()
+ACTIVE = [0]  # listeners on the stacks of all threads (0: no thread traces)
+_ACTIVE_LOCK = threading.Lock()
+
+#: Held (re-entrantly) by every top-level jitted call, trace and draw from a
+#: RandomState outside traced code: traces put tracers into Variables, which other
+#: threads must not see, and a call's read-values, call, write-back is one step.
+LOCK = threading.RLock()
+
+
+def stack() -> list:
+    """The current thread's listeners, innermost last."""
+    return _LOCAL.stack
+
+
+class _ThreadStack:
+    """``STACK``: the current thread's stack, for code that reads it as a list."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return bool(ACTIVE[0]) and bool(_LOCAL.stack)
+
+    def __len__(self) -> int:
+        return len(_LOCAL.stack)
+
+    def __iter__(self):
+        return iter(_LOCAL.stack)
+
+    def __reversed__(self):
+        return reversed(_LOCAL.stack)
+
+    def __getitem__(self, i):
+        return _LOCAL.stack[i]
+
+    def append(self, listener) -> None:
+        push(listener)
+
+    def remove(self, listener) -> None:
+        pop(listener)
+
+
+STACK = _ThreadStack()
 
 _Tracer = jax.core.Tracer
 
@@ -114,7 +170,7 @@ class StateTrace:
 
 
 def _innermost() -> StateTrace | None:
-    for trace in reversed(STACK):
+    for trace in reversed(_LOCAL.stack):
         if isinstance(trace, StateTrace):
             return trace
     return None
@@ -122,19 +178,19 @@ def _innermost() -> StateTrace | None:
 
 # -- called by Variable / JaxArray / Base --------------------------------------------------
 def read(var) -> None:
-    for trace in STACK:
+    for trace in _LOCAL.stack:
         trace.on_read(var)
 
 
 def write(var) -> None:
-    for trace in STACK:
+    for trace in _LOCAL.stack:
         trace.on_write(var)
 
 
 def mark_local(var) -> None:
     """``var`` was made during the trace (an unflattened argument): it is not state."""
     key = id(var)
-    for trace in STACK:
+    for trace in _LOCAL.stack:
         if isinstance(trace, StateTrace):
             trace.local.add(key)
 
@@ -143,7 +199,7 @@ def created(var) -> None:
     """``var`` was created by traced code: local to the trace, and must not escape it."""
     key = id(var)
     ref = weakref.ref(var)
-    for trace in STACK:
+    for trace in _LOCAL.stack:
         if isinstance(trace, StateTrace):
             trace.local.add(key)
             trace.created.append(ref)
@@ -178,13 +234,17 @@ def on_setattr(obj, attr: str, value) -> None:
 
 
 def push(trace) -> None:
-    """Put ``trace`` on the stack."""
-    STACK.append(trace)
+    """Put ``trace`` on the current thread's stack."""
+    with _ACTIVE_LOCK:
+        _LOCAL.stack.append(trace)
+        ACTIVE[0] += 1
 
 
 def pop(trace) -> None:
-    """Take ``trace`` off the stack."""
-    STACK.remove(trace)
+    """Take ``trace`` off the current thread's stack."""
+    with _ACTIVE_LOCK:
+        _LOCAL.stack.remove(trace)
+        ACTIVE[0] -= 1
 
 
 # callbacks(old value) for a Variable or object attribute of a bp.Base replaced outside

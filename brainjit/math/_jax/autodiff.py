@@ -85,6 +85,10 @@ class GradFunction:
         functools.update_wrapper(self, func, updated=())
 
     def __call__(self, *args, **kwargs):
+        with _trace.LOCK:  # the trace puts tracers into Variables: not for other threads
+            return self._call(*args, **kwargs)
+
+    def _call(self, *args, **kwargs):
         mode, name = self._mode, self._name
         argnums = self._argnums_tuple
         if argnums and max(argnums) >= len(args):

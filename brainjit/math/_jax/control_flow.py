@@ -80,12 +80,13 @@ class _Recorder:
 def _discover(fn, *args):
     """Trace ``fn(*args)`` abstractly: (output shapes, Variables it writes)."""
     recorder = _Recorder()
-    _trace.STACK.append(recorder)
-    try:
-        out = jax.eval_shape(fn, *args)
-    finally:
-        _trace.STACK.remove(recorder)
-        recorder.restore()
+    with _trace.LOCK:  # tracers go into Variables: not for other threads to see
+        _trace.push(recorder)
+        try:
+            out = jax.eval_shape(fn, *args)
+        finally:
+            _trace.pop(recorder)
+            recorder.restore()
     return out, list(recorder.written.values())
 
 

@@ -48,7 +48,7 @@ from brainjit.math._jax.ndarray import JaxArray, Variable, _new
 
 __all__ = ["jit", "clear_cache", "JitFunction", "JitControlFlowError", "JitStateError"]
 
-_STACK = _trace.STACK  # the same list, never rebound
+_ACTIVE = _trace.ACTIVE  # [listeners on all threads' trace stacks], never rebound
 _get_value = operator.attrgetter("_value")
 _MAX_ROUNDS = 16  # discovery rounds before giving up (the Variables keep changing)
 _STATE = "_bj_s"  # name prefix of the state inputs of the traced function
@@ -338,8 +338,15 @@ class _Core:
 
     # calling --------------------------------------------------------------------------
     def call(self, args, kwargs):
-        """The general path: first calls, nested calls (inside another trace), show_code."""
-        nested = bool(_trace.STACK)
+        """The general path: first calls, nested calls (inside another trace), show_code.
+
+        Holds the jit lock: a trace puts tracers into Variables that other threads must
+        not see, and another thread's call waits for this one's values to be stored."""
+        with _trace.LOCK:
+            return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
+        nested = bool(_trace.stack())
         args = [a._value if type(a) is JaxArray else a for a in args]
         kwargs = {k: a._value if type(a) is JaxArray else a for k, a in kwargs.items()}
         traces_before = self.num_traces
@@ -422,17 +429,18 @@ def _write_arguments(arg_writes, args, kwargs) -> None:
 
 _DISPATCH_TEMPLATE = """
 def dispatch(*args, **kwargs):
-    if _STACK or _SHOW:
+    if _ACTIVE[0] or _SHOW:
         return _call()(args, kwargs)
     if args:
         args = [a._value if type(a) is _JaxArray else a for a in args]
     if kwargs:
         kwargs = {{k: a._value if type(a) is _JaxArray else a for k, a in kwargs.items()}}
-    try:
-        res = _jitted({inputs}*args, **kwargs)
-    except _Restructure:
-        return _call()(args, kwargs)
-    {stores}
+    with _LOCK:  # values in, call, values back: one step across threads
+        try:
+            res = _jitted({inputs}*args, **kwargs)
+        except _Restructure:
+            return _call()(args, kwargs)
+        {stores}
     extra = len(res) - {nw}
     if extra == 1:
         return res[{nw}]
@@ -456,7 +464,8 @@ def _dispatcher(core):
     """
     n, nw = len(core.state), core.nw
     env = {
-        "_STACK": _STACK,
+        "_ACTIVE": _ACTIVE,
+        "_LOCK": _trace.LOCK,
         "_SHOW": core.show_code,
         "_call": weakref.WeakMethod(core.call),
         "_JaxArray": JaxArray,
@@ -470,10 +479,10 @@ def _dispatcher(core):
     if n <= _DISPATCH_UNROLL:
         env.update({f"s{i}": var for i, var in enumerate(core.state)})
         inputs = "".join(f"s{i}._value, " for i in range(n))
-        stores = "\n    ".join(f"s{i}._value = res[{i}]" for i in range(nw)) or "pass"
+        stores = "\n        ".join(f"s{i}._value = res[{i}]" for i in range(nw)) or "pass"
     else:
         inputs = "*map(_get, _state), "
-        stores = "for var, value in zip(_wvars, res):\n        var._value = value"
+        stores = "for var, value in zip(_wvars, res):\n            var._value = value"
     exec(_DISPATCH_TEMPLATE.format(inputs=inputs, stores=stores, nw=nw), env)
     return env["dispatch"]
 
@@ -499,7 +508,8 @@ class JitFunction:
 
     def recompile(self) -> None:
         """Trace and compile again on the next call (after changing a constant)."""
-        self._core.reset()
+        with _trace.LOCK:
+            self._core.reset()
 
     @property
     def variables(self) -> dict[str, list]:
@@ -562,9 +572,10 @@ def _forget_replaced(old) -> None:
         ids = {id(v) for v in old.vars().values()}
     else:
         return
-    for core in list(_ALL_CORES):
-        if not ids.isdisjoint(core.known):
-            core.reset()
+    with _trace.LOCK:  # not while another thread calls the program
+        for core in list(_ALL_CORES):
+            if not ids.isdisjoint(core.known):
+                core.reset()
 
 
 _trace.REPLACED.append(_forget_replaced)
@@ -578,9 +589,10 @@ def clear_cache() -> None:
     weak reference), so this is only needed to release memory early or after changing
     code that was traced.
     """
-    _REGISTRY.clear()
-    for core in list(_ALL_CORES):
-        core.reset()
+    with _trace.LOCK:
+        _REGISTRY.clear()
+        for core in list(_ALL_CORES):
+            core.reset()
 
 
 def _as_tuple(x, kind) -> tuple:
@@ -698,7 +710,8 @@ def jit(
         argnums, argnames = _static_arguments(signature, *key_options[:2])
         return _Core(owner, method, name, signature, (argnums, argnames, *key_options[2:]))
 
-    core = _registered(owner, (method, key_options), make)
+    with _trace.LOCK:
+        core = _registered(owner, (method, key_options), make)
     return JitFunction(func, core, options)
 
 

@@ -165,7 +165,7 @@ class JaxArray:
     @value.setter
     def value(self, new) -> None:
         new = self._checked(new)
-        if _trace.STACK:  # jit: a non-Variable array written in traced code gets its value back
+        if _trace.ACTIVE[0]:  # jit: a non-Variable array written in traced code: restored
             _trace.write_array(self)
         self._value = new
 
@@ -460,20 +460,20 @@ class Variable(JaxArray):
             dtype = jnp.asarray(value).dtype  # a concrete dtype: no weak types in state
         self._value = jnp.asarray(value, dtype=dtype)
         self._name = name
-        if _trace.STACK:  # created inside jitted code: local to the trace
+        if _trace.ACTIVE[0]:  # created inside jitted code: local to the trace
             _trace.created(self)
 
     @property
     def value(self) -> jax.Array:
         """The current value (reading it inside jitted code makes it an input)."""
-        if _trace.STACK:
+        if _trace.ACTIVE[0]:
             _trace.read(self)
         return self._value
 
     @value.setter
     def value(self, new) -> None:
         new = self._checked(new)
-        if _trace.STACK:
+        if _trace.ACTIVE[0]:
             _trace.write(self)
         self._value = new
 
@@ -499,7 +499,7 @@ def _unflatten_as(cls):
         obj = _new(cls, children[0])
         if cls is not JaxArray:
             obj._name = None
-            if _trace.STACK:  # made from traced values: not state of an enclosing jit
+            if _trace.ACTIVE[0]:  # made from traced values: not state of an enclosing jit
                 _trace.mark_local(obj)
         return obj
 

@@ -4,6 +4,9 @@ A :class:`RandomState` is a Variable holding a JAX PRNG key; each draw splits th
 and stores one half back. Because the key is a Variable, random calls inside
 ``bp.math.jit`` code read it and write it like any other state, so every call of the
 compiled function draws fresh numbers, and :func:`seed` makes runs reproducible.
+A generator is one stream for all threads: draws from several threads at once (jitted
+or not) are serialised, each number drawn once, in an order that depends on timing;
+give each thread its own ``RandomState(seed)`` for streams that do not depend on it.
 Signatures follow NumPy's ``RandomState``.
 """
 
@@ -13,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from brainjit.math._jax import _trace
 from brainjit.math._jax.ndarray import JaxArray, Variable, check_dtype, unwrap, wrap
 
 __all__ = ["RandomState", "DEFAULT", "seed"]
@@ -69,9 +73,14 @@ class RandomState(Variable):
         self.value = self._key(seed)
 
     def split_key(self):
-        """A fresh key for one draw; the generator moves on."""
-        key, sub = jax.random.split(self.value)
-        self.value = key
+        """A fresh key for one draw; the generator moves on.
+
+        Thread-safe: the key is read and written back as one step (under the lock of
+        jitted calls), so threads drawing from one generator never draw the same
+        numbers; which thread gets which numbers depends on their timing."""
+        with _trace.LOCK:
+            key, sub = jax.random.split(self.value)
+            self.value = key
         return sub
 
     # -- continuous ---------------------------------------------------------------

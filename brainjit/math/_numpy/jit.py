@@ -36,6 +36,7 @@ from numba.core.errors import NumbaError
 
 from brainjit.math import _numba
 from brainjit.math._numpy import codecache, lower_control_flow
+from brainjit.math._numpy import random as _random
 from brainjit.math._numpy import store as stores
 from brainjit.math._numpy.ndarray import ndarray as _bp_ndarray
 from brainjit.math._numpy.ops import to_ndarray
@@ -342,6 +343,12 @@ class _JitState:
             lines.append("    if _structure[0] != _seen:  # objects or Variables were replaced")
             lines.append(f"        return _refresh()({', '.join(call[len(unit.params) :])})")
             namespace["_structure"] = _structure_counter()
+        # this thread's Numba generator follows bp.math.random.seed (random.py)
+        lines.append("    if _rng_thread.generation != _rng_seed[0]:")
+        lines.append("        _rng_sync()")
+        namespace.update(
+            _rng_thread=_random.THREAD, _rng_seed=_random.SEED, _rng_sync=_random.sync_thread
+        )
         for name in convert:  # bp.math arrays reach Numba as plain ndarrays (faster dispatch)
             lines.append(f"    if type({name}) in _subclasses: {name} = {name}.view(_ndarray)")
         lines += [

@@ -4,11 +4,31 @@ Module-level functions draw from NumPy's global generator (``numpy.random``), wh
 also what Numba-compiled code draws from (Numba keeps its own copy of that generator;
 :func:`seed` seeds both). ``RandomState(seed)`` objects hold an independent NumPy
 ``RandomState`` and offer the same methods.
+
+Threads. NumPy's global generator is one for the whole process (eager draws from any
+thread share it). Numba's is one *per thread* (a thread that never was seeded starts
+from OS entropy), so :func:`seed` also decides what compiled code draws in each thread:
+
+- ``seed(s)`` seeds the generator of the calling thread;
+- a thread that has not called ``seed`` itself restarts from ``s`` (the latest seed
+  given in any thread) the next time it enters compiled code (a ``bp.math.jit``
+  function, a ``bp.Runner`` run) after that call. A run in a worker thread after
+  ``seed(s)`` therefore draws exactly what the same run draws in the main thread right
+  after ``seed(s)``, every time, also in a long-lived (pool) thread that drew before;
+- a thread that has called ``seed`` itself keeps the stream of its own seed (other
+  threads' seeds do not restart it). Two threads that should draw different numbers
+  call ``seed`` with different seeds each (two unseeded threads that start after one
+  ``seed(s)`` draw the same numbers).
+
+``seed()`` without a seed reseeds NumPy's generator from entropy and leaves the
+compiled code's generators alone. The threads of Numba's ``parallel=True`` loops have
+generators of their own, which ``seed`` does not reach.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -83,13 +103,44 @@ class RandomState:
         return wrap(method) if callable(method) else method
 
 
+class _ThreadSeed(threading.local):
+    generation = 0  # the seed generation this thread's Numba generator follows
+    own = False  # the thread called seed() itself: it keeps its own stream
+
+
+#: [generation, seed]: the generation counts the ``seed(s)`` calls (0: none yet); the
+#: jit wrappers compare it with the thread's on every call (:func:`sync_thread`).
+SEED = [0, None]
+THREAD = _ThreadSeed()
+_SEED_LOCK = threading.Lock()
+
+
 def seed(seed: int | None = None) -> None:
-    """Seed NumPy's global generator and the one Numba-compiled code draws from."""
+    """Seed NumPy's global generator and the one Numba-compiled code draws from in this
+    thread; threads that never called ``seed`` restart from ``seed`` when they next
+    enter compiled code (see the module docstring)."""
     np.random.seed(seed)
     if seed is not None:
         from brainjit.math._numpy import numba_view
 
+        seed = int(seed)
         numba_view.seed_numba(seed)
+        with _SEED_LOCK:
+            SEED[:] = [SEED[0] + 1, seed]
+            THREAD.generation = SEED[0]
+        THREAD.own = True
+
+
+def sync_thread() -> None:
+    """Called on entry to compiled code when ``THREAD.generation != SEED[0]``: restart
+    this thread's Numba generator from the latest seed (unless it seeded itself)."""
+    with _SEED_LOCK:
+        generation, value = SEED
+    if not THREAD.own:
+        from brainjit.math._numpy import numba_view
+
+        numba_view.seed_numba(value)
+    THREAD.generation = generation
 
 
 def bernoulli(p=0.5, size=None):
