@@ -632,6 +632,12 @@ def jit(
     constants. A new trace happens only for new argument shapes/dtypes or new values of
     static arguments.
 
+    Threads: each thread traces on its own, and a call (the Variables' values in, the
+    compiled call, the new values stored) is atomic across threads: calls of any jitted
+    functions from several threads are serialised by one re-entrant lock, held while a
+    call is dispatched (JAX computes asynchronously, outside it) and while it traces.
+    No update is lost, also of Variables that several functions share (the random key).
+
     Args:
         func: a function, a bound method (``obj.update``) or a callable object
             (``bp.Base`` instance: its ``__call__``). Also usable as a decorator, with or

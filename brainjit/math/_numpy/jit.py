@@ -75,6 +75,10 @@ def jit(target=None, *, parallel: bool = False, show_code: bool = False, **optio
             arrays are under NumPy 2 and JAX (``bp.math.elementwise`` uses it for
             float32 arrays).
 
+    Random numbers drawn in compiled code come from Numba's generator of the calling
+    thread, which ``bp.math.random.seed`` reaches in every thread (on the thread's next
+    call of a jitted function; see ``bp.math.random``).
+
     Returns:
         A function with the target's parameters (``self`` excluded), with the
         attributes ``recompile()``, ``show_code()``, ``units`` (the generated code),
