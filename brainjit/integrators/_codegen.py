@@ -15,9 +15,7 @@ same file in every process (so the cache is reused across runs).
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-import sys
 import types
 from pathlib import Path
 
@@ -110,10 +108,5 @@ def load_module(source: str, stem: str, namespace: dict) -> types.ModuleType:
     name = f"{identifier(stem)}_{digest}"
     path = cache_dir() / f"{name}.py"
     _cache.write_source(path, source)
-    module_name = f"_brainjit_generated_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    module.__dict__.update(namespace)
-    spec.loader.exec_module(module)
-    sys.modules[module_name] = module  # so that inspect, pickle and Numba can find it
-    return module
+    # registered in sys.modules, so that inspect, pickle and Numba can find it
+    return _cache.import_file(f"_brainjit_generated_{name}", path, namespace)

@@ -35,7 +35,6 @@ the model: the objects, Variables and constants are attributes of the instance.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,9 +125,5 @@ def load_driver_class(text: str) -> type:
     name = f"_brainjit_runloop_{digest}"
     module = sys.modules.get(name)
     if module is None or getattr(module, "__file__", None) != str(path):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        assert spec.loader is not None
-        spec.loader.exec_module(module)
-        sys.modules[name] = module
+        module = _cache.import_file(name, path, {})
     return module.RunLoop
