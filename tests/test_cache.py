@@ -295,3 +295,83 @@ def test_a_damaged_bytecode_file_of_a_generated_module_is_not_read(tmp_path, bui
     bytecode.write_bytes(bytes(pyc)[: len(pyc) - 20])  # a valid header, cut short
     run = _run(tmp_path, "script.py", cache=cache)
     assert run.stdout.split() == ["1.0", "3.0", "5.0", "1"]
+
+
+# -- the digest of what compiled code depends on ------------------------------------------
+
+DIGEST_HELPERS = """
+import numba
+
+SCALE = 2.0
+
+@numba.njit
+def g(x):
+    return x * SCALE + 1.0
+
+@numba.njit
+def unrelated(x):
+    return x - 1.0
+"""
+
+DIGEST_MAIN = """
+import numba
+import dhelpers
+
+def make(k):
+    @numba.njit
+    def h(x):
+        return x + k
+    return h
+
+h = make(3.0)
+
+@numba.njit
+def f(x):
+    return dhelpers.g(x) + h(x)
+"""
+
+
+def _digest_of_f(tmp_path, monkeypatch, helpers=DIGEST_HELPERS, main=DIGEST_MAIN) -> str:
+    """``function_digest`` of ``dmain.f``, both modules imported afresh."""
+    import importlib
+
+    (tmp_path / "dhelpers.py").write_text(helpers)
+    (tmp_path / "dmain.py").write_text(main)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("dmain", "dhelpers"):
+        sys.modules.pop(name, None)
+    importlib.invalidate_caches()
+    return _cache.function_digest(importlib.import_module("dmain").f)
+
+
+@pytest.mark.parametrize(
+    "where, old, new",
+    [
+        ("helpers", "x * SCALE + 1.0", "x * SCALE + 2.0"),  # a constant of a callee
+        ("helpers", "SCALE = 2.0", "SCALE = 3.0"),  # a global a callee reads
+        ("helpers", "@numba.njit\ndef g", "@numba.njit(fastmath=True)\ndef g"),  # options
+        ("main", "make(3.0)", "make(4.0)"),  # a closure variable of a callee
+        ("main", "return dhelpers.g(x) + h(x)", "return dhelpers.g(x) - h(x)"),  # its code
+    ],
+)
+def test_function_digest_follows_the_functions_compiled_code_reaches(
+    tmp_path, monkeypatch, where, old, new
+):
+    """The digest is the same for the same code (imported again), and changes with a
+    change anywhere in what Numba compiles into the function."""
+    first = _digest_of_f(tmp_path, monkeypatch)
+    assert _digest_of_f(tmp_path, monkeypatch) == first
+    helpers, main = DIGEST_HELPERS, DIGEST_MAIN
+    if where == "helpers":
+        helpers = helpers.replace(old, new)
+        assert helpers != DIGEST_HELPERS
+    else:
+        main = main.replace(old, new)
+        assert main != DIGEST_MAIN
+    assert _digest_of_f(tmp_path, monkeypatch, helpers, main) != first
+
+
+def test_function_digest_ignores_what_compiled_code_does_not_reach(tmp_path, monkeypatch):
+    first = _digest_of_f(tmp_path, monkeypatch)
+    changed = DIGEST_HELPERS.replace("x - 1.0", "x - 2.0") + "\nOTHER = 1\n"
+    assert _digest_of_f(tmp_path, monkeypatch, changed) == first
