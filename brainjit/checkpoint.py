@@ -21,7 +21,8 @@ input continues with exactly the numbers an uninterrupted run would have drawn:
   Numba's own Mersenne Twister, one per thread (``'__random_numba_mt__'``,
   ``'__random_numba_pos__'``, ``'__random_numba_gauss__'``: the 624 words, the position
   and the cached second normal deviate), read and written in the calling thread (the
-  thread a Runner runs the compiled loop in); and NumPy's global generator
+  thread a Runner runs the compiled loop in; restoring it counts as seeding that
+  thread: see the threads section of ``bp.math.random``); and NumPy's global generator
   (``np.random``, what ``bp.math.random`` draws from outside compiled code:
   ``'__random_numpy_mt__'``, ``'__random_numpy_pos__'``, ``'__random_numpy_gauss__'``).
   Not covered: the per-thread generators of worker threads of ``parallel=True``
@@ -88,8 +89,16 @@ class _NumbaState(ctypes.Structure):
 
 
 def _numba_state() -> _NumbaState:
-    """The generator that ``np.random`` calls in Numba-compiled code use in this thread."""
+    """The generator that ``np.random`` calls in Numba-compiled code use in this thread
+    (brought up to the latest ``bp.math.random.seed`` first, as compiled code would be
+    on entry, where that applies to this thread)."""
     from numba import _helperlib
+
+    from brainjit.math._numpy import random as numpy_random
+
+    thread, latest = getattr(numpy_random, "THREAD", None), getattr(numpy_random, "SEED", None)
+    if thread is not None and latest is not None and thread.generation != latest[0]:
+        numpy_random.sync_thread()
 
     state = _NumbaState.from_address(_helperlib.rnd_get_np_state_ptr())
     index, words = _helperlib.rnd_get_state(_helperlib.rnd_get_np_state_ptr())
@@ -147,6 +156,7 @@ def _set_random_state(backend: str, state: dict[str, np.ndarray]) -> None:
     has_gauss, gauss = state["__random_numba_gauss__"]
     numba_state.has_gauss, numba_state.gauss = int(has_gauss), float(gauss)
     numba_state.is_initialized = 1
+    _own_stream()
     has_gauss, gauss = state["__random_numpy_gauss__"]
     np.random.set_state(
         (
@@ -157,6 +167,18 @@ def _set_random_state(backend: str, state: dict[str, np.ndarray]) -> None:
             float(gauss),
         )
     )
+
+
+def _own_stream() -> None:
+    """After a restore: this thread's generator is set, as by ``seed`` in this thread, so
+    that a later ``seed`` in another thread does not restart it (see the threads section
+    of ``brainjit.math._numpy.random``)."""
+    from brainjit.math._numpy import random as numpy_random
+
+    thread, latest = getattr(numpy_random, "THREAD", None), getattr(numpy_random, "SEED", None)
+    if thread is not None and latest is not None:
+        thread.generation = latest[0]
+        thread.own = True
 
 
 # -- state dicts ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 
 import numba
 import numpy as np
@@ -128,6 +129,58 @@ def test_random_generator_state_with_a_cached_normal_deviate():
     got = draw(5), np.random.normal(size=5), np.random.random(4)
     for a, b in zip(expected, got):
         np.testing.assert_array_equal(a, b)
+
+
+def _uniform(n):
+    return bp.math.random.random(n)
+
+
+def test_random_generator_state_restored_in_another_thread():
+    """numpy backend: Numba's generator is one per thread; a state loaded in a thread
+    that never seeded (after a seed in another thread) is what compiled code draws next
+    in that thread, also after another thread seeds again: loading counts as seeding
+    that thread."""
+    draw = bp.math.jit(_uniform)
+    holder = _Holder()
+    bp.math.random.seed(4)
+    draw(3)
+    state = holder.state_dict(random=True)
+    expected = draw(6)
+    loaded, seeded, got = threading.Event(), threading.Event(), {}
+
+    def work():
+        holder.load_state_dict(state)
+        loaded.set()
+        seeded.wait(60)
+        got["draws"] = draw(6)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    loaded.wait(60)
+    bp.math.random.seed(5)  # in the main thread, after the load
+    seeded.set()
+    thread.join(60)
+    np.testing.assert_array_equal(got["draws"], expected)
+
+
+def test_random_generator_state_saved_in_a_thread_that_has_not_drawn_yet():
+    """numpy backend: saved in a thread whose generator is to restart from another
+    thread's seed when it enters compiled code, the state is the one it draws from."""
+    draw = bp.math.jit(_uniform)
+    holder = _Holder()
+    bp.math.random.seed(6)
+    got = {}
+
+    def work():
+        state = holder.state_dict(random=True)
+        got["first"] = draw(6)
+        holder.load_state_dict(state)
+        got["again"] = draw(6)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    np.testing.assert_array_equal(got["again"], got["first"])
 
 
 def test_random_generator_state_jax():

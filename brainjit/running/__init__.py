@@ -1,6 +1,6 @@
 """``bp.Runner``: run a model over time, the whole loop compiled once, with monitors,
 inputs and a progress bar. See ``docs/simulation.md``."""
 
-from brainjit.running.runner import Monitors, Runner
+from brainjit.running.runner import Monitors, RecompileWarning, Runner
 
-__all__ = ["Monitors", "Runner"]
+__all__ = ["Monitors", "RecompileWarning", "Runner"]

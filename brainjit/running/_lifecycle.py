@@ -1,0 +1,227 @@
+"""The Runner's bookkeeping between and around runs (issue 17): the model's time, the
+constants its compiled loop froze, and the state to go back to when a run is interrupted.
+
+- **Time.** The time belongs to the model (``bp.base.model_time``), not to a Runner: a
+  run starts at the time of the model's stateful nodes (those that hold Variables),
+  which must all agree and be a whole number of the Runner's steps
+  (:func:`start_step`); the Runner advances it after every chunk (and every step of a
+  per-step run) with ``bp.base.set_model_time``.
+- **Constants.** :class:`Fingerprint` records what the compiled loop took as constants:
+  every non-Variable attribute of every node (numbers, strings and tuples by value,
+  NumPy arrays by identity, dtype, shape and a CRC-32 of their bytes, JAX arrays by
+  identity of their current value, other objects by identity) and the driver's own
+  (``dt``). Taken once per run, compared at the next: a difference names the
+  attributes that changed, and the Runner compiles again.
+- **Rollback.** :class:`Snapshot` keeps the state at the start of each chunk (numpy
+  backend: a copy of every Variable of the model and of Numba's random generators;
+  jax backend: references to the immutable values of the Variables the loop writes,
+  the random key included; copies if the loop donates its buffers), so that an
+  exception or a KeyboardInterrupt can put state and time back where they agree.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import zlib
+
+import numpy as np
+
+from brainjit.base import Base, _members, model_time
+from brainjit.math import _variable
+
+__all__ = ["start_step", "current_time", "Fingerprint", "Snapshot"]
+
+#: Attributes of a node that are bookkeeping, not constants of compiled code.
+BOOKKEEPING = frozenset({"_time", "_name"})
+
+_SCALARS = (bool, int, float, complex, str, bytes, type(None), np.generic)
+
+
+# -- time ------------------------------------------------------------------------------------
+def _stateful_nodes(model: Base) -> dict[str, Base]:
+    """The nodes reachable from ``model`` that hold a Variable themselves."""
+    return {
+        path: node
+        for path, node in model.nodes().items()
+        if any(_variable.is_variable(value) for _, value in _members(node))
+    }
+
+
+def current_time(model: Base) -> float:
+    """Where a run of ``model`` starts (ms): the time of its stateful nodes when they
+    agree (a new container around nodes that ran together takes theirs), else the
+    model's own time."""
+    times = [model_time(node) for node in _stateful_nodes(model).values()]
+    if times and all(math.isclose(t, times[0], rel_tol=1e-9, abs_tol=1e-9) for t in times):
+        return times[0]
+    return model_time(model)
+
+
+def start_step(model: Base, dt: float) -> int:
+    """The step (of ``dt``) at which a run of ``model`` starts: its time / ``dt``.
+
+    Raises:
+        ValueError: the nodes that hold state have run for different times (they ran in
+            different networks), or the time is not a whole number of steps of ``dt``.
+    """
+    nodes = _stateful_nodes(model)
+    by_time: dict[float, list[str]] = {}  # times equal up to rounding (10 * 0.1 == 1.0)
+    for path, node in nodes.items():
+        t = model_time(node)
+        t = next((s for s in by_time if math.isclose(s, t, rel_tol=1e-9, abs_tol=1e-9)), t)
+        by_time.setdefault(t, []).append(f"{node.name} ({path})")
+    if len(by_time) > 1:
+        groups = "; ".join(
+            f"t = {t:g} ms: {', '.join(names)}" for t, names in sorted(by_time.items())
+        )
+        raise ValueError(
+            f"Runner: the nodes of {model.name} have run for different times ({groups}). "
+            "A model's nodes must share one time: call reset_state() on the model to start "
+            "them all again at t = 0, or run them together (in one network) from the start."
+        )
+    t = next(iter(by_time)) if by_time else model_time(model)
+    steps = t / dt
+    whole = round(steps)
+    if not math.isclose(steps, whole, rel_tol=1e-9, abs_tol=1e-9):
+        raise ValueError(
+            f"Runner: {model.name} has run up to t = {t:g} ms, which is not a whole number "
+            f"of steps of this Runner's dt={dt:g} ms ({steps:.6g} steps). Run it with a dt "
+            f"that divides {t:g} ms, or call reset_state() to start again at t = 0."
+        )
+    return int(whole)
+
+
+# -- constants -------------------------------------------------------------------------------
+def _digest(array: np.ndarray) -> int | None:
+    """A fast checksum of an array's bytes (None for object arrays)."""
+    if array.dtype.hasobject:
+        return None
+    data = np.ascontiguousarray(array)
+    return zlib.crc32(memoryview(data.reshape(-1)).cast("B"))
+
+
+def _jax_array_type():
+    module = sys.modules.get("brainjit.math._jax.ndarray")
+    return None if module is None else module.JaxArray
+
+
+class _Constant:
+    """One constant: how it is compared, and what to say when it changed."""
+
+    __slots__ = ("kind", "ref", "key")
+
+    def __init__(self, value, jax_array):
+        if isinstance(value, _SCALARS):
+            self.kind, self.ref, self.key = "value", None, (type(value).__name__, repr(value))
+        elif isinstance(value, np.ndarray):
+            key = (value.dtype.str, value.shape, _digest(value))
+            self.kind, self.ref, self.key = "array", value, key
+        elif jax_array is not None and isinstance(value, jax_array):
+            self.kind, self.ref, self.key = "jax array", value, value.value  # immutable
+        else:
+            self.kind, self.ref, self.key = "object", value, None
+
+    def same(self, other: _Constant) -> bool:
+        if self.kind != other.kind or self.ref is not other.ref:
+            return False
+        if self.kind == "jax array":
+            return self.key is other.key
+        return self.key == other.key
+
+    def change(self, new: _Constant) -> str:
+        """How ``self`` became ``new``, in a few words."""
+        if self.kind == "value" and new.kind == "value":
+            return f"{self.key[1]} -> {new.key[1]}"
+        if self.ref is new.ref:
+            return "changed in place"
+        if self.kind == new.kind == "array":
+            return "rebound to another array"
+        return "replaced"
+
+
+class Fingerprint:
+    """The constants the compiled loop was built with: every non-Variable attribute of
+    every node of the model (``path -> constant``) and of the driver (``dt``)."""
+
+    def __init__(self, model: Base, driver: Base | None):
+        jax_array = _jax_array_type()
+        entries: dict[str, _Constant] = {}
+        for path, node in model.nodes().items():
+            self._add(entries, path, node, jax_array)
+        if driver is not None:
+            self._add(entries, "the Runner's", driver, jax_array)
+        self.entries = entries
+
+    @staticmethod
+    def _add(entries, path, node, jax_array) -> None:
+        for suffix, value in _members(node):
+            if suffix.split(".", 1)[0] in BOOKKEEPING:
+                continue
+            if _variable.is_variable(value) or isinstance(value, Base):
+                continue
+            sep = " " if path == "the Runner's" else "."
+            entries[f"{path}{sep}{suffix}"] = _Constant(value, jax_array)
+
+    def changes(self, new: Fingerprint) -> list[str]:
+        """What differs from ``new`` (an empty list when nothing does)."""
+        out = []
+        for name, old in self.entries.items():
+            current = new.entries.get(name)
+            if current is None:
+                out.append(f"{name} (removed)")
+            elif not old.same(current):
+                out.append(f"{name} ({old.change(current)})")
+        out += [f"{name} (added)" for name in new.entries if name not in self.entries]
+        return out
+
+
+# -- rollback --------------------------------------------------------------------------------
+def _numba_random_states() -> list:
+    """(pointer, state) of Numba's generators (np.random and random in compiled code)."""
+    try:
+        from numba import _helperlib
+    except ImportError:  # pragma: no cover
+        return []
+    ptrs = (_helperlib.rnd_get_np_state_ptr(), _helperlib.rnd_get_py_state_ptr())
+    return [(ptr, _helperlib.rnd_get_state(ptr)) for ptr in ptrs]
+
+
+class Snapshot:
+    """The state at one moment, to go back to: :meth:`restore`.
+
+    Args:
+        variables: the Variables to keep.
+        backend: ``'numpy'`` (each Variable copied; Numba's random generators saved
+            too) or ``'jax'`` (the values are immutable arrays: kept by reference,
+            unless ``copy``).
+        copy: jax backend: copy the values (the loop donates its buffers to XLA).
+    """
+
+    def __init__(self, variables, backend: str, copy: bool = False):
+        if backend == "numpy":
+            self.saved = [(v, np.array(v, copy=True)) for v in variables]
+            self.random = _numba_random_states()
+        else:
+            import jax.numpy as jnp
+
+            if copy:
+                self.saved = [(v, jnp.array(v.value, copy=True)) for v in variables]
+            else:
+                self.saved = [(v, v.value) for v in variables]
+            self.random = []
+        self.backend = backend
+
+    def restore(self) -> None:
+        """Give every Variable kept its value back (and Numba's generators their state)."""
+        if self.backend == "numpy":
+            for var, value in self.saved:
+                var[...] = value
+            if self.random:
+                from numba import _helperlib
+
+                for ptr, state in self.random:
+                    _helperlib.rnd_set_state(ptr, state)
+        else:
+            for var, value in self.saved:
+                var.value = value
