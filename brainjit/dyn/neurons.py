@@ -94,6 +94,12 @@ class LIF(NeuGroup):
         method: ``'exact'`` (default: the closed-form step for the input held over the
             step, :func:`lif_exact`; the same result as exponential Euler, computed with
             one ``exp`` per step) or any ``bp.odeint`` method for ``lif_dV``.
+
+    Defaults: not a published cell. The LIF model has no canonical parameter set; the
+    defaults are BrainPy's (``brainpy.dyn.LIF``): potentials relative to rest (``V_rest``
+    0, ``V_th`` 20 mV above it, ``V_reset`` -5), ``tau`` 10 ms, ``R`` 1 (so ``input`` is
+    in mV), no refractory period. Set them for the cell you model (e.g. the COBA/CUBA
+    benchmarks of Brette et al. 2007, ``examples/coba.py``).
     """
 
     def __init__(
@@ -163,6 +169,12 @@ class ExpIF(NeuGroup):
     .. math:: \tau \frac{dV}{dt} = -(V - V_{rest}) + \Delta_T e^{(V - V_T)/\Delta_T} + R I
 
     A spike when ``V >= V_th``; then ``V = V_reset`` and a refractory period ``t_ref``.
+
+    Defaults: the EIF fit to the Wang–Buzsáki interneuron model in Fourcaud-Trocmé,
+    Hansel, van Vreeswijk & Brunel (2003, J. Neurosci. 23:11628): ``tau`` = C / gL =
+    10 ms (C 1 µF/cm², gL 0.1 mS/cm²), ``V_rest`` -65 mV, ``V_T`` -59.9 mV,
+    ``delta_T`` 3.48 mV, reset -68 mV, refractory period 1.7 ms, spikes cut at -30 mV;
+    ``R`` 1, so ``input`` is ``R I`` in mV (the same values as BrainPy's ``ExpIF``).
     """
 
     def __init__(
@@ -226,21 +238,31 @@ class AdEx(NeuGroup):
 
     A spike when ``V >= V_th``; then ``V = V_reset``, ``w += b`` and an optional
     refractory period ``t_ref``. Variables: ``V``, ``w`` and the spike state.
+
+    Defaults: the regular-spiking cell of Brette & Gerstner (2005, J. Neurophysiol.
+    94:3637), Table 1: C = 281 pF, gL = 30 nS, EL = -70.6 mV, VT = -50.4 mV,
+    ΔT = 2 mV, τw = 144 ms, a = 4 nS, b = 0.0805 nA, reset to EL, no refractory
+    period; the paper's ``C dV/dt = -gL (V - EL) + gL ΔT exp(...) - w + I`` in this
+    form with ``tau`` = C / gL = 9.37 ms and ``R`` = 1 / gL = 33.3 MΩ, so that ``w``,
+    ``b`` and ``input`` are in nA and ``a`` in µS (nA/mV: 4 nS = 0.004). Spikes are cut
+    at ``V_th`` = VT + 5 ΔT = -40.4 mV, as in Brian's example of the paper
+    (``examples/frompapers/Brette_Gerstner_2005.py``). A 1 nA step makes it fire with
+    adaptation.
     """
 
     def __init__(
         self,
         size,
-        V_rest=-65.0,
-        V_reset=-68.0,
-        V_th=-30.0,
-        V_T=-59.9,
-        delta_T=3.48,
-        a=1.0,
-        b=1.0,
-        tau=10.0,
-        tau_w=30.0,
-        R=1.0,
+        V_rest=-70.6,
+        V_reset=-70.6,
+        V_th=-40.4,
+        V_T=-50.4,
+        delta_T=2.0,
+        a=0.004,
+        b=0.0805,
+        tau=281.0 / 30.0,
+        tau_w=144.0,
+        R=1000.0 / 30.0,
         t_ref=0.0,
         V_initial=None,
         method="exp_euler",
@@ -312,8 +334,11 @@ class Izhikevich(NeuGroup):
         \frac{dV}{dt} = 0.04 V^2 + 5 V + 140 - u + I \qquad \frac{du}{dt} = a (b V - u)
 
     A spike when ``V >= V_th`` (30 mV); then ``V = c``, ``u += d`` and an optional
-    refractory period ``t_ref``. The defaults are the regular-spiking cell; ``u``
-    starts at ``b * V``.
+    refractory period ``t_ref``. ``u`` starts at ``b * V``.
+
+    Defaults: the regular-spiking (RS) cell of Izhikevich (2003, IEEE Trans. Neural
+    Netw. 14:1569), Fig. 2: a = 0.02, b = 0.2, c = -65 mV, d = 8, spike peak 30 mV, and
+    ``V`` starting at -65 mV with ``u = b V`` as in the paper's MATLAB code.
     """
 
     def __init__(
@@ -421,6 +446,12 @@ class HH(NeuGroup):
     ``V_th`` upwards (no reset). The gates start at their steady state at
     ``V_initial``. Integrated with exponential Euler (each equation is linear in its own
     variable), as Brian2 does.
+
+    Defaults: the squid giant axon of Hodgkin & Huxley (1952, J. Physiol. 117:500),
+    Table 3 (gNa 120, gK 36, gL 0.3 mS/cm², C 1 µF/cm²), in the modern convention
+    (potentials shifted so that the cell rests at -65 mV: ENa 50, EK -77, EL -54.387 mV;
+    as in Dayan & Abbott 2001, sec. 5.6, where gL is 0.003 mS/mm²). With no input the
+    model rests at -65.0 mV. ``V_th`` (20 mV) only counts spikes.
     """
 
     rates = staticmethod(_hh_rates)
@@ -435,7 +466,7 @@ class HH(NeuGroup):
         EK=-77.0,
         gK=36.0,
         EL=-54.387,
-        gL=0.03,
+        gL=0.3,
         C=1.0,
         V_th=20.0,
         V_initial=-65.0,
@@ -541,6 +572,12 @@ class TraubHH(HH):
     (``gL`` 10, ``gNa`` 20000, ``gK`` 6000), potentials in mV, ``input`` in pA (so a
     conductance synapse with weights in nS feeds it directly). A spike is counted when
     ``V`` crosses ``V_th`` = -20 mV upwards.
+
+    Defaults: the COBAHH benchmark of Brette et al. (2007, J. Comput. Neurosci.
+    23:349), Benchmark 3 (after Traub & Miles 1991), as in Brian2's
+    ``examples/COBAHH.py``: a 20000 µm² cell with C 1 µF/cm², gL 5e-5 S/cm², gNa
+    100 mS/cm², gK 30 mS/cm² (so 200 pF, 10, 20000 and 6000 nS), ENa 50, EK -90,
+    EL -60, VT -63 mV, threshold -20 mV; ``V`` starts at EL.
     """
 
     _extra_parameters = ("VT",)

@@ -167,6 +167,8 @@ class Delta(Synapse):
     for one step: with ``output='cuba'`` a LIF neuron with ``R = 1`` jumps by about
     ``weight / tau`` mV, whatever ``dt``; with ``'coba'`` the pulse is a conductance
     (``(weight / dt) * (E - V)``). No state.
+
+    Defaults: ``weight`` 1 (generic), ``output='cuba'``, ``E`` 0 mV, no extra delay.
     """
 
     def update(self, t, dt):
@@ -201,6 +203,10 @@ class Exponential(Synapse):
     ``bp.odeint`` method of ``exp_dg`` may be asked for instead). ``g`` (one per
     postsynaptic neuron) jumps in the step the spike arrives and decays as
     ``weight * exp(-s / tau)`` ``s`` ms later.
+
+    Defaults: a generic synapse, not a published one: ``tau`` = 8 ms and ``weight`` 1
+    are BrainPy's defaults (``ExpCUBA``). The COBA benchmark (Brette et al. 2007) uses
+    5 ms (excitatory) and 10 ms (inhibitory): ``examples/coba.py``.
     """
 
     def __init__(self, pre, post, conn, weight=1.0, tau=8.0, method="exact", **kwargs):
@@ -242,6 +248,9 @@ class DualExponential(Synapse):
     after the step the spike arrives in, with ``norm`` the maximum of the difference.
     Integrated with RK4 by default (the two equations are coupled; exponential Euler
     would hold ``h`` over a step).
+
+    Defaults: generic, not a published synapse: ``tau_decay`` 10 ms, ``tau_rise``
+    1 ms, ``weight`` 1 (BrainPy's ``DualExponential`` defaults).
     """
 
     def __init__(
@@ -285,6 +294,9 @@ class Alpha(DualExponential):
     ms after the step the spike arrives in (peak ``weight`` at ``s = tau``).
 
     The dual-exponential equations with ``tau_rise = tau_decay = tau``.
+
+    Defaults: generic, not a published synapse: ``tau`` 8 ms, ``weight`` 1 (BrainPy's
+    ``Alpha`` defaults).
     """
 
     def __init__(self, pre, post, conn, weight=1.0, tau=8.0, method="rk4", **kwargs):
@@ -305,7 +317,7 @@ def kinetic_dg(g, t, T, alpha, beta):
 
 
 class AMPA(Synapse):
-    r"""AMPA receptors: the kinetic model of Destexhe et al. (1994).
+    r"""AMPA receptors: the kinetic model of Destexhe, Mainen & Sejnowski (1994).
 
     .. math:: \frac{dg}{dt} = \alpha [T] (1 - g) - \beta g
 
@@ -316,6 +328,13 @@ class AMPA(Synapse):
     (``bp.math.event_matvec`` with ``g`` as values). Output ``'coba'`` with
     ``E = 0`` mV by default. Exponential Euler is exact here (``[T]`` is constant over a
     step).
+
+    Defaults: the two-state AMPA model of Destexhe, Mainen & Sejnowski (1994, Neural
+    Comput. 6:14; J. Comput. Neurosci. 1:195): ``alpha`` = 1.1e6 /(M s) = 1.1
+    /(mM ms), ``beta`` = 190 /s = 0.19 /ms, ``E`` = 0 mV, a transmitter pulse of
+    ``T`` = 1 mM for ``T_duration`` = 1 ms (the same values in Ermentrout & Terman
+    2010, sec. 7.1). ``weight`` (the maximal conductance, in the post group's units)
+    is not from the paper: BrainPy's default 0.42.
     """
 
     def __init__(
@@ -324,10 +343,10 @@ class AMPA(Synapse):
         post,
         conn,
         weight=0.42,
-        alpha=0.98,
-        beta=0.18,
-        T=0.5,
-        T_duration=0.5,
+        alpha=1.1,
+        beta=0.19,
+        T=1.0,
+        T_duration=1.0,
         output="coba",
         E=0.0,
         method="exp_euler",
@@ -350,8 +369,14 @@ class AMPA(Synapse):
 
 
 class GABAa(AMPA):
-    """GABA_A receptors: the kinetic model of :class:`AMPA` with GABA_A's rates
-    (alpha 0.53, beta 0.18 per ms and mM, T = 1 mM for 1 ms) and ``E = -80`` mV."""
+    """GABA_A receptors: the kinetic model of :class:`AMPA` with GABA_A's rates and
+    ``E = -80`` mV.
+
+    Defaults: the two-state GABA_A model of Destexhe, Mainen & Sejnowski (1994, as
+    for :class:`AMPA`): ``alpha`` = 5e6 /(M s) = 5 /(mM ms), ``beta`` = 180 /s =
+    0.18 /ms, ``E`` = -80 mV, ``T`` = 1 mM for ``T_duration`` = 1 ms. ``weight`` is
+    BrainPy's default 0.04, not from the paper.
+    """
 
     def __init__(
         self,
@@ -359,7 +384,7 @@ class GABAa(AMPA):
         post,
         conn,
         weight=0.04,
-        alpha=0.53,
+        alpha=5.0,
         beta=0.18,
         T=1.0,
         T_duration=1.0,

@@ -20,7 +20,7 @@ RNG = np.random.default_rng(7)
 MODELS = {
     "LIF": (dict(V_rest=-60.0, V_reset=-65.0, V_th=-50.0, tau=10.0, t_ref=2.0), 15.0, 5.0),
     "ExpIF": (dict(t_ref=1.7), 12.0, 3.0),
-    "AdEx": (dict(a=1.0, b=2.0, tau_w=30.0, t_ref=0.5), 30.0, 3.0),
+    "AdEx": (dict(t_ref=0.5), 1.0, 3.0),  # Brette & Gerstner 2005; input in nA
     "Izhikevich": (dict(a=0.02, b=0.2, c=-65.0, d=8.0, t_ref=0.3), 12.0, 5.0),
     "HH": (dict(), 12.0, 2.0),
     "TraubHH": (dict(), 600.0, 2.0),
@@ -120,7 +120,7 @@ def hh_rhs(t, y, current):
     bh = 1 / (1 + np.exp(-(V + 35) / 10))
     an = 0.01 * (V + 55) / (1 - np.exp(-(V + 55) / 10))
     bn = 0.125 * np.exp(-(V + 65) / 80)
-    dV = -120 * m**3 * h * (V - 50) - 36 * n**4 * (V + 77) - 0.03 * (V + 54.387) + current
+    dV = -120 * m**3 * h * (V - 50) - 36 * n**4 * (V + 77) - 0.3 * (V + 54.387) + current
     return [dV, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
 
 
