@@ -4,12 +4,13 @@ records OR-accumulated over ``monitor_every`` steps.
 The Runner's compiled loop writes a boolean monitor at EVERY step, whatever
 ``monitor_every``, into a buffer of one chunk of steps: on the numpy backend as bits
 (``bp.math.packbits``: N / 8 bytes per step), on the jax backend as booleans (N bytes;
-XLA's ``packbits`` in the loop is slower on the CPU than packing on the host). After
-each chunk, :class:`SpikeRecorder` turns those rows into
+XLA's ``packbits`` in the loop is slower on the CPU than packing on the host, which
+``np.packbits`` does first). After each chunk, :class:`SpikeRecorder` turns those rows
+of bits into
 
 - the chunk's spike events, ``(step, neuron id)`` pairs in time order (within a step,
-  ascending ids), found with a scan over 64-bit words: spikes are sparse, so almost
-  every word is zero and only the few others are looked at byte by byte;
+  ascending ids), found by a Numba loop over 64-bit words (:func:`set_bits`): spikes
+  are sparse, so most words are zero and only the bytes of the others are looked at;
 - the chunk's records (packed bits, 8 per byte): with ``monitor_every = k``, the record
   at step ``s`` (``s = 0, k, 2k, ...`` of the run) is the OR of the steps after the
   previous record up to ``s`` included. Windows that straddle chunks or runs are
@@ -24,28 +25,76 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
-__all__ = ["SpikeRecorder", "nonzero_bytes"]
+__all__ = ["SpikeRecorder", "set_bits"]
 
 
-def nonzero_bytes(flat: np.ndarray) -> np.ndarray:
-    """The positions (ascending, int64) of the nonzero bytes of a 1-D uint8 array.
+@numba.njit(inline="always")
+def _emit(byte, at, width, steps, pos, c):
+    """The set bits of ``byte`` (the ``at``-th of the flat rows of ``width`` bytes) as
+    (row, position) pairs from ``c`` on; returns the new ``c``."""
+    row = at // width
+    first = (at - row * width) * 8
+    for bit in range(8):
+        if byte & (128 >> bit):  # np.packbits' order: the first element in the high bit
+            steps[c] = row
+            pos[c] = first + bit
+            c += 1
+    return c
 
-    Scans 8 bytes at a time (a view as 64-bit words) and looks at the bytes of the
-    nonzero words only: several times faster than ``np.flatnonzero`` of the bytes
-    when they are mostly zero, as spike records are.
-    """
+
+@numba.njit(cache=True, nogil=True)
+def _set_bits(flat, width):
     words = flat.size // 8
-    head = flat[: words * 8]
-    found = np.flatnonzero(head.view(np.uint64))
-    if found.size:
-        rows, cols = np.nonzero(head.reshape(words, 8)[found])
-        found = found[rows] * 8 + cols
-    tail = np.flatnonzero(flat[words * 8 :])
-    if tail.size:
-        found = np.concatenate([found, tail + words * 8])
-    return found.astype(np.int64, copy=False)
+    w64 = flat[: words * 8].view(np.uint64)
+    count = 0  # first pass: how many (mostly zero words: one test per 64 elements)
+    for i in range(words):
+        w = w64[i]
+        while w:
+            count += 1
+            w &= w - np.uint64(1)
+    for at in range(words * 8, flat.size):
+        byte = flat[at]
+        while byte:
+            count += 1
+            byte &= byte - 1
+    steps = np.empty(count, np.int64)
+    pos = np.empty(count, np.int64)
+    c = 0
+    for i in range(words):
+        if w64[i] != 0:
+            for j in range(8):
+                byte = flat[i * 8 + j]
+                if byte != 0:
+                    c = _emit(byte, i * 8 + j, width, steps, pos, c)
+    for at in range(words * 8, flat.size):
+        byte = flat[at]
+        if byte != 0:
+            c = _emit(byte, at, width, steps, pos, c)
+    return steps, pos
+
+
+def set_bits(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero(np.unpackbits(rows, axis=1))`` without unpacking: the (row, position)
+    of every set bit of the packed ``rows`` (uint8, rows of bytes), in row order and
+    ascending positions within a row, as int64 arrays.
+
+    A Numba loop over 64-bit words: spikes are sparse, so most words are zero and only
+    the bytes of the others are looked at (about 10x faster than ``np.flatnonzero`` of
+    the unpacked bits, and no N-bytes-per-step temporary).
+    """
+    rows = np.ascontiguousarray(rows, dtype=np.uint8)
+    return _set_bits(rows.reshape(-1), max(rows.shape[1], 1))
+
+
+def _or_over_axis1(block: np.ndarray) -> np.ndarray:
+    """The bitwise OR of a (records, k, bytes) uint8 block over its middle axis (8 bytes
+    at a time where the rows allow)."""
+    if block.shape[2] % 8 == 0:
+        return np.bitwise_or.reduce(block.view(np.uint64), axis=1).view(np.uint8)
+    return np.bitwise_or.reduce(block, axis=1)
 
 
 class SpikeRecorder:
@@ -88,26 +137,16 @@ class SpikeRecorder:
     def add(self, rows: np.ndarray, k0: int) -> np.ndarray:
         """Take the rows of steps ``k0, k0 + 1, ...`` of the run (one per step); return the
         packed records of the record steps among them."""
-        rows = np.ascontiguousarray(rows).reshape(len(rows), -1)
+        rows = np.asarray(rows).reshape(len(rows), -1)
+        if not self.packed:  # booleans (jax backend): 8 per byte first, all the rest on bits
+            rows = np.packbits(rows, axis=1)
         self._add_events(rows, k0)
         records = self._or_windows(rows, k0)
         self._done = k0 + len(rows)
-        if not self.packed:
-            records = np.packbits(records, axis=1)
         return records
 
     def _add_events(self, rows: np.ndarray, k0: int) -> None:
-        flat = rows.reshape(-1).view(np.uint8)
-        where = nonzero_bytes(flat)
-        if self.packed:  # bytes of bits -> the bits (np.packbits' order: first bit high)
-            width = rows.shape[1]
-            bits = np.unpackbits(flat[where][:, None], axis=1)
-            which, bit = np.nonzero(bits)
-            where = where[which]
-            steps, pos = np.divmod(where, width)
-            pos = pos * 8 + bit
-        else:
-            steps, pos = np.divmod(where, self.size)
+        steps, pos = set_bits(rows)
         ids = pos
         if self.ids is not None:
             row, rest = np.divmod(pos, self.inner)
@@ -122,24 +161,29 @@ class SpikeRecorder:
         self._ids.append(ids)
 
     def _or_windows(self, rows: np.ndarray, k0: int) -> np.ndarray:
-        """The OR of each record's window among ``rows``; updates the carry."""
+        """The OR of each record's window among the packed ``rows``; updates the carry.
+
+        The record steps among the rows are ``at, at + k, ...``: the first record takes
+        the carry and rows ``0 .. at``, each next one the ``k`` rows after the previous
+        record, and the rows after the last record are the new carry."""
         every = self.every
         if every == 1 and self._carry is None:
             return rows
-        at = np.arange((-k0) % every, len(rows), every)  # the record steps in this chunk
-        if at.size == 0:
+        at = (-k0) % every  # the first record step among the rows
+        if at >= len(rows):
             tail = np.bitwise_or.reduce(rows, axis=0)
             self._carry = tail if self._carry is None else self._carry | tail
             return rows[:0]
-        starts = np.concatenate(([0], at[:-1] + 1))
-        has_tail = at[-1] + 1 < len(rows)
-        if has_tail:
-            starts = np.append(starts, at[-1] + 1)
-        windows = np.bitwise_or.reduceat(rows, starts, axis=0)
-        records = windows[: at.size]
+        count = 1 + (len(rows) - 1 - at) // every
+        records = np.empty((count,) + rows.shape[1:], np.uint8)
+        records[0] = np.bitwise_or.reduce(rows[: at + 1], axis=0)
         if self._carry is not None:
             records[0] |= self._carry
-        self._carry = windows[-1] if has_tail else None
+        end = at + 1 + (count - 1) * every
+        if count > 1:
+            block = rows[at + 1 : end].reshape(count - 1, every, rows.shape[1])
+            records[1:] = _or_over_axis1(block)
+        self._carry = np.bitwise_or.reduce(rows[end:], axis=0) if end < len(rows) else None
         return records
 
     @property

@@ -102,6 +102,8 @@ class Monitors(dict):
         if recorder is None:
             if name not in self:
                 raise KeyError(f"no monitor named {name!r}; monitors: {sorted(self)}")
+            if name in self._packed or self[name].dtype == bool:
+                raise ValueError(f"spike_events: no spike events were recorded for {name!r}")
             raise TypeError(
                 f"spike_events: the monitor {name!r} records {self[name].dtype} values, "
                 f"not spikes: spike_events needs a boolean monitor (e.g. 'E.spike'); "
@@ -185,6 +187,7 @@ class _Monitor:
     var: object
     indices: np.ndarray | None
     packed: bool = False  # booleans packed into bits by the compiled loop
+    every_step: bool = False  # booleans written at every step (events, OR-ed records)
 
     @property
     def record_shape(self) -> tuple:
@@ -196,12 +199,6 @@ class _Monitor:
     @property
     def dtype(self) -> np.dtype:
         return np.dtype(self.var.dtype)
-
-    @property
-    def every_step(self) -> bool:
-        """Booleans (spikes) are written to the loop's buffer at every step, whatever
-        ``monitor_every`` (events and OR-accumulated records are made on the host)."""
-        return self.dtype == bool
 
     @property
     def buffer_record(self) -> tuple[tuple, np.dtype]:
@@ -286,6 +283,10 @@ class Runner:
     targets, inputs of the wrong shape or length, ``dt <= 0``, ``duration <= 0``.
     """
 
+    # False: boolean monitors sampled every monitor_every steps like the others (spikes
+    # between records lost, no spike events), as before spike events; for benchmarks only
+    _spike_events = True
+
     def __init__(
         self,
         model,
@@ -323,6 +324,9 @@ class Runner:
         self._monitors = _parse_monitors(model, monitors, variable_type)
         for m in self._monitors:  # spikes as bits: by the compiled loop (numpy backend) ...
             m.packed = m.dtype == bool and m.record_shape != () and self.backend == "numpy"
+            # spikes written at every step whatever monitor_every: on the host each chunk
+            # gives spike events and records OR-accumulated since the previous record
+            m.every_step = m.dtype == bool and self._spike_events
         self._spike_carry: dict[str, tuple | None] = {}  # spikes since the last record
         # ... or on the host after each chunk (jax: XLA's packbits in the loop cost COBA at
         # N = 64,000 on the CPU 185 µs per step, the boolean records 75 µs)
@@ -613,6 +617,9 @@ class Runner:
                         if m.every_step:  # spikes: events, and records OR-accumulated
                             rows = self._host(buf.value)[:steps]
                             records[m.name][r0:r1] = spikes[m.name].add(rows, k0)
+                        elif m.dtype == bool and not m.packed:  # (sampled) 8 per byte
+                            flat = self._host(buf.value)[: r1 - r0].reshape(r1 - r0, -1)
+                            records[m.name][r0:r1] = np.packbits(flat, axis=1)
                         else:
                             records[m.name][r0:r1] = self._host(buf.value)[: r1 - r0]
                 self._steps += steps  # the chunk is done: the model's time moves on

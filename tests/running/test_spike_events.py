@@ -13,6 +13,7 @@ from test_runner import DT, lif_reference, small_chunks
 
 import brainjit as bp
 from brainjit.running import Monitors
+from brainjit.running._spikes import SpikeRecorder, set_bits
 
 
 def events_of(spikes, first_step=0, ids=None):
@@ -150,3 +151,68 @@ def test_spike_events_of_other_monitors(backend):
         mon.spike_events("nope")
     with pytest.raises(KeyError, match="no monitor named 'spike'"):
         Monitors().spike_events("spike")
+
+
+def test_sampled_spikes_as_before(backend):
+    """``Runner._spike_events = False`` (benchmarks/spike_events.py's baseline): spikes
+    sampled every k steps like other monitors, as before spike events, and none."""
+
+    class Sampled(bp.Runner):
+        _spike_events = False
+
+    _, spikes = lif_reference(60, CURRENTS, np.zeros(77), t_ref=0.25)
+    runner = Sampled(
+        LIF(77, t_ref=0.25),
+        monitors=["spike"],
+        inputs=[("input", CURRENTS)],
+        monitor_every=3,
+        progress_bar=False,
+    )
+    mon = runner.run(6.0)
+    np.testing.assert_array_equal(mon["spike"], spikes[::3])
+    with pytest.raises(ValueError, match="no spike events were recorded for 'spike'"):
+        mon.spike_events("spike")
+
+
+# -- the host side alone, against NumPy ------------------------------------------------------
+@pytest.mark.parametrize("width", [1, 5, 8, 13, 64])
+def test_set_bits_is_nonzero_of_the_unpacked_bits(width):
+    """Rows of any width (words across rows, a tail shorter than a word), sparse and
+    dense: the (row, position) of every set bit, in order."""
+    rng = np.random.default_rng(width)
+    for density in (0.002, 0.3, 1.0):
+        spikes = rng.random((37, width * 8 - 3 if width > 1 else 8)) < density
+        rows = np.packbits(spikes, axis=1)
+        got_rows, got_pos = set_bits(rows)
+        want_rows, want_pos = np.nonzero(spikes)
+        np.testing.assert_array_equal(got_rows, want_rows)
+        np.testing.assert_array_equal(got_pos, want_pos)
+    assert set_bits(np.zeros((0, 4), np.uint8))[0].shape == (0,)
+
+
+@pytest.mark.parametrize("packed", [True, False])
+@pytest.mark.parametrize("every", [1, 4, 7])
+def test_recorder_any_pieces(packed, every):
+    """Rows given in pieces of any length (record steps anywhere in them, pieces with no
+    record step), a run continuing another: the records and events of the whole."""
+    rng = np.random.default_rng(every)
+    spikes = rng.random((200, 70)) < 0.05
+    rows = np.packbits(spikes, axis=1) if packed else spikes
+    cuts = [0, 3, 4, 5, 30, 31, 90, 91, 92, 150, 200]  # two runs: steps 0-90, 91-199
+    got, recorder = [], None
+    for start, stop in zip(cuts, cuts[1:]):
+        first = 0 if start < 91 else 91
+        if start in (0, 91):
+            carry = None if recorder is None else recorder.carry
+            recorder = SpikeRecorder((70,), None, packed, every, first, carry)
+            got.append([])
+        records = recorder.add(rows[start:stop], start - first)
+        got[-1].append(np.unpackbits(records, axis=1, count=70).astype(bool))
+        if stop in (91, 200):
+            steps, ids = recorder.events()
+            want = events_of(spikes[first:stop])
+            np.testing.assert_array_equal(steps, np.round(want[0] / DT).astype(int))
+            np.testing.assert_array_equal(ids, want[1])
+    record_steps = np.concatenate([np.arange(0, 91, every), np.arange(91, 200, every)])
+    want = or_records(spikes, record_steps)
+    np.testing.assert_array_equal(np.concatenate([np.concatenate(g) for g in got]), want)
