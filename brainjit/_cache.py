@@ -221,7 +221,11 @@ def guard_numba_cache() -> None:
 
     def _index_key(self, sig, codegen):
         key = _NUMBA["index_key"](self, sig, codegen)
-        return key[:-1] + (tuple(key[-1]) + (function_digest(self._py_func),),)
+        try:
+            digest = function_digest(self._py_func)
+        except Exception:  # noqa: BLE001 - never a reason not to compile
+            digest = "?"
+        return key[:-1] + (tuple(key[-1]) + (digest,),)
 
     index_file._load_index = _load_index
     index_file._load_data = _load_data
@@ -287,8 +291,11 @@ def _own_text(func: types.FunctionType, todo: list) -> str:
     to ``todo``)."""
     code = func.__code__
     parts = [f"{func.__module__}.{func.__qualname__}", _code_text(code)]
+    if _shallow(func.__module__):  # brainjit's own (its files' digest covers the rest)
+        return "\n".join(parts)
     parts.append("defaults=" + _value_text(func.__defaults__, todo))
-    parts.append("kwdefaults=" + _value_text(sorted((func.__kwdefaults__ or {}).items()), todo))
+    kwdefaults = tuple(sorted((func.__kwdefaults__ or {}).items()))
+    parts.append("kwdefaults=" + _value_text(kwdefaults, todo))
     for name, cell in zip(code.co_freevars, func.__closure__ or ()):
         try:
             value = cell.cell_contents
@@ -343,6 +350,13 @@ def _const_text(const) -> str:
 def _value_text(value, todo: list) -> str:
     """A text that changes when ``value`` (a global, closure variable or default of
     compiled code) would compile differently; functions it names are added to ``todo``."""
+    try:
+        return _value_text_of(value, todo)
+    except Exception:  # noqa: BLE001 - a strange object (its repr failed ...)
+        return f"object:{_qualified(type(value))}"
+
+
+def _value_text_of(value, todo: list) -> str:
     if isinstance(value, (bool, int, float, complex, str, bytes, type(None))):
         return f"{type(value).__name__}:{value!r}"
     if isinstance(value, np.generic):
@@ -350,8 +364,10 @@ def _value_text(value, todo: list) -> str:
     if isinstance(value, np.ndarray):
         data = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()[:16]
         return f"array:{value.dtype.str}{value.shape}:{data}"
-    if isinstance(value, (tuple, list)):
-        return f"{type(value).__name__}(" + ",".join(_value_text(v, todo) for v in value) + ")"
+    if isinstance(value, tuple):
+        return "tuple(" + ",".join(_value_text(v, todo) for v in value) + ")"
+    if isinstance(value, (list, dict, set)):  # not constants of compiled code (and they
+        return _qualified(type(value))  # change while a process runs): their type only
     if isinstance(value, types.ModuleType):
         return f"module:{value.__name__}"
     if isinstance(value, enum.Enum):
