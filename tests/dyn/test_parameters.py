@@ -19,7 +19,19 @@ from dyn_helpers import Clamp, Source
 import brainjit as bp
 
 # parameters that are not numbers (groups, connectivity, options, names)
-NOT_NUMBERS = {"self", "size", "pre", "post", "conn", "method", "output", "name", "indices"}
+NOT_NUMBERS = {
+    "self",
+    "size",
+    "num",
+    "pre",
+    "post",
+    "conn",
+    "method",
+    "output",
+    "name",
+    "indices",
+    "dtype",
+}
 NEURONS = [bp.dyn.LIF, bp.dyn.ExpIF, bp.dyn.AdEx, bp.dyn.Izhikevich, bp.dyn.HH, bp.dyn.TraubHH]
 SYNAPSES = [
     bp.dyn.Delta,
@@ -30,6 +42,7 @@ SYNAPSES = [
     bp.dyn.GABAa,
 ]
 SOURCES = [bp.dyn.PoissonGroup, bp.dyn.SpikeTimeGroup]
+OTHERS = [bp.dyn.Delay]  # the synapses' ring buffer
 # valid values of the parameters without a default
 REQUIRED = {
     bp.dyn.PoissonGroup: dict(freqs=10.0),
@@ -58,7 +71,7 @@ def numeric_parameters(cls):
 
 
 def cases():
-    for cls in NEURONS + SYNAPSES + SOURCES:
+    for cls in NEURONS + SYNAPSES + SOURCES + OTHERS:
         params = numeric_parameters(cls)
         assert params, cls
         for param in params:
@@ -69,6 +82,8 @@ def cases():
 def build(cls, name, **kwargs):
     if cls in SYNAPSES:
         return cls(Source(3), Clamp(2), bp.conn.All2All(), name=name, **kwargs)
+    if cls is bp.dyn.Delay:
+        return cls(3, name=name, **kwargs)
     return cls(3, name=name, **{**REQUIRED.get(cls, {}), **kwargs})
 
 
@@ -82,7 +97,7 @@ def bad_value(cls, param, bad):
 
 
 def test_every_model_has_numeric_parameters_and_the_valid_values_build():
-    for cls in NEURONS + SYNAPSES + SOURCES:
+    for cls in NEURONS + SYNAPSES + SOURCES + OTHERS:
         build(cls, None)  # the defaults (and REQUIRED) are valid
     assert "t_ref" in numeric_parameters(bp.dyn.LIF)
     assert {"E", "delay", "dt", "weight", "tau"} <= set(numeric_parameters(bp.dyn.Alpha))
