@@ -44,6 +44,17 @@ def test_compiled_code_is_cached_per_brainjit_version(tmp_path, monkeypatch):
 # situation of a user who runs a simulation, edits something, and runs it again).
 
 
+# First lines of every script: the digests of brainjit's own files fixed, so that files of
+# this checkout edited while a test runs do not give its processes different caches
+# (they are tested above; these tests are about the user's code and damaged files).
+PIN = """
+from brainjit import _cache
+from brainjit.math._numpy import rewrite
+_cache.package_digest = lambda: "pinned"
+rewrite._backend_digest = lambda: "pinned"
+"""
+
+
 def _run(tmp_path, script: str, *args: str, cache=None) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
@@ -121,7 +132,7 @@ def test_a_changed_callee_of_an_njit_function_is_recompiled(tmp_path):
     the edited file keeps its size and modification time."""
     (tmp_path / "helpers.py").write_text(HELPERS)
     (tmp_path / "mylib.py").write_text(CALLEES)
-    (tmp_path / "script.py").write_text(MODEL_WITH_CALLEES)
+    (tmp_path / "script.py").write_text(PIN + MODEL_WITH_CALLEES)
     assert _run(tmp_path, "script.py").stdout.split() == ["4.0", "6.0", "0"]
     assert _run(tmp_path, "script.py").stdout.split() == ["4.0", "6.0", "1"]  # cached
     _edit_keeping_mtime(tmp_path / "helpers.py", "x + 1.0", "x + 5.0")
@@ -186,7 +197,7 @@ def test_elementwise_functions_are_cached_however_they_are_called(tmp_path):
     process loads the cached code (and gets the same result) without a warning; after
     an edit of the function, the third one recompiles."""
     (tmp_path / "ewlib.py").write_text(EW_LIB)
-    (tmp_path / "script.py").write_text(EW_SCRIPT)
+    (tmp_path / "script.py").write_text(PIN + EW_SCRIPT)
     # (in_njit first: nothing else has made the kernel's modules yet)
     styles = ["in_njit", "by_name", "by_module", "in_place_by_module", "by_alias"]
     expected = np.exp(-0.1 / 5.0)
@@ -234,7 +245,7 @@ def _garbage(path: Path) -> None:
 def built_cache(tmp_path_factory):
     """A cache directory with the compiled code of DAMAGE_SCRIPT in it."""
     folder = tmp_path_factory.mktemp("built")
-    (folder / "script.py").write_text(DAMAGE_SCRIPT)
+    (folder / "script.py").write_text(PIN + DAMAGE_SCRIPT)
     assert _run(folder, "script.py").stdout.split() == ["1.0", "3.0", "5.0", "0"]
     return folder / "cache"
 
@@ -264,7 +275,7 @@ def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(tmp_path, built_cache, 
     process after that loads the rebuilt entry."""
     cache = tmp_path / "cache"
     shutil.copytree(built_cache, cache)
-    (tmp_path / "script.py").write_text(DAMAGE_SCRIPT)
+    (tmp_path / "script.py").write_text(PIN + DAMAGE_SCRIPT)
     (victim,) = cache.glob("jit-*/" + pattern)
     damage(victim)
     run = _run(tmp_path, "script.py", cache=cache)
@@ -286,7 +297,7 @@ def test_a_damaged_bytecode_file_of_a_generated_module_is_not_read(tmp_path, bui
 
     cache = tmp_path / "cache"
     shutil.copytree(built_cache, cache)
-    (tmp_path / "script.py").write_text(DAMAGE_SCRIPT)
+    (tmp_path / "script.py").write_text(PIN + DAMAGE_SCRIPT)
     (module,) = cache.glob("jit-*/update_*.py")
     code = compile(module.read_text(), str(module), "exec")
     stat = module.stat()
