@@ -140,6 +140,28 @@ def test_times_equal_up_to_rounding_are_one_time():
     assert E.t == F.t == pytest.approx(1.3)
 
 
+def test_reset_state_and_checkpoints_move_the_runners_clock(backend):
+    model = make_lif()
+    runner = make_runner(model)
+    runner.run(30.0)
+    first_spikes, first_ts = runner.mon["spike"].copy(), runner.mon.ts.copy()
+    checkpoint = model.state_dict()
+    runner.run(30.0)
+    second_spikes, second_ts = runner.mon["spike"].copy(), runner.mon.ts.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bp.running.RecompileWarning)
+        model.reset_state()
+        assert runner.t == 0.0
+        runner.run(30.0)  # the first run again, from t = 0
+        np.testing.assert_array_equal(runner.mon.ts, first_ts)
+        np.testing.assert_array_equal(runner.mon["spike"], first_spikes)
+        model.load_state_dict(checkpoint)
+        assert runner.t == pytest.approx(30.0)
+        runner.run(30.0)  # the second run again, from t = 30 ms
+        np.testing.assert_array_equal(runner.mon.ts, second_ts)
+        np.testing.assert_array_equal(runner.mon["spike"], second_spikes)
+
+
 def test_time_that_is_not_a_whole_number_of_steps_is_refused():
     model = make_lif()
     make_runner(model, monitors=(), dt=0.1).run(1.0)
@@ -296,9 +318,18 @@ def _assert_consistent(model, runner, t_ref=2.0):
 
 @pytest.mark.parametrize("per_step", [False, True], ids=["chunks", "per-step"])
 def test_interrupt_leaves_state_and_time_in_agreement(backend, per_step):
+    _interrupt_and_go_on(per_step)
+
+
+def test_interrupt_with_donated_buffers():
+    bp.math.use_backend("jax")
+    _interrupt_and_go_on(False, jit_options={"donate": True})
+
+
+def _interrupt_and_go_on(per_step, **options):
     spikes, ts = spikes_of_continuous_run(200.0)
     model = make_lif()
-    runner = make_runner(model)
+    runner = make_runner(model, **options)
     runner.run(1.0)  # compiled
     runner._loop = _InterruptingLoop(runner._loop, k=700 if per_step else 2)
     with pytest.raises(KeyboardInterrupt):
@@ -310,6 +341,10 @@ def test_interrupt_leaves_state_and_time_in_agreement(backend, per_step):
     assert len(mon.ts) == len(mon["spike"]) == round((model.t - 1.0) / 0.1)
     np.testing.assert_allclose(mon.ts, ts[10 : 10 + len(mon.ts)])
     np.testing.assert_array_equal(mon["spike"], spikes[10 : 10 + len(mon.ts)])
+    times, ids = mon.spike_events("spike")  # every spike of the steps kept, none after
+    steps, expected_ids = np.nonzero(spikes[10 : 10 + len(mon.ts)])
+    np.testing.assert_array_equal(ids, expected_ids)
+    np.testing.assert_allclose(times, ts[10 + steps])
     runner._loop = runner._loop.loop
     rest = 200.0 - model.t
     runner.run(rest)
