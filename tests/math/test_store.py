@@ -173,6 +173,7 @@ class Writer(bp.Base):
         self.V = bm.Variable(bm.ones(3) * 1.7)
         self.s = bm.Variable(bm.zeros((), dtype=bm.int32))
         self.sf = bm.Variable(bm.zeros(()))
+        self.m = bm.Variable(bm.zeros((2, 2)))
         self.child = Child()
 
     # .value = / attribute = : the Variable's shape and dtype exactly
@@ -238,6 +239,9 @@ class Writer(bp.Base):
     def slice_wrong_shape(self):
         self.f[:] = bp.math.ones(4)
 
+    def column_wrong_shape(self):  # a strided view: Numba's own store
+        self.m[:, 1] = bp.math.ones(3)
+
     # augmented assignments: in place, cast back (eagerly: casting='unsafe')
     def augmented_float_into_int(self):
         self.n += 1.5
@@ -253,6 +257,35 @@ class Writer(bp.Base):
 
     def augmented_broadcast(self):
         self.f += bp.math.ones(1)
+
+    def item_augmented_float_into_int(self):
+        self.n[1:3] += 1.5
+        self.n[0] += 2.5
+
+    def item_augmented_wrong_shape(self):
+        self.f[1:3] += bp.math.ones(4)
+
+    def item_augmented_broadcast(self):
+        self.f[1:] += bp.math.ones(1)
+
+    def fancy_augmented_wrong_shape(self):
+        self.f[np.array([0, 2])] += bp.math.ones(3)
+
+    def fancy_augmented(self):
+        self.f[np.array([0, 2])] += self.V[:2]
+
+    # several targets: each whole-Variable write checked, in Python's order
+    def tuple_float_into_int(self):
+        self.f.value, self.n.value = self.V * 2.0, self.V * 1.0
+
+    def tuple_same_dtypes(self):
+        self.f.value, self.n.value = self.V * 2.0, self.n + 1
+
+    def chained_float_into_int(self):
+        self.f.value = self.n.value = self.V * 1.0
+
+    def chained_wrong_shape(self):
+        self.f.value = self.V.value = bp.math.ones(4)
 
     # Variables reached through a closure and a module global
     def global_float_into_int(self):
@@ -279,7 +312,14 @@ def _closure_writer(bad):
 _WRITES = [name for name in vars(Writer) if not name.startswith("_")]
 # JAX raises its own error (TypeError, JAX's words) for shapes that do not broadcast in
 # an operation; eager code raises NumPy's ValueError
-_JAX_OWN_ERRORS = {"slice_wrong_shape", "augmented_wrong_shape", "augmented_int_wrong_shape"}
+_JAX_OWN_ERRORS = {
+    "slice_wrong_shape",
+    "column_wrong_shape",
+    "augmented_wrong_shape",
+    "augmented_int_wrong_shape",
+    "item_augmented_wrong_shape",
+    "fancy_augmented_wrong_shape",
+}
 
 
 def _outcome(call, names):
@@ -397,3 +437,32 @@ def test_same_code_for_two_objects_names_the_one_written():
         bp.math.jit(net.update)(np.ones(5))
     with pytest.raises(ValueError, match=rf"Variable '{net.a.name}\.n' has shape \(3,\)"):
         bp.math.jit(net.a.update)(np.ones(2))
+
+
+def test_values_numba_types_wider_than_numpy_are_stored_cast_back():
+    """NumPy 2 takes a Python number next to an array at the array's dtype (float32 * 0.5
+    is float32, int32 + 1 int32, uint8 + 1 uint8); Numba at float64/int64. Eager code
+    writes these values into their Variables, so compiled code must too."""
+
+    class Narrow(bp.Base):
+        def __init__(self):
+            super().__init__()
+            bm = bp.math
+            self.x = bm.Variable(bm.linspace(0.0, 1.0, 5).astype(bm.float32))
+            self.i = bm.Variable(bm.arange(5).astype(bm.int32))
+            self.u = bm.Variable(bm.arange(5).astype(bm.uint8))
+            self.k = bm.Variable(bm.zeros((), dtype=bm.int32))
+
+        def update(self):
+            self.x.value = self.x * 0.5 + 1.0
+            self.i.value = self.i * 3 - 1
+            self.u.value = self.u + 1
+            self.k.value = (self.k + 1) % 3
+
+    eager, compiled = Narrow(), Narrow()
+    eager.update()
+    bp.math.jit(compiled.update)()
+    for name in ("x", "i", "u", "k"):
+        a, b = getattr(eager, name), getattr(compiled, name)
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-6)

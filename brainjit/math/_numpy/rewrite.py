@@ -1292,8 +1292,36 @@ class _Rewriter(ast.NodeTransformer):
         node.value = self.visit(node.value)
         node.targets = [self.store_target(t, node) for t in node.targets]
         if len(node.targets) == 1:
-            return self.array_store(node.targets[0], node.value, node) or node
-        return node
+            stored = self.array_store(node.targets[0], node.value, node)
+            if stored is not None:
+                return stored
+        return self.checked_unpacking(node)
+
+    def checked_unpacking(self, node):
+        """``a.value, b = x, y`` and ``a.value = b.value = x``: each whole-Variable target
+        becomes a local name, then ``assign``-ed (checked as eager code checks it) in
+        the order Python assigns the targets."""
+        writes = []
+
+        def replace(target):
+            if isinstance(target, (ast.Tuple, ast.List)):
+                target.elts = [replace(t) for t in target.elts]
+            elif isinstance(target, ast.Starred):
+                target.value = replace(target.value)
+            elif getattr(target, "brainjit_assign", False):
+                local = self.fresh(f"{target.value.id}_new")
+                writes.append((target, local))
+                return ast.copy_location(_name(local, ast.Store()), target)
+            return target
+
+        node.targets = [replace(t) for t in node.targets]
+        if not writes:
+            return node
+        out = [node]
+        for target, local in writes:
+            call = self.array_store(target, _name(local), node)
+            out.append(call)
+        return out
 
     def array_store(self, target, value, node):
         """``param[index] = value`` into an array argument (a Variable, a monitor's
@@ -1346,6 +1374,7 @@ class _Rewriter(ast.NodeTransformer):
             node.target = self.visit(target) if not isinstance(target, ast.Name) else target
             if isinstance(node.target, ast.Subscript):
                 node.target.ctx = ast.Store()
+                return self.item_augmented(node)
             return node
         kind, info = self.classify_store(target, root, nodes, augmented=True)
         if kind == "variable":
@@ -1369,7 +1398,39 @@ class _Rewriter(ast.NodeTransformer):
             node.target = _name(info, ast.Store(), like=target)
             return node
         node.target = info
-        return node
+        return self.item_augmented(node)
+
+    def item_augmented(self, node):
+        """``a[index] += x`` with ``a`` an array argument: ``x`` is read through
+        ``inplace_operand_at(a, index, x)``, which checks that an array ``x`` broadcasts
+        to ``a[index]`` (Numba does not check, and reads past the end of a shorter x);
+        for an integer or boolean ``a`` (a Variable, a ``bp.math`` array) the statement becomes
+        ``a[index] = a[index] + x`` (cast back, as eager code does: Numba cannot update
+        an integer view with floats in place)."""
+        target = node.target
+        params = {p.name: p for p in self.params.values()}
+        if not (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and target.value.id in params
+        ) or any(
+            isinstance(n, ast.Constant) and n.value is Ellipsis for n in ast.walk(target.slice)
+        ):
+            return node
+        name = target.value.id
+        operand = self.internal_global(stores.inplace_operand_at, "inplace_operand_at")
+        index = self.index_expression(copy.deepcopy(target.slice))
+        node.value = ast.Call(
+            func=_name(operand), args=[_name(name), index, node.value], keywords=[]
+        )
+        array = params[name].array
+        if array.dtype.kind in "fc" or type(array) is np.ndarray:
+            return node  # (NumPy's own arrays refuse the cast eagerly)
+        read = copy.deepcopy(target)
+        read.ctx = ast.Load()
+        new_value = ast.BinOp(left=read, op=node.op, right=node.value)
+        assign = ast.copy_location(ast.Assign(targets=[target], value=new_value), node)
+        return self.array_store(target, new_value, assign) or assign
 
     def visit_Delete(self, node):
         for target in node.targets:

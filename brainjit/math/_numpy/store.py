@@ -48,7 +48,7 @@ from numba.np.numpy_support import as_dtype
 
 from brainjit.math import _numba, _variable
 
-__all__ = ["store", "store_all", "assign", "inplace_operand"]
+__all__ = ["store", "store_all", "assign", "inplace_operand", "inplace_operand_at"]
 
 MARK = "brainjit: a store into an array failed its check"
 """The first argument of the ValueErrors compiled stores raise (see :func:`runtime_error`)."""
@@ -80,6 +80,13 @@ def assign(array, value, name):
 def inplace_operand(array, value):
     """``value``, checked to broadcast to ``array`` (the operand of ``array += value``)."""
     np.broadcast_to(value, np.shape(array))  # NumPy's error when it does not
+    return value
+
+
+def inplace_operand_at(array, index, value):
+    """``value``, checked to broadcast to ``array[index]`` (the operand of
+    ``array[index] += value``)."""
+    np.broadcast_to(value, np.shape(array[index]))
     return value
 
 
@@ -273,6 +280,33 @@ def _inplace_operand_numba(array, value):
     return checked
 
 
+@overload(inplace_operand_at, jit_options=_numba.INNER)
+def _inplace_operand_at_numba(array, index, value):
+    if not (isinstance(array, types.Array) and isinstance(value, types.Array)):
+        return lambda array, index, value: value
+    taken = _basic_index_dims(index)
+    if taken is not None and taken < array.ndim:  # array[index] is a view: no copy
+
+        def basic(array, index, value):
+            _check_broadcast(array[index], value, array.ctypes.data, _INPLACE)
+            return value
+
+        return basic
+    if (
+        isinstance(index, types.Array)
+        and index.ndim == 1
+        and isinstance(index.dtype, types.Integer)
+        and array.ndim == 1
+    ):  # x[ids] += v: the selection has the shape of the index
+
+        def selected(array, index, value):
+            _check_broadcast(index, value, array.ctypes.data, _INPLACE)
+            return value
+
+        return selected
+    return lambda array, index, value: value  # other selections: Numba's own way
+
+
 # -- the eager errors, at the jit boundary ------------------------------------------------
 
 
@@ -292,7 +326,17 @@ def runtime_error(error: Exception, units) -> Exception | None:
     """The error eager code raises for a store check that failed in compiled code
     (``error``: the marked ValueError; ``units``: the generated functions that ran), or
     None if ``error`` is not one."""
-    if type(error) is not ValueError or len(error.args) != 5 or error.args[0] != MARK:
+    if type(error) is not ValueError:
+        return None
+    if len(error.args) == 3 and error.args[0] == _numba.MESSAGE:
+        # Numba's own store (x[:, 1] = y): NumPy's words; the array is not known
+        value_shape, shape = tuple(error.args[1]), tuple(error.args[2])
+        try:
+            _stand_in(shape, np.float64)[...] = _stand_in(value_shape, np.float64)
+        except ValueError as eager:
+            return eager
+        return None
+    if len(error.args) != 5 or error.args[0] != MARK:
         return None
     _, kind, at, value_shape, shape = error.args
     value_shape, shape = tuple(value_shape), tuple(shape)
