@@ -161,8 +161,13 @@ def import_file(module_name: str, path: Path, namespace: dict) -> types.ModuleTy
     spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
     module.__dict__.update(namespace)
-    loader.exec_module(module)
-    sys.modules[module_name] = module
+    sys.modules[module_name] = module  # as an import does (Numba may look it up)
+    try:
+        loader.exec_module(module)
+    except BaseException:
+        if sys.modules.get(module_name) is module:
+            del sys.modules[module_name]
+        raise
     return module
 
 

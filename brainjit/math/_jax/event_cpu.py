@@ -31,8 +31,6 @@ metadata query (an extension of type 1), answered with API version 0.1.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 import threading
 
 import jax
@@ -136,11 +134,7 @@ def _target(is_bool: bool, hetero: bool, index: str, dtype: str) -> str:
         digest = hashlib.sha1(source.encode()).hexdigest()[:12]
         path = _cache.cache_dir("event-ffi") / f"event_{key}_{digest}.py"
         _cache.write_source(path, source)
-        module_name = f"brainjit_event_ffi_{key}_{digest}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        module = _cache.import_file(f"brainjit_event_ffi_{key}_{digest}", path, {})
         name = f"brainjit_event_matvec_{key}"
         jax.ffi.register_ffi_target(name, jax.ffi.pycapsule(module.handler.address), platform="cpu")
         _registered[variant] = name
