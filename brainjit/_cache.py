@@ -137,9 +137,9 @@ def damaged(path, error, remove: bool = True) -> None:
         except OSError:
             pass
     reason = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else error
+    done = "it was removed and its code is compiled again" if remove else "it is written again"
     warnings.warn(
-        f"brainjit: the cached file {path} is damaged ({reason}); it was removed and its "
-        "code is compiled again",
+        f"brainjit: the cached file {path} is damaged ({reason}); {done}",
         CacheDamageWarning,
         stacklevel=3,
     )
