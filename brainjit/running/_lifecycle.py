@@ -11,7 +11,9 @@ constants its compiled loop froze, and the state to go back to when a run is int
   NumPy arrays by identity, dtype, shape and a CRC-32 of their bytes, JAX arrays by
   identity of their current value, other objects by identity) and the driver's own
   (``dt``). Taken once per run, compared at the next: a difference names the
-  attributes that changed, and the Runner compiles again.
+  attributes that changed, and the Runner compiles again. (NumPy arrays are arguments
+  of the numpy backend's compiled code, not constants: a change of their contents, or
+  another NumPy array in their place, takes effect there without compiling again.)
 - **Rollback.** :class:`Snapshot` keeps the state at the start of each chunk (numpy
   backend: a copy of every Variable of the model and of Numba's random generators;
   jax backend: references to the immutable values of the Variables the loop writes,
@@ -163,14 +165,23 @@ class Fingerprint:
             sep = " " if path == "the Runner's" else "."
             entries[f"{path}{sep}{suffix}"] = _Constant(value, jax_array)
 
-    def changes(self, new: Fingerprint) -> list[str]:
-        """What differs from ``new`` (an empty list when nothing does)."""
+    def changes(self, new: Fingerprint, arrays: bool = True) -> list[str]:
+        """What differs from ``new`` (an empty list when nothing does).
+
+        Args:
+            arrays: count NumPy arrays changed in place or rebound to other NumPy
+                arrays. The numpy backend's compiled code takes them as arguments, so it
+                sees their current contents (and ``bp.math.jit`` follows a rebound
+                one) without compiling again: the Runner passes False there.
+        """
         out = []
         for name, old in self.entries.items():
             current = new.entries.get(name)
             if current is None:
                 out.append(f"{name} (removed)")
             elif not old.same(current):
+                if not arrays and old.kind == current.kind == "array":
+                    continue
                 out.append(f"{name} ({old.change(current)})")
         out += [f"{name} (added)" for name in new.entries if name not in self.entries]
         return out
