@@ -68,6 +68,22 @@ def test_jax_one_jitted_object_two_threads_loses_no_update():
     assert int(counter.n.value) == 4000
 
 
+def test_jax_first_calls_from_two_threads_at_once():
+    """Both threads make the first call (the traces) of the same fresh jitted object."""
+    bp.math.use_backend("jax")
+    for _ in range(5):
+        counter = Counter()
+        step = bp.math.jit(counter)
+
+        def work(step=step):
+            for _ in range(20):
+                step()
+
+        _in_threads(work, work)
+        assert int(counter.n.value) == 40
+        assert step.num_traces == 2  # once to find the Variables, once with them
+
+
 def test_jax_default_random_key_two_threads_draw_each_number_once():
     """Two jitted functions both thread the default key (one Variable): drawn from two
     threads, they draw what 4000 calls in one thread draw, in some order."""
