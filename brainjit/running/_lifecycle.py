@@ -32,7 +32,7 @@ import numpy as np
 from brainjit.base import Base, _members, model_time
 from brainjit.math import _variable
 
-__all__ = ["start_step", "current_time", "Fingerprint", "Snapshot"]
+__all__ = ["start_step", "current_time", "Clock", "Fingerprint", "Snapshot"]
 
 #: Attributes of a node that are bookkeeping, not constants of compiled code.
 BOOKKEEPING = frozenset({"_time", "_name"})
@@ -92,6 +92,21 @@ def start_step(model: Base, dt: float) -> int:
             f"that divides {t:g} ms, or call reset_state() to start again at t = 0."
         )
     return int(whole)
+
+
+class Clock:
+    """Sets the time of ``model`` step by step during a per-step run: what
+    ``bp.base.set_model_time`` does, with the nodes found once (the tree of objects does
+    not change during a run; finding them is most of set_model_time's cost, about as
+    much as a step of COBA at N = 4000)."""
+
+    def __init__(self, model: Base):
+        self.nodes = list(model.nodes().values())
+
+    def set(self, t: float) -> None:
+        t = float(t)
+        for node in self.nodes:
+            node.__dict__["_time"] = t
 
 
 # -- constants -------------------------------------------------------------------------------

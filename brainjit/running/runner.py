@@ -608,9 +608,10 @@ class Runner:
                     else:  # a global array, split like the state
                         self._placement.fill(buf, values)
                 if per_step:
+                    clock = _lifecycle.Clock(self.model)
                     for i in range(steps):
                         loop(self._steps + i, k0 + i, k0, 1)
-                        set_model_time(self.model, (self._steps + i + 1) * self.dt)
+                        clock.set((self._steps + i + 1) * self.dt)
                 else:
                     loop(self._steps, k0, k0, steps)
                 if not bufs:

@@ -105,6 +105,24 @@ def test_per_step_run_advances_the_models_time():
     np.testing.assert_allclose(again.mon.ts, ts[200:])
 
 
+def test_per_step_run_keeps_the_models_time_at_every_step():
+    model = make_lif()
+    runner = make_runner(model)
+    runner.run(1.0)
+    loop, seen = runner._loop, []
+
+    def spy(g0, k0, c0, n):
+        if n:  # (not the compiling call)
+            seen.append((g0, model.t, runner.t))
+        return loop(g0, k0, c0, n)
+
+    runner._loop = spy
+    runner.run(2.0, per_step=True)
+    assert [g for g, _, _ in seen] == list(range(10, 30))
+    for g, t_model, t_runner in seen:  # before step g the model is at step g
+        assert t_model == t_runner == pytest.approx(g * 0.1)
+
+
 def test_groups_that_ran_apart_are_refused_with_their_times():
     E, F = make_lif(name="GroupRanAlone"), make_lif(name="GroupNeverRan")
     make_runner(E, monitors=()).run(10.0)
