@@ -118,6 +118,16 @@ def _digest(array: np.ndarray) -> int | None:
     return zlib.crc32(memoryview(data.reshape(-1)).cast("B"))
 
 
+def _is_jitted(value) -> bool:
+    """A ``bp.math.jit`` function kept as an attribute (the jax backend caches the jitted
+    methods of an object in its ``__dict__`` when first used): bookkeeping, whose own
+    constants are its business (``recompile()``)."""
+    if getattr(value, "__brainjit_jit__", None) is not None:  # numpy backend
+        return True
+    module = sys.modules.get("brainjit.math._jax.jit")
+    return module is not None and isinstance(value, module.JitFunction)
+
+
 def _jax_array_type():
     module = sys.modules.get("brainjit.math._jax.ndarray")
     return None if module is None else module.JaxArray
@@ -175,7 +185,7 @@ class Fingerprint:
         for suffix, value in _members(node):
             if suffix.split(".", 1)[0] in BOOKKEEPING:
                 continue
-            if _variable.is_variable(value) or isinstance(value, Base):
+            if _variable.is_variable(value) or isinstance(value, Base) or _is_jitted(value):
                 continue
             sep = " " if path == "the Runner's" else "."
             entries[f"{path}{sep}{suffix}"] = _Constant(value, jax_array)
