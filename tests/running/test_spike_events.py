@@ -116,6 +116,19 @@ def test_second_run(backend, monkeypatch):
     np.testing.assert_array_equal(mon["spike"], or_records(spikes, record_steps, previous=99))
 
 
+def test_run_after_reset_state_starts_afresh(backend):
+    """After ``reset_state()`` (time 0 again) the steps after the last record of the run
+    before are not carried into the first record: the records of a fresh run."""
+    _, spikes = lif_reference(100, CURRENTS, np.zeros(77), t_ref=0.25)
+    runner = lif_runner(3)
+    runner.run(10.0)  # steps 97-99 after the last record: spikes there
+    assert spikes[97:].any()
+    runner.model.reset_state()
+    mon = runner.run(10.0)
+    np.testing.assert_array_equal(mon["spike"], or_records(spikes, np.arange(0, 100, 3)))
+    assert_events(mon, "spike", *events_of(spikes))
+
+
 def test_network_against_every_step_run(backend, monkeypatch):
     """A network (two groups, synapses): monitor_every=10 against monitor_every=1, and
     the number of events against the model's own spike counter."""
