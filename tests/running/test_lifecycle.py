@@ -435,7 +435,8 @@ def test_exception_inside_compiled_update_rolls_back_the_chunk():
     assert_state_equal(group, reference)
     assert len(runner.mon.ts) == 500
     model.fail_at = 1e9
-    runner.run(50.0)
+    with pytest.warns(bp.running.RecompileWarning, match=r"fail_at \(75.05 -> 1000000000.0\)"):
+        runner.run(50.0)
     spikes, _ = spikes_of_continuous_run(100.0)
     np.testing.assert_array_equal(runner.mon["group.spike"], spikes[500:])
 
