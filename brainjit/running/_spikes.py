@@ -127,6 +127,7 @@ class SpikeRecorder:
             self.sorted = bool(np.all(np.diff(self.ids) > 0))
         self.packed = packed
         self.every = every
+        set_bits(np.zeros((1, 8), np.uint8))  # compiled (or loaded) before the run starts
         self.first = first
         self._done = 0  # steps of the run taken so far
         self._carry = carry[0] if carry is not None and carry[1] == first else None

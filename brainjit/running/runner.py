@@ -235,7 +235,10 @@ class Runner:
             ``'*'``, ``'/'`` or ``'='``. One tuple alone is accepted too.
         dt: the time step in ms (> 0).
         progress_bar: show a tqdm progress bar during ``run``.
-        monitor_every: record every this many steps (the first step is recorded).
+        monitor_every: record every this many steps (the first step is recorded). A
+            boolean monitor (spikes) loses nothing: its record says whether the neuron
+            spiked in any step since the previous record, and ``mon.spike_events(name)``
+            gives every spike (see :class:`Monitors`).
         jit_options: passed to ``bp.math.jit`` when compiling the loop: on the numpy
             backend Numba's options (``cache=True`` keeps the compiled code on disk for
             the next process, ``fastmath``, ...); on the jax backend ``donate=True``
