@@ -42,6 +42,8 @@ everything else Numba generates stay as they were.
 
 from __future__ import annotations
 
+import weakref
+
 from numba import _dynfunc
 from numba.core import codegen, cpu, typed_passes
 from numba.extending import overload
@@ -73,7 +75,8 @@ def _raise_shape_mismatch_impl(src_shapes, index_shape):
 # -- link-only libraries ----------------------------------------------------------------
 
 # the environment of each link-only function, by the name of the global that points to it
-_ENVIRONMENTS: dict[str, object] = {}
+# (weakly: the function's compiled code holds it, and goes with its dispatcher)
+_ENVIRONMENTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def _defines(library, name: str) -> bool:
@@ -132,8 +135,10 @@ def _finalize_final_module(self):
     _NUMBA["_finalize_final_module"](self)
     self._brainjit_pending = False
     names = {gv.name for gv in self._final_module.global_variables}
-    for name in names & _ENVIRONMENTS.keys():
-        self._codegen.set_env(name, _ENVIRONMENTS[name])
+    for name in names:
+        env = _ENVIRONMENTS.get(name)
+        if env is not None:
+            self._codegen.set_env(name, env)
 
 
 def _optimize_final_module(self):

@@ -1,11 +1,16 @@
 """The jax backend: JaxArray over jax.Array, compiled by XLA."""
 
+from brainjit.math._clear import clear_cache
 from brainjit.math._elementwise import elementwise
-from brainjit.math._jax import ops, random
+from brainjit.math._jax import (
+    _jax_fixes,  # noqa: F401  (an aborted trace frees its constants)
+    ops,
+    random,
+)
 from brainjit.math._jax.autodiff import grad, value_and_grad, vector_grad
 from brainjit.math._jax.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._jax.event import event_matvec
-from brainjit.math._jax.jit import clear_cache, jit
+from brainjit.math._jax.jit import jit
 from brainjit.math._jax.ndarray import JaxArray, TrainVar, Variable
 from brainjit.math._numpy.ops import as_module
 

@@ -69,8 +69,10 @@ class _Plan:
         nnz = indices.size
         counts = np.diff(indptr).astype(np.int64)
         pre_ids = np.repeat(np.arange(pre_num, dtype=np.int32), counts)
-        self.pre_ids = jnp.asarray(pre_ids)
-        self.post_ids = jnp.asarray(indices.astype(np.int32, copy=False))
+        # jax.device_put, not jnp.asarray: jnp.asarray compiles (and keeps for the life
+        # of the process) a program per shape of NumPy array, about 1.5 MB on the CPU
+        self.pre_ids = jax.device_put(pre_ids)
+        self.post_ids = jax.device_put(indices.astype(np.int32, copy=False))
         self.indptr, self.indices = event_cpu.as_index_arrays(indptr, indices)  # CPU kernel
         width = int(counts.max()) if pre_num else 0
         cap = min(pre_num, max(16, -(-pre_num // 64)))
@@ -82,8 +84,8 @@ class _Plan:
             posts[pre_ids, slot] = indices
             syns = np.full((pre_num + 1, width), nnz, dtype=np.int32)  # nnz: a zero weight
             syns[pre_ids, slot] = np.arange(nnz, dtype=np.int32)
-            self.post_table = jnp.asarray(posts)
-            self.syn_table = jnp.asarray(syns)
+            self.post_table = jax.device_put(posts)
+            self.syn_table = jax.device_put(syns)
 
 
 def _plan(indptr_obj, indices_obj, indptr: np.ndarray, indices: np.ndarray, post_num: int):

@@ -192,4 +192,5 @@ def as_index_arrays(indptr: np.ndarray, indices: np.ndarray):
     device arrays."""
     wide = max(int(indptr[-1]) if indptr.size else 0, int(indices.max(initial=0))) >= 2**31 - 1
     kind = np.int64 if wide else np.int32
-    return jnp.asarray(indptr.astype(kind, copy=False)), jnp.asarray(indices.astype(kind))
+    # (jax.device_put: jnp.asarray would compile a program per shape, see event._Plan)
+    return jax.device_put(indptr.astype(kind, copy=False)), jax.device_put(indices.astype(kind))

@@ -242,6 +242,10 @@ class _Core:
         )
         self.jitted = jax.jit(traced, compiler_options=COMPILER_OPTIONS, **options)
         self.jitted_nested = jax.jit(traced, **options)  # (jax: options at the top only)
+        current = getattr(self, "_current", None)
+        if current is not None:  # a thread waiting in the old hot path takes the slow one
+            current[0] = False
+        self._current = [True]
         self.dispatch = _dispatcher(self)
 
     # tracing --------------------------------------------------------------------------
@@ -436,6 +440,8 @@ def dispatch(*args, **kwargs):
     if kwargs:
         kwargs = {{k: a._value if type(a) is _JaxArray else a for k, a in kwargs.items()}}
     with _LOCK:  # values in, call, values back: one step across threads
+        if not _current[0]:  # the layout changed while this thread waited
+            return _call()(args, kwargs)
         try:
             res = _jitted({inputs}*args, **kwargs)
         except _Restructure:
@@ -467,6 +473,7 @@ def _dispatcher(core):
         "_ACTIVE": _ACTIVE,
         "_LOCK": _trace.LOCK,
         "_SHOW": core.show_code,
+        "_current": core._current,
         "_call": weakref.WeakMethod(core.call),
         "_JaxArray": JaxArray,
         "_Restructure": _Restructure,
@@ -582,17 +589,21 @@ _trace.REPLACED.append(_forget_replaced)
 
 
 def clear_cache() -> None:
-    """Forget every compiled program of ``bp.math.jit`` (jax backend).
+    """Forget every compiled program of ``bp.math.jit`` (jax backend), and JAX's caches.
 
     Every jitted function traces and compiles again on its next call. Programs are
     otherwise freed with the objects and functions they belong to (they are cached by
     weak reference), so this is only needed to release memory early or after changing
-    code that was traced.
+    code that was traced. ``jax.clear_caches()`` frees what JAX keeps per function and
+    shape (the programs of eager ``jax.numpy`` operations on arrays of each shape,
+    traces of ``jax.jit`` functions), which nothing else frees. Called by
+    ``bp.math.clear_cache()``.
     """
     with _trace.LOCK:
         _REGISTRY.clear()
         for core in list(_ALL_CORES):
             core.reset()
+    jax.clear_caches()  # JAX's own: per-shape programs of eager operations, traces
 
 
 def _as_tuple(x, kind) -> tuple:

@@ -1,6 +1,7 @@
 """The numpy backend: NumPy arrays, compiled by Numba."""
 
 from brainjit.math import _numba  # noqa: F401  (its fix to Numba applies on import)
+from brainjit.math._clear import clear_cache
 from brainjit.math._elementwise import elementwise
 from brainjit.math._numpy import ops, random
 from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop
@@ -20,6 +21,7 @@ NAMESPACE.update(
     cond=cond,
     ifelse=ifelse,
     jit=jit,
+    clear_cache=clear_cache,
     event_matvec=event_matvec,
     elementwise=elementwise,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),

@@ -22,6 +22,7 @@ wrapper picks up the new arrays (recompiling only if the structure changed).
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import linecache
 import os
@@ -29,6 +30,7 @@ import pprint
 import re
 import traceback
 import types
+import weakref
 
 import numba
 import numpy as np
@@ -56,8 +58,18 @@ from brainjit.math._numpy.rewrite import (
 
 __all__ = ["jit", "JitCompileError", "SourceNotFoundError", "ConstantAttributeWarning"]
 
-# (digest of a unit, inner) -> its Numba dispatcher (units with identical code share it)
+# (digest of a unit, inner) -> its Numba dispatcher (units with identical code share it).
+# Strong, on purpose: Numba never frees machine code (its LLVM engine keeps every module
+# it was given: ``numba.core.codegen.JITCPUCodegen._add_module`` leaves removal
+# disabled), so a dispatcher dropped with its model only means that the next model with
+# the same code compiles it again, adding another copy (about 1.5 MB per function on
+# the CPU; measured in benchmarks/memory.py). Kept, the same code is compiled once per
+# process, whatever the number of models built: memory grows with the number of
+# distinct compiled codes (models that differ in a constant), not of models.
 _DISPATCHERS: dict[tuple[str, bool], numba.core.dispatcher.Dispatcher] = {}
+# wrapper source file name (in linecache) -> its jit state
+_WRAPPERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_WRAPPER_PREFIX = "<bp.math.jit wrapper of "
 
 
 def jit(target=None, *, parallel: bool = False, show_code: bool = False, **options):
@@ -230,6 +242,22 @@ def _load(unit: Unit, options: dict, inner: bool = False) -> None:
     unit.file = dispatcher.py_func.__code__.co_filename
 
 
+def clear_cache() -> None:
+    """Free what the numpy backend keeps of jitted functions that are gone.
+
+    Called by ``bp.math.clear_cache()`` (see there). A jitted function's wrapper, its
+    generated source and the objects it reaches are freed with it (this collects the
+    garbage that reference cycles keep, and drops the wrapper sources of dead jitted
+    functions from ``linecache``). The compiled code stays: Numba cannot free machine
+    code (see ``_DISPATCHERS``), so it is kept for reuse by later objects with the same
+    code; and the on-disk cache (``BRAINJIT_CACHE_DIR``) stays.
+    """
+    gc.collect()
+    for filename in [f for f in list(linecache.cache) if f.startswith(_WRAPPER_PREFIX)]:
+        if filename not in _WRAPPERS:
+            linecache.cache.pop(filename, None)
+
+
 _SUBCLASS_TYPES = None
 
 
@@ -263,6 +291,7 @@ class _JitState:
             source.splitlines(True),
             self._wrapper_filename(),
         )
+        _WRAPPERS[self._wrapper_filename()] = self  # (its linecache entry: clear_cache)
         scratch: dict = dict(namespace)
         exec(code, scratch)
         new = scratch[self.wrapper_name]
@@ -285,7 +314,7 @@ class _JitState:
         self.wrapper_source = source
 
     def _wrapper_filename(self) -> str:
-        return f"<bp.math.jit wrapper of {self.label}>"
+        return f"{_WRAPPER_PREFIX}{self.label}>"
 
     def _wrapper_code(self, unit: Unit) -> tuple[str, dict]:
         """The source of the wrapper and its globals."""

@@ -1,0 +1,205 @@
+"""Bounded memory (issue 17, point 8): models built and dropped in a loop free what they
+compiled, and ``bp.math.clear_cache()`` exists on both backends.
+
+The full measurement (200 models per backend) is ``benchmarks/memory.py``.
+"""
+
+import gc
+import importlib
+import os
+import subprocess
+import sys
+import textwrap
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import brainjit as bp
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _live_traces() -> int:
+    from jax._src.interpreters.partial_eval import DynamicJaxprTrace
+
+    gc.collect()
+    return sum(isinstance(o, DynamicJaxprTrace) for o in gc.get_objects())
+
+
+class _Model(bp.Base):
+    def __init__(self, c):
+        super().__init__()
+        self.v = bp.math.Variable(bp.math.zeros(3))
+        self.c = bp.math.arange(1000.0) + c  # a constant of the compiled code
+
+    def update(self):
+        self.v.value = self.v.value + self.c[:3]
+
+
+def test_jax_first_call_leaves_no_trace_behind():
+    """The first call of a jitted method traces twice; the aborted discovery trace
+    (and everything it holds: the constants) must not outlive the call."""
+    bp.math.use_backend("jax")
+    f = bp.math.jit(_Model(0.0).update)
+    f()
+    del f
+    before = _live_traces()
+    for i in range(5):
+        f = bp.math.jit(_Model(float(i)).update)
+        f()
+        del f
+    assert _live_traces() - before == 0
+
+
+def test_jax_constant_of_a_dead_model_is_freed():
+    bp.math.use_backend("jax")
+    model = _Model(1.0)
+    constant = weakref.ref(model.c.value)  # the jax.Array the compiled code closes over
+    f = bp.math.jit(model.update)
+    f()
+    np.testing.assert_allclose(np.asarray(model.v.value), [1.0, 2.0, 3.0])
+    core = weakref.ref(f._core)
+    del model, f
+    gc.collect()
+    bp.math.clear_cache()
+    assert core() is None
+    assert constant() is None
+
+
+def test_jax_error_in_traced_code_frees_the_trace():
+    """Any exception out of a jax trace (here in plain jax.jit) frees the trace's
+    constants (brainjit.math._jax._jax_fixes)."""
+    bp.math.use_backend("jax")
+    import jax
+    import jax.numpy as jnp
+
+    def make():
+        big = jnp.arange(10_000.0)
+
+        @jax.jit
+        def f(x):
+            x = x + big.sum()  # big: a constant of the trace
+            raise RuntimeError(f"stop {x}")
+
+        return f, weakref.ref(big)
+
+    f, ref = make()
+    before = _live_traces()
+    with pytest.raises(RuntimeError, match="stop"):
+        f(1.0)
+    del f
+    assert _live_traces() - before == 0
+    assert ref() is None
+
+
+def test_jax_event_plan_compiles_nothing_per_shape():
+    """CSR tables go to the device without jnp.asarray, which compiles (and keeps) a
+    program for every new shape of NumPy array."""
+    bp.math.use_backend("jax")
+    from jax._src.interpreters import pxla
+
+    from brainjit.math._jax import event
+
+    event._Plan(np.array([0, 1, 3], np.int32), np.array([0, 0, 1], np.int32), 2)
+    before = pxla._cached_compilation.cache_info().currsize
+    for n in range(5, 10):  # new numbers of synapses
+        indptr = np.array([0, n], np.int32)
+        event._Plan(indptr, np.zeros(n, np.int32), 2)
+    assert pxla._cached_compilation.cache_info().currsize == before
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax"])
+def test_clear_cache_on_both_backends(name):
+    bp.math.use_backend(name)
+    assert bp.math.clear_cache is not None
+    model = _Model(2.0)
+    f = bp.math.jit(model.update)
+    f()
+    alive = weakref.ref(model)
+    del model, f
+    bp.math.clear_cache()
+    assert alive() is None
+    # a new model with the same code compiles (or reuses) and runs after a clear
+    model = _Model(2.0)
+    f = bp.math.jit(model.update)
+    f()
+    np.testing.assert_allclose(np.asarray(model.v.value), [2.0, 3.0, 4.0])
+
+
+def test_numpy_clear_cache_drops_dead_wrapper_sources():
+    import linecache
+
+    numpy_jit = importlib.import_module("brainjit.math._numpy.jit")
+
+    model = _Model(3.0)
+    f = bp.math.jit(model.update)
+    f()
+    filename = f.__brainjit_jit__._wrapper_filename()
+    assert filename in linecache.cache
+    del model, f
+    bp.math.clear_cache()
+    assert filename not in linecache.cache
+    assert filename not in numpy_jit._WRAPPERS
+
+
+def test_numpy_same_code_compiles_once():
+    """Models with the same code share the compiled functions (Numba cannot free
+    machine code: compiling them again per model would add a copy each time)."""
+    numpy_jit = importlib.import_module("brainjit.math._numpy.jit")
+
+    def run():
+        model = _Model(0.0)
+        bp.math.jit(model.update)()
+
+    run()
+    before = len(numpy_jit._DISPATCHERS)
+    for _ in range(3):
+        run()
+        bp.math.clear_cache()
+    assert len(numpy_jit._DISPATCHERS) == before
+
+
+_GROWTH = """
+import gc, sys
+sys.path.insert(0, {bench!r})
+import memory
+import brainjit as bp
+bp.math.use_backend({backend!r})
+rss = []
+for i in range({models}):
+    memory.build_and_run(i, vary={vary}, duration=5.0)
+    gc.collect()
+    rss.append(memory.rss_mb())
+print("GROWTH", rss[-1] - rss[{warmup} - 1])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend, vary, bound",
+    [
+        # jax: before the fix 1.3-2 MB per model (aborted traces, per-shape programs)
+        ("jax", True, 12.0),
+        # numpy: the same code for every model (connectivity differs): compiled once
+        ("numpy", False, 12.0),
+    ],
+)
+def test_models_in_a_loop_do_not_grow(backend, vary, bound):
+    """Models built, run and dropped in a loop: the resident size of the last 20 of 30
+    grows by less than ``bound`` MB (a fresh process)."""
+    code = _GROWTH.format(
+        bench=str(ROOT / "benchmarks"), backend=backend, models=30, warmup=10, vary=vary
+    )
+    env = dict(os.environ, JAX_PLATFORMS="cpu", OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    growth = float(next(x for x in out.stdout.splitlines() if x.startswith("GROWTH")).split()[1])
+    assert growth < bound, f"{backend}: {growth:.1f} MB over 20 models"
