@@ -5,9 +5,11 @@ new values back) is atomic across threads. numpy backend: ``bp.math.random.seed(
 makes the random numbers of compiled code reproducible in any thread.
 """
 
+import importlib
 import queue
 import sys
 import threading
+import time
 
 import numpy as np
 
@@ -82,6 +84,30 @@ def test_jax_first_calls_from_two_threads_at_once():
         _in_threads(work, work)
         assert int(counter.n.value) == 40
         assert step.num_traces == 2  # once to find the Variables, once with them
+
+
+def test_jax_a_call_waiting_while_another_thread_traces_loses_no_update():
+    """Two threads enter the hot path of a fresh jitted object and wait for the lock;
+    the first traces (the layout of the hot path changes), then the second goes on."""
+    bp.math.use_backend("jax")
+    lock = importlib.import_module("brainjit.math._jax._trace").LOCK
+    counter = Counter()
+    step = bp.math.jit(counter)
+    threads = [threading.Thread(target=step) for _ in range(2)]
+    with lock:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:  # both wait for the lock in the hot path
+            frames = sys._current_frames()
+            if all(frames[t.ident].f_code.co_name == "dispatch" for t in threads):
+                break
+            time.sleep(0.001)
+        else:
+            raise AssertionError("the threads did not reach the hot path")
+    for t in threads:
+        t.join(TIMEOUT)
+    assert int(counter.n.value) == 2
 
 
 def test_jax_default_random_key_two_threads_draw_each_number_once():
