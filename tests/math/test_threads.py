@@ -149,13 +149,16 @@ def test_jax_eager_draws_from_two_threads_draw_each_number_once():
 
 
 def test_jax_trace_sees_only_its_own_thread():
-    """Thread A traces; meanwhile thread B creates a Variable and writes another one
-    (outside jitted code). A's trace must not claim either."""
+    """Thread A traces; meanwhile thread B creates a Variable, writes another one and
+    sets an attribute of a bp.Base (outside jitted code). A's trace must not claim (nor
+    undo) any of it."""
     bp.math.use_backend("jax")
     tracing, done = threading.Event(), threading.Event()
     mine = bp.math.Variable(bp.math.zeros(3))
     theirs = bp.math.Variable(bp.math.zeros(3))
     kept = []
+    other = bp.Base()
+    other.label = "old"
 
     def f():
         tracing.set()
@@ -169,12 +172,14 @@ def test_jax_trace_sees_only_its_own_thread():
         assert tracing.wait(TIMEOUT)
         kept.append(bp.math.Variable(bp.math.ones(2)))  # B's own state, kept
         theirs.value = theirs.value + 5.0
+        other.label = "new"
         done.set()
 
     _in_threads(a, b)
     np.testing.assert_array_equal(np.asarray(mine.value), np.ones(3))
     np.testing.assert_array_equal(np.asarray(theirs.value), np.full(3, 5.0))
     np.testing.assert_array_equal(np.asarray(kept[0].value), np.ones(2))
+    assert other.label == "new"
 
 
 # -- both backends: two Runners, two threads -----------------------------------------------------
