@@ -466,3 +466,32 @@ def test_values_numba_types_wider_than_numpy_are_stored_cast_back():
         a, b = getattr(eager, name), getattr(compiled, name)
         assert a.dtype == b.dtype
         np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-6)
+
+
+def test_methods_named_as_the_store_helpers():
+    """A method called ``assign`` (or ``store`` ...) that writes a Variable: the helper
+    the generated code calls gets another name than the generated function."""
+
+    class Named(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.x = bp.math.Variable(bp.math.zeros(4))
+            self.y = bp.math.Variable(bp.math.ones(4))
+
+        def assign(self):
+            self.x.value = self.y * 2.0
+
+        def store(self):
+            self.x[1:3] = self.y[:2]
+
+        def check_inplace(self):
+            self.x += self.y
+
+        def run(self):
+            self.assign()
+            self.store()
+            self.check_inplace()
+
+    named = Named()
+    bp.math.jit(named.run)()
+    np.testing.assert_array_equal(np.asarray(named.x), [3.0, 2.0, 2.0, 3.0])

@@ -572,6 +572,8 @@ class _Rewriter(ast.NodeTransformer):
     @staticmethod
     def _all_names(tree) -> set[str]:
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        # the function's own name (and nested ones): a helper by that name would replace it
+        names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
         names |= {
             a.arg
             for n in ast.walk(tree)
@@ -1379,30 +1381,55 @@ class _Rewriter(ast.NodeTransformer):
         kind, info = self.classify_store(target, root, nodes, augmented=True)
         if kind == "variable":
             # an array operand must broadcast to the Variable (Numba does not check)
-            operand = self.internal_global(stores.inplace_operand, "inplace_operand")
-            node.value = ast.Call(func=_name(operand), args=[_name(info), node.value], keywords=[])
+            checks = self.inplace_check(node, stores.check_inplace, [_name(info)])
             array = next(p.array for p in self.params.values() if p.name == info)
             if array.dtype.kind in "fc" and not self.shadow:
                 # Numba updates float arrays in place natively (not in a nested function,
                 # where ``name += x`` would make the name local to it)
                 node.target = _name(info, ast.Store(), like=target)
-                return node
+                return [*checks, node]
             # integer and boolean Variables: cast the result back, as bp.math.ndarray does
             read = _name(info)
             new_value = ast.BinOp(left=read, op=node.op, right=node.value)
             store = ast.Subscript(
                 value=_name(info), slice=copy.copy(_ELLIPSIS_INDEX), ctx=ast.Store()
             )
-            return ast.copy_location(ast.Assign(targets=[store], value=new_value), node)
+            return [*checks, ast.copy_location(ast.Assign(targets=[store], value=new_value), node)]
         if kind == "local":
             node.target = _name(info, ast.Store(), like=target)
             return node
         node.target = info
         return self.item_augmented(node)
 
+    def inplace_check(self, node, func, args) -> list:
+        """The statements that check the operand of the augmented assignment ``node``
+        before it runs: ``func(*args, x)``, ``x`` the operand (``node.value`` becomes a
+        local name holding it, unless it is a name already); none for a number."""
+        value = node.value
+        if isinstance(value, ast.Constant) or (
+            isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant)
+        ):
+            return []
+        checks = []
+        if not isinstance(value, ast.Name):
+            local = self.fresh("operand")
+            checks.append(
+                ast.copy_location(
+                    ast.Assign(targets=[_name(local, ast.Store())], value=value), node
+                )
+            )
+            node.value = _name(local)
+        call = ast.Call(
+            func=_name(self.internal_global(func, func.__name__)),
+            args=[*args, _name(node.value.id)],
+            keywords=[],
+        )
+        checks.append(ast.copy_location(ast.Expr(value=call), node))
+        return checks
+
     def item_augmented(self, node):
-        """``a[index] += x`` with ``a`` an array argument: ``x`` is read through
-        ``inplace_operand_at(a, index, x)``, which checks that an array ``x`` broadcasts
+        """``a[index] += x`` with ``a`` an array argument: preceded by
+        ``check_inplace_at(a, index, x)``, which checks that an array ``x`` broadcasts
         to ``a[index]`` (Numba does not check, and reads past the end of a shorter x);
         for an integer or boolean ``a`` (a Variable, a ``bp.math`` array) the statement becomes
         ``a[index] = a[index] + x`` (cast back, as eager code does: Numba cannot update
@@ -1418,19 +1445,16 @@ class _Rewriter(ast.NodeTransformer):
         ):
             return node
         name = target.value.id
-        operand = self.internal_global(stores.inplace_operand_at, "inplace_operand_at")
         index = self.index_expression(copy.deepcopy(target.slice))
-        node.value = ast.Call(
-            func=_name(operand), args=[_name(name), index, node.value], keywords=[]
-        )
+        checks = self.inplace_check(node, stores.check_inplace_at, [_name(name), index])
         array = params[name].array
         if array.dtype.kind in "fc" or type(array) is np.ndarray:
-            return node  # (NumPy's own arrays refuse the cast eagerly)
+            return [*checks, node]  # (NumPy's own arrays refuse the cast eagerly)
         read = copy.deepcopy(target)
         read.ctx = ast.Load()
         new_value = ast.BinOp(left=read, op=node.op, right=node.value)
         assign = ast.copy_location(ast.Assign(targets=[target], value=new_value), node)
-        return self.array_store(target, new_value, assign) or assign
+        return [*checks, self.array_store(target, new_value, assign) or assign]
 
     def visit_Delete(self, node):
         for target in node.targets:
