@@ -11,7 +11,8 @@ network once (seed 42) and four Runners on it, monitoring ``E.spike`` and ``I.sp
 (``Runner._spike_events = False``: the boolean monitors sampled like the others, as
 before spike events). All four are compiled first; then round after round each runs
 ``duration`` ms in turn (the Runners share the network: it runs on, its rates
-stationary), so that the variants see the same load of this shared machine. A run is
+stationary), so that the variants see the same load of this shared machine (every
+other round in the reverse order). A run is
 timed from the outside (``time.perf_counter`` around ``runner.run``); the time spent
 turning chunks into events and records on the host (``SpikeRecorder.add``) is timed too,
 and so is one ``mon.spike_events`` call per monitor after the run. Medians over the
@@ -84,8 +85,9 @@ def worker(backend: str, n: int, duration: float, repeats: int) -> dict:
         runner.run(20.0)
     steps = int(round(duration / 0.1))
     rows = {key: [] for key in runners}
-    for _ in range(repeats):
-        for key, runner in runners.items():
+    for round_ in range(repeats):  # every other round in the reverse order
+        order = list(runners.items())
+        for key, runner in order if round_ % 2 == 0 else order[::-1]:
             host.clear()
             start = time.perf_counter()
             mon = runner.run(duration)
@@ -195,7 +197,8 @@ before spike events (sampled every `monitor_every` steps, 8 per byte; at 10, spi
 between records are lost). *events*: as now (written at every step, turned into spike
 events and records OR-accumulated since the previous record on the host after each
 chunk). Four Runners on one network per backend and size, run in turn for
-{args.repeats} rounds ({durations} per run); medians, the ratio being the median of the
+{args.repeats} rounds ({durations} per run; every other round in the reverse order);
+medians, the ratio being the median of the
 rounds' ratios. *host*: the part of *events* spent in `SpikeRecorder.add` (inside the
 run time; per monitor the median over the chunks, summed over the monitors).
 *spike_events()*: one call per monitor after a run (concatenating the
