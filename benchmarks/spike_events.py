@@ -81,8 +81,8 @@ def worker(backend: str, n: int, duration: float, repeats: int) -> dict:
                 monitor_every=every,
                 progress_bar=False,
             )
-    for runner in runners.values():  # compile, and settle the network
-        runner.run(20.0)
+    for runner in runners.values():  # compile (for the chunks of the timed runs)
+        runner.run(duration)
     steps = int(round(duration / 0.1))
     rows = {key: [] for key in runners}
     for round_ in range(repeats):  # every other round in the reverse order
