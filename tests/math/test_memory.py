@@ -144,21 +144,28 @@ def test_numpy_clear_cache_drops_dead_wrapper_sources():
     assert filename not in numpy_jit._WRAPPERS
 
 
-def test_numpy_same_code_compiles_once():
+def test_numpy_same_code_compiles_once_and_clear_cache_frees_it():
     """Models with the same code share the compiled functions (Numba cannot free
-    machine code: compiling them again per model would add a copy each time)."""
-    numpy_jit = importlib.import_module("brainjit.math._numpy.jit")
+    machine code: compiling them again per model would add a copy each time); once no
+    live object uses them, clear_cache frees them."""
+
+    class Other(_Model):  # code that no other test compiles
+        def update(self):
+            self.v.value = self.v.value - self.c[:3]
 
     def run():
-        model = _Model(0.0)
-        bp.math.jit(model.update)()
+        model = Other(0.0)
+        f = bp.math.jit(model.update)
+        f()
+        return weakref.ref(f.dispatcher)
 
-    run()
-    before = len(numpy_jit._DISPATCHERS)
-    for _ in range(3):
-        run()
-        bp.math.clear_cache()
-    assert len(numpy_jit._DISPATCHERS) == before
+    first = run()
+    gc.collect()
+    second = run()
+    assert first() is not None
+    assert second() is first()  # reused, not compiled again
+    bp.math.clear_cache()
+    assert first() is None  # no live model uses it: freed
 
 
 _GROWTH = """

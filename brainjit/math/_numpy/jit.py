@@ -21,6 +21,7 @@ wrapper picks up the new arrays (recompiling only if the structure changed).
 
 from __future__ import annotations
 
+import collections
 import functools
 import gc
 import inspect
@@ -28,6 +29,7 @@ import linecache
 import os
 import pprint
 import re
+import sys
 import traceback
 import types
 import weakref
@@ -59,14 +61,17 @@ from brainjit.math._numpy.rewrite import (
 __all__ = ["jit", "JitCompileError", "SourceNotFoundError", "ConstantAttributeWarning"]
 
 # (digest of a unit, inner) -> its Numba dispatcher (units with identical code share it).
-# Strong, on purpose: Numba never frees machine code (its LLVM engine keeps every module
-# it was given: ``numba.core.codegen.JITCPUCodegen._add_module`` leaves removal
-# disabled), so a dispatcher dropped with its model only means that the next model with
-# the same code compiles it again, adding another copy (about 1.5 MB per function on
-# the CPU; measured in benchmarks/memory.py). Kept, the same code is compiled once per
-# process, whatever the number of models built: memory grows with the number of
-# distinct compiled codes (models that differ in a constant), not of models.
-_DISPATCHERS: dict[tuple[str, bool], numba.core.dispatcher.Dispatcher] = {}
+# Weak: a dispatcher lives while jitted functions use it (their units, and the generated
+# modules of their callers name it). Its Python side -- typing results, LLVM IR, the
+# generated module with its constants, about 1.5 MB for a small network's step -- goes
+# with it. Its machine code does not: Numba never frees machine code (its LLVM engine
+# keeps every module: ``numba.core.codegen.JITCPUCodegen._add_module`` leaves removal
+# disabled), so compiling the same code again adds another copy. Hence _RECENT: the
+# dispatchers used last, kept strongly (a bounded LRU) for the next object with the
+# same code (a model rebuilt in a loop compiles once).
+_DISPATCHERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_RECENT: collections.OrderedDict = collections.OrderedDict()
+_RECENT_SIZE = 32  # dispatchers (a small network: 10-20, its loop and steps)
 # wrapper source file name (in linecache) -> its jit state
 _WRAPPERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _WRAPPER_PREFIX = "<bp.math.jit wrapper of "
@@ -238,20 +243,36 @@ def _load(unit: Unit, options: dict, inner: bool = False) -> None:
             numba_options.pop("cache", None)
         dispatcher = numba.njit(**numba_options, **(_numba.INNER if inner else {}))(py_func)
         _DISPATCHERS[key] = dispatcher
+        # its generated module (in sys.modules) holds its constants and its callees'
+        # dispatchers: forgotten with it (imported again if the code comes back)
+        weakref.finalize(dispatcher, _forget_module, py_func.__module__, py_func.__globals__)
+    _RECENT[key] = dispatcher
+    _RECENT.move_to_end(key)
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
     unit.dispatcher = dispatcher
     unit.file = dispatcher.py_func.__code__.co_filename
+
+
+def _forget_module(name: str, namespace: dict) -> None:
+    """Drop the generated module ``name`` from ``sys.modules`` if it is still the one
+    whose globals are ``namespace`` (its dispatcher is gone)."""
+    module = sys.modules.get(name)
+    if module is not None and module.__dict__ is namespace:
+        del sys.modules[name]
 
 
 def clear_cache() -> None:
     """Free what the numpy backend keeps of jitted functions that are gone.
 
-    Called by ``bp.math.clear_cache()`` (see there). A jitted function's wrapper, its
-    generated source and the objects it reaches are freed with it (this collects the
-    garbage that reference cycles keep, and drops the wrapper sources of dead jitted
-    functions from ``linecache``). The compiled code stays: Numba cannot free machine
-    code (see ``_DISPATCHERS``), so it is kept for reuse by later objects with the same
-    code; and the on-disk cache (``BRAINJIT_CACHE_DIR``) stays.
+    Called by ``bp.math.clear_cache()`` (see there): forgets the dispatchers kept for
+    reuse (``_RECENT``), so that those of dead jitted functions are freed with their
+    generated modules, and drops the wrapper sources of dead jitted functions from
+    ``linecache``. Live jitted functions keep their compiled code. Numba's machine code
+    stays in any case (see ``_DISPATCHERS``), as does the on-disk cache
+    (``BRAINJIT_CACHE_DIR``): code compiled again with ``cache=True`` is loaded from it.
     """
+    _RECENT.clear()
     gc.collect()
     for filename in [f for f in list(linecache.cache) if f.startswith(_WRAPPER_PREFIX)]:
         if filename not in _WRAPPERS:
