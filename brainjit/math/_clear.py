@@ -16,9 +16,12 @@ def clear_cache() -> None:
     freed with the model (its Runner, its jitted methods). This collects garbage that
     only reference cycles keep, then:
 
-    - numpy backend: drops the generated modules and the wrapper sources of compiled
-      functions that are gone. Live jitted functions keep their compiled code; the
-      on-disk cache (``BRAINJIT_CACHE_DIR``) stays, so code compiled again is loaded
+    - numpy backend: forgets the compiled functions kept for reuse by later objects
+      with the same code (the last 32), so that those no live jitted function uses are
+      freed with their generated modules, and the wrapper sources of dead jitted
+      functions. Live jitted functions keep their compiled code. Numba's machine code
+      is never freed (its LLVM engine keeps every module), and the on-disk cache
+      (``BRAINJIT_CACHE_DIR``) stays: code compiled again with ``cache=True`` is loaded
       from it.
     - jax backend: forgets every compiled program of ``bp.math.jit`` (live jitted
       functions trace and compile again on their next call) and calls
