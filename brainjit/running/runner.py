@@ -884,5 +884,12 @@ def _parse_inputs(model, inputs, variable_type) -> list[_Input]:
                 pad = (1,) * (len(shape) - len(step_shape))
                 array = array.reshape(array.shape[:1] + pad + step_shape)
             value = array
+        if not np.all(np.isfinite(value)):
+            bad = np.asarray(value).ravel()
+            first = bad[~np.isfinite(bad)][0]
+            raise ValueError(
+                f"Runner: input to {path!r} must be finite, got {first} (NaN or infinite "
+                "values would silently turn the model's state into NaN)"
+            )
         out.append(_Input(path, var, value, kind, op))
     return out

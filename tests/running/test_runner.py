@@ -408,3 +408,17 @@ def test_delay_counted_in_another_dt_is_refused_before_compiling():
     bp.Runner(net, monitors=["post.V"], dt=0.1, progress_bar=False)  # the same dt: fine
     no_delay = bp.dyn.Exponential(pre, post, bp.conn.One2One(), dt=0.1)
     bp.Runner(bp.dyn.Network(pre=pre, post=post, syn=no_delay), dt=0.05)  # no delay: fine
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        ("I.input", float("nan")),
+        ("I.input", float("inf")),
+        ("I.input", np.array([1.0, np.nan, 1.0, 1.0])),
+        ("I.input", np.r_[np.ones(50), -np.inf, np.ones(49)][:, None] * np.ones(4), "iter"),
+    ],
+)
+def test_non_finite_inputs_refused(backend, no_compiling, item):
+    with pytest.raises(ValueError, match=r"input to 'I.input' must be finite, got -?(nan|inf)"):
+        bp.Runner(Net(), inputs=[item], progress_bar=False)
