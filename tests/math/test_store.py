@@ -375,12 +375,18 @@ def test_compiled_writes_follow_the_eager_rules(form):
 
 @pytest.mark.parametrize("form", [f for f in _WRITES if f not in _JAX_OWN_ERRORS])
 def test_compiled_writes_fail_as_under_jax(form):
-    eager = _run_write(form, "numpy")
-    jax = _run_write(form, "jax")
-    assert jax[0] == eager[0]
-    if eager[0] != "ok":
-        # JAX's default float is float32 (the messages differ in that word only)
-        assert jax[1].replace("float32", "float64") == eager[1]
+    """Compiled code of both backends: the same error type and message (JAX's default
+    float is float32, the messages differ in that word only), or the same values."""
+    numpy_jit = _run_write(form, "numpy")
+    jax_jit = _run_write(form, "jax")
+    assert jax_jit[0] == numpy_jit[0]
+    if numpy_jit[0] != "ok":
+        assert jax_jit[1].replace("float32", "float64") == numpy_jit[1]
+        return
+    assert jax_jit[2].keys() == numpy_jit[2].keys()
+    for name, value in numpy_jit[2].items():
+        np.testing.assert_allclose(jax_jit[2][name], value, rtol=1e-6)
+    assert jax_jit[3] == numpy_jit[3]
 
 
 def test_compiled_write_errors_name_the_variable_and_the_line():

@@ -520,11 +520,11 @@ class _JitState:
             ),
             "",
         )
-        if culprit is not None:  # a write that eager code refuses: its error, with the lines
-            same_code = [u for u in units if u.file == culprit.file]
-            eager = stores.compile_error(text, same_code)
-            if eager is not None:
-                return type(eager)("\n".join([str(eager), *parts[1:]]))
+        # a write that eager code refuses: its error, with the lines
+        same_code = [u for u in units if culprit is None or u.file == culprit.file]
+        eager = stores.compile_error(text, same_code)
+        if eager is not None:
+            return type(eager)("\n".join([str(eager), *parts[1:]]))
         explained = lower_control_flow.explain(text)
         if explained is not None:
             parts.insert(1, explained)

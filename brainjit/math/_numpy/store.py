@@ -23,9 +23,10 @@ and NumPy's own store and in-place operations):
   another kind, a float number into an int Variable ... is a typing error; see
   :func:`_maybe_widened` for the one tolerance) and its shape (one comparison at run
   time). Numbers are checked as eager code checks Python numbers (compiled code cannot
-  tell a Python float from a NumPy float64: both are float64 there). ``assign`` is
-  inlined as Numba IR, and a 1-D Variable is copied by a loop written there: 64 floats
-  in 2-3 ns where ``store_all`` takes 50-80 (the reference counting of its call).
+  tell a Python float from a NumPy float64: both are float64 there). A 1-D Variable
+  written with a C-contiguous array of its dtype is copied by a loop that calls nothing
+  with arrays, which LLVM inlines into the caller: 64 floats in 2-3 ns, where
+  ``store_all`` takes 50-80 (the reference counting of its calls).
 - ``v[index] = x`` and ``v[...] = x`` cast as NumPy's store does; a value that does not
   broadcast fails in Numba's store, whose error the jit wrapper words as NumPy does.
 - ``v += x`` and ``v[index] += x`` (and the other augmented assignments) are preceded by
@@ -176,23 +177,19 @@ def _copy_numba(view, value):
     return copy_loop
 
 
-def _check_broadcast(array, value, at, kind):
-    """Raise the marked ValueError unless ``value`` broadcasts to ``array``'s shape
-    (``at``: the address that identifies the stored-to array). Numba only."""
-    raise NotImplementedError("compiled code only")
-
-
 def _mismatch(kind, at, value_shape, shape):
     """Raise the marked ValueError (Numba only; out of line, so that the code that
     builds the exception stays out of the caller)."""
     raise NotImplementedError("compiled code only")
 
 
-# The checks and the whole-Variable copy are inlined into the generated code as Numba IR
-# (``inline='always'``): a call of a compiled helper with arrays costs its reference
-# counting (about 20 ns, three times a copy of 64 floats); what is rarely run (an error,
-# a store that broadcasts or casts) stays in out-of-line functions.
-_INLINE = {"inline": "always"}
+# The checks and the whole-Variable copy are compiled once per signature and inlined by
+# LLVM into the generated code (``forceinline``). They call nothing with arrays: the error
+# is raised out of line with numbers only (``_mismatch``). A helper that calls out with
+# arrays (Numba's own store included) keeps reference counting that costs about 20 ns a
+# call (``store_all`` of 64 floats: 50-80 ns); inlining them as Numba IR instead
+# (``inline='always'``) removes that too, but costs seconds of compile time per model.
+_INLINE = {"jit_options": {**_numba.INNER, "forceinline": True}}
 
 
 @overload(_mismatch, jit_options=_numba.INNER)
@@ -201,27 +198,6 @@ def _mismatch_numba(kind, at, value_shape, shape):
         raise ValueError(MARK, kind, at, value_shape, shape)
 
     return impl
-
-
-@overload(_check_broadcast, **_INLINE)
-def _check_broadcast_numba(array, value, at, kind):
-    if not isinstance(value, types.Array):
-        return lambda array, value, at, kind: None
-    ndim, extra = value.ndim, array.ndim - value.ndim
-    if extra < 0:
-
-        def never(array, value, at, kind):
-            _mismatch(kind, at, value.shape, array.shape)
-
-        return never
-
-    def check(array, value, at, kind):
-        for i in range(ndim):
-            n = value.shape[i]
-            if n != 1 and n != array.shape[extra + i]:
-                _mismatch(kind, at, value.shape, array.shape)
-
-    return check
 
 
 _WIDE = (types.int64, types.float64, types.complex128)
@@ -313,13 +289,40 @@ def _assign_numba(array, value, name):
     return other
 
 
+def _fits(shape, value_shape) -> bool:
+    """Whether ``value_shape`` broadcasts to ``shape`` (Numba only; ``shape`` as long)."""
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_fits, **_INLINE)
+def _fits_numba(shape, value_shape):
+    ndim = len(value_shape)
+    extra = len(shape) - ndim
+
+    def fits(shape, value_shape):
+        for i in range(ndim):
+            n = value_shape[i]
+            if n != 1 and n != shape[extra + i]:
+                return False
+        return True
+
+    return fits
+
+
 @overload(check_inplace, **_INLINE)
 def _check_inplace_numba(array, value):
     if not (isinstance(array, types.Array) and isinstance(value, types.Array)):
         return lambda array, value: None
+    if value.ndim > array.ndim:  # NumPy refuses to add dimensions to the output
+
+        def never(array, value):
+            _mismatch(_INPLACE, array.ctypes.data, value.shape, array.shape)
+
+        return never
 
     def check(array, value):
-        _check_broadcast(array, value, array.ctypes.data, _INPLACE)
+        if not _fits(array.shape, value.shape):
+            _mismatch(_INPLACE, array.ctypes.data, value.shape, array.shape)
 
     return check
 
@@ -330,9 +333,18 @@ def _check_inplace_at_numba(array, index, value):
         return lambda array, index, value: None
     taken = _basic_index_dims(index)
     if taken is not None and taken < array.ndim:  # array[index] is a view: no copy
+        if value.ndim > array.ndim - taken:
+
+            def never(array, index, value):
+                shape = array[index].shape
+                _mismatch(_INPLACE, array.ctypes.data, value.shape, shape)
+
+            return never
 
         def basic(array, index, value):
-            _check_broadcast(array[index], value, array.ctypes.data, _INPLACE)
+            shape = array[index].shape
+            if not _fits(shape, value.shape):
+                _mismatch(_INPLACE, array.ctypes.data, value.shape, shape)
 
         return basic
     if (
@@ -340,10 +352,12 @@ def _check_inplace_at_numba(array, index, value):
         and index.ndim == 1
         and isinstance(index.dtype, types.Integer)
         and array.ndim == 1
+        and value.ndim <= 1
     ):  # x[ids] += v: the selection has the shape of the index
 
         def selected(array, index, value):
-            _check_broadcast(index, value, array.ctypes.data, _INPLACE)
+            if not _fits(index.shape, value.shape):
+                _mismatch(_INPLACE, array.ctypes.data, value.shape, index.shape)
 
         return selected
     return lambda array, index, value: None  # other selections: Numba's own way
