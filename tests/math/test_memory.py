@@ -25,7 +25,7 @@ def _live_traces() -> int:
     from jax._src.interpreters.partial_eval import DynamicJaxprTrace
 
     gc.collect()
-    return sum(isinstance(o, DynamicJaxprTrace) for o in gc.get_objects())
+    return sum(type(o) is DynamicJaxprTrace for o in gc.get_objects())
 
 
 class _Model(bp.Base):
