@@ -30,6 +30,7 @@ import os
 import pprint
 import re
 import sys
+import threading
 import traceback
 import types
 import weakref
@@ -72,6 +73,7 @@ __all__ = ["jit", "JitCompileError", "SourceNotFoundError", "ConstantAttributeWa
 _DISPATCHERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _RECENT: collections.OrderedDict = collections.OrderedDict()
 _RECENT_SIZE = 32  # dispatchers (a small network: 10-20, its loop and steps)
+_RECENT_LOCK = threading.Lock()
 # wrapper source file name (in linecache) -> its jit state
 _WRAPPERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _WRAPPER_PREFIX = "<bp.math.jit wrapper of "
@@ -246,10 +248,11 @@ def _load(unit: Unit, options: dict, inner: bool = False) -> None:
         # its generated module (in sys.modules) holds its constants and its callees'
         # dispatchers: forgotten with it (imported again if the code comes back)
         weakref.finalize(dispatcher, _forget_module, py_func.__module__, py_func.__globals__)
-    _RECENT[key] = dispatcher
-    _RECENT.move_to_end(key)
-    while len(_RECENT) > _RECENT_SIZE:
-        _RECENT.popitem(last=False)
+    with _RECENT_LOCK:  # (threads compile too)
+        _RECENT[key] = dispatcher
+        _RECENT.move_to_end(key)
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
     unit.dispatcher = dispatcher
     unit.file = dispatcher.py_func.__code__.co_filename
 
@@ -272,7 +275,8 @@ def clear_cache() -> None:
     stays in any case (see ``_DISPATCHERS``), as does the on-disk cache
     (``BRAINJIT_CACHE_DIR``): code compiled again with ``cache=True`` is loaded from it.
     """
-    _RECENT.clear()
+    with _RECENT_LOCK:
+        _RECENT.clear()
     gc.collect()
     for filename in [f for f in list(linecache.cache) if f.startswith(_WRAPPER_PREFIX)]:
         if filename not in _WRAPPERS:
