@@ -26,13 +26,14 @@ import math
 import numbers
 import time
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
 import brainjit.math as bm
 from brainjit.base import Base, set_model_time
 from brainjit.running import _codegen, _lifecycle, _sharding, _spikes
+from brainjit.running._specs import check_dt, parse_inputs, parse_monitors
+from brainjit.running.monitors import Monitors, keep_records
 
 __all__ = ["Runner", "Monitors", "RecompileWarning"]
 
@@ -44,177 +45,9 @@ class RecompileWarning(UserWarning):
     Silence it with ``warnings.simplefilter('ignore', bp.running.RecompileWarning)``."""
 
 
-_INPUT_TYPES = ("fix", "iter")
-_INPUT_OPS = ("+", "-", "*", "/", "=")
 _CHUNK_MEMORY = 64 * 2**20  # bytes of monitor and input buffers in one compiled call
 _CHUNKS = 100  # a run is cut into about this many chunks (progress bar updates) ...
 _MIN_CHUNK = 500  # ... of at least this many steps (fewer calls on short runs)
-
-
-class Monitors(dict):
-    """The recorded values of the last run: ``mon['E.spike']`` is a NumPy array with
-    the time axis first; ``mon.ts`` (also ``mon['ts']``) the times of the records
-    (the ``t`` given to ``update`` at each recorded step, in ms).
-
-    Boolean records (spikes) are kept as bits during the run, 8 per byte
-    (``np.packbits``; on the numpy backend packed by the compiled loop itself): a run
-    of N neurons records N / 8 bytes per step instead of N.
-    ``mon['E.spike']`` is the boolean array, unpacked on first access (then kept);
-    ``mon.bits('E.spike')`` gives the packed bits without unpacking.
-
-    No spike is lost, whatever ``monitor_every``: ``mon.spike_events('E.spike')`` gives
-    every spike of the run as ``(times, indices)``, and with ``monitor_every = k > 1`` a
-    boolean record says whether the neuron spiked in ANY step since the previous record:
-    the record at step ``s`` of the run (``s = 0, k, 2k, ...``, at time ``mon.ts``)
-    covers steps ``s - k + 1`` to ``s``. The first record of a Runner's first run covers
-    its first step only; the first record of a later run covers the steps after the
-    last record of the run before (at most ``k - 1`` of them) and its own first step, so
-    the records of successive runs together cover every step exactly once (steps after
-    the last record of the last run are in no record yet; their spikes are in
-    ``spike_events``).
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ts = np.zeros(0)
-        self._packed: dict[str, tuple[np.ndarray, tuple]] = {}
-        self._spikes: dict[str, _spikes.SpikeRecorder] = {}
-        self._step_time = None  # step of the run -> its time (ms), as mon.ts
-
-    def spike_events(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Every spike of the boolean monitor ``name`` in the run, whatever
-        ``monitor_every``, like Brian2's ``SpikeMonitor.t`` / ``.i``.
-
-        Returns:
-            ``(times, indices)``: ``times`` (float64, ms) is the ``t`` of the step in which
-            the spike was set (the same convention as ``mon.ts``), in time order;
-            ``indices`` (int64) the neuron ids, ascending within a step. With a selection
-            (``(path, indices)`` monitors) they are the ids of the Variable, not positions
-            in the selection, and a neuron selected twice gives each of its spikes once.
-            For a Variable of more than one axis an index is a position in the flattened
-            Variable (``np.ravel`` order).
-
-        Raises:
-            KeyError: no monitor of that name.
-            TypeError: the monitor does not record booleans.
-        """
-        recorder = self._spikes.get(name)
-        if recorder is None:
-            if name not in self:
-                raise KeyError(f"no monitor named {name!r}; monitors: {sorted(self)}")
-            if name in self._packed or self[name].dtype == bool:
-                raise ValueError(f"spike_events: no spike events were recorded for {name!r}")
-            raise TypeError(
-                f"spike_events: the monitor {name!r} records {self[name].dtype} values, "
-                f"not spikes: spike_events needs a boolean monitor (e.g. 'E.spike'); "
-                f"boolean monitors: {sorted(self._spikes) or '(none)'}"
-            )
-        steps, ids = recorder.events()
-        return self._step_time(steps), ids
-
-    def _set_bits(self, name: str, bits: np.ndarray, record_shape: tuple) -> None:
-        """Record ``name`` as ``bits`` (records, bytes) of ``record_shape`` booleans each."""
-        self._packed[name] = (bits, tuple(record_shape))
-
-    def bits(self, name: str) -> np.ndarray:
-        """The records of the boolean monitor ``name``, packed (``np.packbits`` of each
-        record flattened, along the last axis): ``np.unpackbits(bits, axis=1,
-        count=n)`` gives them back."""
-        if name in self._packed:
-            return self._packed[name][0]
-        if dict.__contains__(self, name) and self[name].dtype == bool:
-            records = self[name]
-            return np.packbits(records.reshape(len(records), -1), axis=1)
-        raise KeyError(f"no boolean monitor named {name!r}; monitors: {sorted(self)}")
-
-    def _unpack(self, name: str) -> np.ndarray:
-        bits, shape = self._packed.pop(name)
-        flat = np.unpackbits(bits, axis=1, count=math.prod(shape)).view(bool)
-        records = flat.reshape((len(bits),) + shape)
-        dict.__setitem__(self, name, records)
-        return records
-
-    def _unpack_all(self) -> None:
-        for name in list(self._packed):
-            self._unpack(name)
-
-    def __missing__(self, key):
-        if key in self._packed:
-            return self._unpack(key)
-        if key == "ts":
-            return self.ts
-        raise KeyError(f"no monitor named {key!r}; monitors: {sorted(self)}")
-
-    # the packed records count as entries; whole-dict views unpack them first
-    def __contains__(self, key) -> bool:
-        return key in self._packed or dict.__contains__(self, key)
-
-    def __iter__(self):
-        yield from dict.__iter__(self)
-        yield from list(self._packed)
-
-    def __len__(self) -> int:
-        return dict.__len__(self) + len(self._packed)
-
-    def get(self, key, default=None):
-        return self[key] if key in self else default
-
-    def keys(self):
-        self._unpack_all()
-        return dict.keys(self)
-
-    def values(self):
-        self._unpack_all()
-        return dict.values(self)
-
-    def items(self):
-        self._unpack_all()
-        return dict.items(self)
-
-    def __eq__(self, other) -> bool:
-        self._unpack_all()
-        return dict.__eq__(self, other)
-
-    def __repr__(self) -> str:
-        self._unpack_all()
-        return dict.__repr__(self)
-
-
-@dataclass
-class _Monitor:
-    name: str
-    path: str
-    var: object
-    indices: np.ndarray | None
-    packed: bool = False  # booleans packed into bits by the compiled loop
-    every_step: bool = False  # booleans written at every step (events, OR-ed records)
-
-    @property
-    def record_shape(self) -> tuple:
-        shape = tuple(self.var.shape)
-        if self.indices is not None:
-            return (len(self.indices),) + shape[1:]
-        return shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return np.dtype(self.var.dtype)
-
-    @property
-    def buffer_record(self) -> tuple[tuple, np.dtype]:
-        """The shape and dtype of one record in the compiled loop's buffer."""
-        if self.packed:
-            return ((math.prod(self.record_shape) + 7) // 8,), np.dtype(np.uint8)
-        return self.record_shape, self.dtype
-
-
-@dataclass
-class _Input:
-    path: str
-    var: object
-    value: object  # a Python number, or a NumPy array
-    kind: str
-    op: str
 
 
 class Runner:
@@ -326,7 +159,7 @@ class Runner:
         partition = _sharding.make_partition(self.backend, devices, mesh)
         self._placement = _sharding.Placement(model, partition) if partition else None
         variable_type = bm.Variable
-        self._monitors = _parse_monitors(model, monitors, variable_type)
+        self._monitors = parse_monitors(model, monitors, variable_type)
         for m in self._monitors:  # spikes as bits: by the compiled loop (numpy backend) ...
             m.packed = m.dtype == bool and m.record_shape != () and self.backend == "numpy"
             # spikes written at every step whatever monitor_every: on the host each chunk
@@ -335,7 +168,7 @@ class Runner:
         self._spike_carry: dict[str, tuple | None] = {}  # spikes since the last record
         # ... or on the host after each chunk (jax: XLA's packbits in the loop cost COBA at
         # N = 64,000 on the CPU 185 µs per step, the boolean records 75 µs)
-        self._inputs = _parse_inputs(model, inputs, variable_type)
+        self._inputs = parse_inputs(model, inputs, variable_type)
         self.mon = Monitors()
         self.build_time = 0.0
         self.run_time = 0.0
@@ -362,7 +195,7 @@ class Runner:
 
     @dt.setter
     def dt(self, value) -> None:
-        dt = _check_dt(value)
+        dt = check_dt(value)
         for node in self.model.nodes().values():  # e.g. a delay counted in steps of its dt
             check = getattr(node, "check_dt", None)
             if callable(check):
@@ -643,7 +476,7 @@ class Runner:
                 snapshot.restore()
             self._steps = first + done
             set_model_time(self.model, self._steps * self.dt)
-            _keep_records(mon, math.ceil(done / every))
+            keep_records(mon, math.ceil(done / every))
             for name, recorder in spikes.items():
                 self._spike_carry[name] = recorder.carry
             mon._spikes = spikes
@@ -677,219 +510,9 @@ class Runner:
         )
 
 
-def _keep_records(mon: Monitors, records: int) -> None:
-    """Cut ``mon`` to its first ``records`` records (after an interrupted run: those of
-    the steps the model's state holds)."""
-    for name, (bits, shape) in list(mon._packed.items()):
-        mon._packed[name] = (bits[:records], shape)
-    for name in list(dict.keys(mon)):
-        dict.__setitem__(mon, name, dict.__getitem__(mon, name)[:records])
-    mon.ts = mon.ts[:records]
-
-
 def _progress_bar(n: int, show: bool, model):
     if not show:
         return None
     from tqdm.auto import tqdm
 
     return tqdm(total=n, desc=f"Running {model.name}", unit="step", unit_scale=True)
-
-
-# -- parsing monitors and inputs ----------------------------------------------------------
-def _check_dt(dt) -> float:
-    if isinstance(dt, bool) or not isinstance(dt, numbers.Real):
-        raise TypeError(f"Runner: dt must be a number of ms, got {dt!r}")
-    dt = float(dt)
-    if not math.isfinite(dt) or dt <= 0:
-        raise ValueError(f"Runner: dt must be > 0 ms, got {dt}")
-    return dt
-
-
-def _variable_names(model) -> list[str]:
-    """The paths of the model's Variables, relative to the model."""
-    return [path.split(".", 1)[1] for path in model.vars() if "." in path]
-
-
-def _resolve(model, path, what: str, variable_type):
-    """The Variable at ``path`` (dotted, relative to the model)."""
-    if not isinstance(path, str) or not path:
-        raise TypeError(f"Runner: a {what} target must be a Variable path (str), got {path!r}")
-    parts = path.split(".")
-    if parts[0] == model.name and len(parts) > 1 and not hasattr(model, parts[0]):
-        parts = parts[1:]  # 'Net0.E.V': the path as vars() writes it
-    obj = model
-    for depth, part in enumerate(parts):
-        try:
-            if isinstance(obj, dict):
-                obj = obj[part]
-            elif isinstance(obj, (list, tuple)):
-                obj = obj[int(part)]
-            else:
-                obj = getattr(obj, part)
-        except (AttributeError, KeyError, IndexError, ValueError, TypeError):
-            where = ".".join(parts[:depth]) or model.name
-            raise ValueError(
-                f"Runner: unknown {what} target {path!r}: {where!r} has no {part!r}. "
-                f"The model's Variables: {', '.join(_variable_names(model)) or '(none)'}"
-            ) from None
-    if not bm.is_variable(obj):
-        raise ValueError(
-            f"Runner: the {what} target {path!r} is a {type(obj).__name__}, not a "
-            f"bp.math.Variable. The model's Variables: "
-            f"{', '.join(_variable_names(model)) or '(none)'}"
-        )
-    if not isinstance(obj, variable_type):
-        raise TypeError(
-            f"Runner: the {what} target {path!r} is a Variable of another backend "
-            f"({type(obj).__module__}); create the model and the Runner under the same "
-            f"backend (active: {bm.get_backend_name()!r})"
-        )
-    return obj
-
-
-def _parse_indices(path: str, var, indices) -> np.ndarray:
-    shape = tuple(var.shape)
-    if not shape:
-        raise ValueError(f"Runner: monitor {path!r} is a 0-d Variable: it has no indices")
-    idx = np.asarray(indices)
-    if idx.dtype == bool:
-        if idx.shape != (shape[0],):
-            raise ValueError(
-                f"Runner: the boolean index of monitor {path!r} has shape {idx.shape}, "
-                f"expected ({shape[0]},)"
-            )
-        idx = np.flatnonzero(idx)
-    if idx.ndim == 0:
-        idx = idx.reshape(1)
-    if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
-        raise TypeError(
-            f"Runner: indices of monitor {path!r} must be a 1-D sequence of ints, got {indices!r}"
-        )
-    idx = idx.astype(np.int64)
-    if idx.size == 0:
-        raise ValueError(f"Runner: monitor {path!r} has an empty list of indices")
-    bad = idx[(idx < -shape[0]) | (idx >= shape[0])]
-    if bad.size:
-        raise IndexError(
-            f"Runner: index {int(bad[0])} of monitor {path!r} is out of range for its "
-            f"{shape[0]} elements"
-        )
-    return np.where(idx < 0, idx + shape[0], idx)
-
-
-def _parse_monitors(model, monitors, variable_type) -> list[_Monitor]:
-    if monitors is None:
-        return []
-    if isinstance(monitors, str):
-        monitors = [monitors]
-    if isinstance(monitors, dict):
-        items = list(monitors.items())
-    elif isinstance(monitors, (list, tuple)):
-        items = []
-        for item in monitors:
-            if isinstance(item, str):
-                items.append((item, item))
-            elif isinstance(item, (tuple, list)) and len(item) == 2:
-                items.append((item[0], tuple(item)))
-            else:
-                raise TypeError(
-                    f"Runner: a monitor is a Variable path or (path, indices), got {item!r}"
-                )
-    else:
-        raise TypeError(
-            f"Runner: monitors must be a list of Variable paths or a dict name -> path, "
-            f"got {type(monitors).__name__}"
-        )
-    out, names = [], set()
-    for name, spec in items:
-        if not isinstance(name, str):
-            raise TypeError(f"Runner: monitor names must be strings, got {name!r}")
-        if name in names:
-            raise ValueError(f"Runner: the monitor {name!r} is given twice")
-        names.add(name)
-        if isinstance(spec, str):
-            path, indices = spec, None
-        elif isinstance(spec, (tuple, list)) and len(spec) == 2:
-            path, indices = spec
-        else:
-            raise TypeError(
-                f"Runner: monitor {name!r} must be a Variable path or (path, indices), got {spec!r}"
-            )
-        var = _resolve(model, path, "monitor", variable_type)
-        if indices is not None:
-            indices = _parse_indices(path, var, indices)
-        out.append(_Monitor(name, path, var, indices))
-    return out
-
-
-def _parse_inputs(model, inputs, variable_type) -> list[_Input]:
-    if inputs is None:
-        return []
-    if isinstance(inputs, tuple) and inputs and isinstance(inputs[0], str):
-        inputs = [inputs]  # one input alone
-    if not isinstance(inputs, (list, tuple)):
-        raise TypeError(
-            f"Runner: inputs must be a list of (path, value[, type[, op]]) tuples, got "
-            f"{type(inputs).__name__}"
-        )
-    out = []
-    for item in inputs:
-        if not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 4:
-            raise TypeError(
-                f"Runner: an input is (path, value), (path, value, type) or "
-                f"(path, value, type, op), got {item!r}"
-            )
-        path, value = item[0], item[1]
-        kind = item[2] if len(item) > 2 else "fix"
-        op = item[3] if len(item) > 3 else "+"
-        if kind not in _INPUT_TYPES:
-            raise ValueError(
-                f"Runner: input type of {path!r} must be one of {_INPUT_TYPES}, got {kind!r}"
-            )
-        if op not in _INPUT_OPS:
-            raise ValueError(
-                f"Runner: input operation of {path!r} must be one of {_INPUT_OPS}, got {op!r}"
-            )
-        var = _resolve(model, path, "input", variable_type)
-        shape = tuple(var.shape)
-        if kind == "fix" and isinstance(value, numbers.Number) and not isinstance(value, bool):
-            if isinstance(value, complex):
-                raise TypeError(f"Runner: input to {path!r} must be real, got {value!r}")
-            value = value.item() if isinstance(value, np.generic) else value
-        else:
-            array = np.asarray(value)
-            if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or (
-                np.issubdtype(array.dtype, np.complexfloating)
-            ):
-                raise TypeError(
-                    f"Runner: input to {path!r} must be numeric, got {array.dtype} values"
-                )
-            step_shape = array.shape if kind == "fix" else array.shape[1:]
-            if kind == "iter" and array.ndim == 0:
-                raise ValueError(
-                    f"Runner: the 'iter' input to {path!r} needs a time axis (one value per "
-                    "step), got a scalar"
-                )
-            try:
-                fits = np.broadcast_shapes(step_shape, shape) == shape
-            except ValueError:
-                fits = False
-            if not fits:
-                per = "each step's value" if kind == "iter" else "the value"
-                raise ValueError(
-                    f"Runner: input to {path!r}: {per} has shape {step_shape}, which does "
-                    f"not broadcast to the Variable's shape {shape}"
-                )
-            if kind == "iter":  # align each step's value with the Variable's axes
-                pad = (1,) * (len(shape) - len(step_shape))
-                array = array.reshape(array.shape[:1] + pad + step_shape)
-            value = array
-        if not np.all(np.isfinite(value)):
-            bad = np.asarray(value).ravel()
-            first = bad[~np.isfinite(bad)][0]
-            raise ValueError(
-                f"Runner: input to {path!r} must be finite, got {first} (NaN or infinite "
-                "values would silently turn the model's state into NaN)"
-            )
-        out.append(_Input(path, var, value, kind, op))
-    return out
