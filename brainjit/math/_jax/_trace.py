@@ -18,7 +18,15 @@ what it needs to undo the trace's side effects afterwards:
 ``trace_setattr_hook``); outside traces, replacing a Variable or a child object is
 passed on to the ``REPLACED`` callbacks.
 
-Other listeners (the control-flow recorder) only need ``on_read``/``on_write``.
+Every listener is a :class:`Frame`: one level of brainjit tracing (a jit or grad
+trace, the body of a compiled loop or branch), which knows the JAX trace it runs in
+(``jax_trace``) and catches in-place writes into non-Variable ``JaxArray`` s that
+existed before it (``JaxArray.value`` reports them through :func:`write_array`): such a
+write would leave one of the frame's tracers in the array for good. At the end of the
+frame the arrays get their values back (:meth:`Frame.restore_arrays`); jit keeps them
+as compile-time constants with a warning, control flow and grad raise
+:func:`array_write_error`. :func:`storable` tells whether a traced value may be stored
+into a Variable (it belongs to a frame's trace, which carries it out).
 
 Threads: the stack is per thread (a trace in one thread never sees what another thread
 does to state), and :data:`ACTIVE` counts the listeners on all threads' stacks, a cheap
@@ -90,23 +98,123 @@ STACK = _ThreadStack()
 
 _Tracer = jax.core.Tracer
 
+try:  # JAX's current trace: EVAL_TRACE when nothing is traced (JAX >= 0.4.36)
+    from jax._src import core as _jax_core
 
-class StateTrace:
+    _TRACE_REF = _jax_core.trace_state_strong_ref
+    EVAL_TRACE = _jax_core.eval_trace
+    _TRACE_REF.value  # noqa: B018  (fails early if the layout changed)
+except (ImportError, AttributeError):  # pragma: no cover
+
+    class _TraceRef:
+        __slots__ = ()
+
+        @property
+        def value(self):
+            return EVAL_TRACE if jax.core.trace_state_clean() else self
+
+    _TRACE_REF = _TraceRef()
+    EVAL_TRACE = object()
+
+
+def jax_trace():
+    """The JAX trace that runs the current code (``EVAL_TRACE`` outside transformations)."""
+    return _TRACE_REF.value
+
+
+def jax_tracing() -> bool:
+    """Whether JAX is tracing (inside jax.jit, grad, vmap, lax control flow ...)."""
+    return _TRACE_REF.value is not EVAL_TRACE
+
+
+class JitStateError(ValueError):
+    """A Variable used in jitted code in a way that cannot be compiled."""
+
+
+def describe_array(value) -> str:
+    """How messages name a non-Variable JaxArray (by the value it had)."""
+    return f"a JaxArray of shape {tuple(value.shape)} ({value.dtype})"
+
+
+def array_write_error(where: str, arrays: list) -> JitStateError:
+    """The error of a traced write into JaxArrays that are not Variables (restored)."""
+    names = ", ".join(describe_array(a._value) for a in arrays)
+    return JitStateError(
+        f"{where}: {names} was written in place inside traced code, but it is not a "
+        "Variable: its new value is traced there and cannot be kept after it (the write "
+        "was undone; the array keeps its value). Make it a bp.math.Variable "
+        "(bp.math.Variable(array)) to update it inside bp.math.for_loop, while_loop, "
+        "cond, ifelse, grad or jit."
+    )
+
+
+class Frame:
+    """One level of brainjit tracing (see the module docstring).
+
+    ``arrays`` maps ``id(arr)`` to ``(weak reference, value before the write)`` for the
+    non-Variable JaxArrays written in the frame that it did not create.
+    """
+
+    __slots__ = ("jax_trace", "arrays")
+
+    def __init__(self) -> None:
+        self.jax_trace = _TRACE_REF.value  # made where the frame's code runs
+        self.arrays: dict[int, tuple] = {}
+
+    def on_read(self, var) -> None:
+        pass
+
+    def on_write(self, var) -> None:
+        pass
+
+    def record_array(self, arr, value) -> None:
+        key = id(arr)
+        entry = self.arrays.get(key)
+        if entry is None or entry[0]() is not arr:
+            self.arrays[key] = (weakref.ref(arr), value)
+
+    def restore_arrays(self) -> list:
+        """Give the written arrays their values back; return those still referenced (a
+        temporary that the frame made and dropped is not)."""
+        if not self.arrays:
+            return []
+        alive = []
+        for ref, value in self.arrays.values():
+            arr = ref()
+            if arr is not None:
+                arr._value = value
+                alive.append(ref)
+        self.arrays = {}
+        if alive:  # maybe only kept by reference cycles
+            gc.collect()
+        return [a for a in (ref() for ref in alive) if a is not None]
+
+
+def storable(value) -> bool:
+    """Whether ``value`` may be stored into a Variable: concrete, or traced by the JAX
+    trace of a frame on this thread's stack (which carries it out)."""
+    if not isinstance(value, _Tracer):
+        return True
+    trace = value._trace
+    return any(frame.jax_trace is trace for frame in _LOCAL.stack)
+
+
+class StateTrace(Frame):
     """What one traced call did to state (see the module docstring).
 
     ``touched`` maps ``id(var)`` to ``[var, value before the trace]`` in first-touch
     order; ``reads`` and ``written`` hold the Variables read and written.
     """
 
-    __slots__ = ("touched", "reads", "written", "local", "created", "arrays", "attrs")
+    __slots__ = ("touched", "reads", "written", "local", "created", "attrs")
 
     def __init__(self) -> None:
+        super().__init__()
         self.touched: dict[int, list] = {}
         self.reads: dict[int, object] = {}
         self.written: dict[int, object] = {}
         self.local: set[int] = set()
         self.created: list[weakref.ref] = []
-        self.arrays: dict[int, tuple] = {}
         self.attrs: dict[tuple[int, str], tuple] = {}
 
     # -- the listener protocol ----------------------------------------------------------
@@ -153,10 +261,7 @@ class StateTrace:
         """Undo the trace's side effects; return the names of reverted constants."""
         for var, value in self.touched.values():
             var._value = value
-        reverted = []
-        for arr, value in self.arrays.values():
-            arr._value = value
-            reverted.append(f"a JaxArray of shape {tuple(value.shape)} ({value.dtype})")
+        reverted = [describe_array(arr._value) for arr in self.restore_arrays()]
         for (_, attr), (ref, had, old) in self.attrs.items():
             obj = ref()
             if obj is None:  # an object created (and dropped) inside the traced code
@@ -167,6 +272,13 @@ class StateTrace:
                 obj.__dict__.pop(attr, None)
             reverted.append(f"attribute {getattr(obj, 'name', type(obj).__name__)}.{attr}")
         return reverted
+
+
+def _innermost_frame() -> Frame | None:
+    for frame in reversed(_LOCAL.stack):
+        if isinstance(frame, Frame):
+            return frame
+    return None
 
 
 def _innermost() -> StateTrace | None:
@@ -206,13 +318,15 @@ def created(var) -> None:
 
 
 def write_array(arr) -> None:
-    """A non-Variable JaxArray is written in place: keep its value if it was concrete."""
-    value = arr._value
-    if isinstance(value, _Tracer):  # made inside the traced code: a local temporary
+    """A non-Variable JaxArray is written in place: remember its value, unless the
+    innermost frame made it (its value is traced there: a local temporary)."""
+    frame = _innermost_frame()
+    if frame is None:
         return
-    trace = _innermost()
-    if trace is not None and id(arr) not in trace.arrays:
-        trace.arrays[id(arr)] = (arr, value)
+    value = arr._value
+    if isinstance(value, _Tracer) and value._trace is frame.jax_trace:
+        return
+    frame.record_array(arr, value)
 
 
 def on_setattr(obj, attr: str, value) -> None:

@@ -172,7 +172,10 @@ class GradFunction:
                 new_values = [_state_value(var) for var in written]
             finally:
                 _trace.pop(trace)
+                arrays = trace.restore_arrays()  # JaxArrays that are not Variables
                 trace.restore()
+            if arrays:  # their new values would be traced: refused, as in control flow
+                raise _trace.array_write_error(f"bp.math.{mode}({name})", arrays)
             return out, (aux, new_values)
 
         if mode == "vector_grad":

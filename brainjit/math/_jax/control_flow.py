@@ -14,7 +14,11 @@ and what types it returns. Those Variables' values join the loop carry (or the b
 operands); inside the ``lax`` body they are installed as the Variables' values, and
 after the primitive the results are written back through ``Variable.value``, which
 reports the write to an enclosing ``bp.math.jit``. A tracer never stays in a Variable:
-every value installed for tracing is restored.
+every value installed for tracing is restored. A body that writes in place into a
+``JaxArray`` that is not a Variable (and that it did not create) is refused with a
+:class:`~brainjit.math._jax._trace.JitStateError` naming it, and the array keeps its
+value: the loop or branch could not carry the write, and the array would keep a tracer
+(each body runs as a :class:`~brainjit.math._jax._trace.Frame`).
 """
 
 from __future__ import annotations
@@ -56,10 +60,13 @@ def is_traced(x) -> bool:
 # -- recording the Variables a body writes ----------------------------------------------
 
 
-class _Recorder:
+class _Recorder(_trace.Frame):
     """Listens on the trace stack: remembers written Variables and their values before."""
 
+    __slots__ = ("written", "before")
+
     def __init__(self) -> None:
+        super().__init__()
         self.written: dict[int, Variable] = {}
         self.before: dict[int, object] = {}
 
@@ -77,17 +84,27 @@ class _Recorder:
             var._value = self.before[key]
 
 
-def _discover(fn, *args):
+def _discover(fn, *args, where: str):
     """Trace ``fn(*args)`` abstractly: (output shapes, Variables it writes)."""
-    recorder = _Recorder()
-    with _trace.LOCK:  # tracers go into Variables: not for other threads to see
+    recorders: list = []
+
+    def probe(*a):
+        recorder = _Recorder()  # made inside: it runs in eval_shape's JAX trace
+        recorders.append(recorder)
         _trace.push(recorder)
         try:
-            out = jax.eval_shape(fn, *args)
+            out = fn(*a)
         finally:
             _trace.pop(recorder)
             recorder.restore()
-    return out, list(recorder.written.values())
+            arrays = recorder.restore_arrays()
+        if arrays:
+            raise _trace.array_write_error(where, arrays)
+        return out
+
+    with _trace.LOCK:  # tracers go into Variables: not for other threads to see
+        out = jax.eval_shape(probe, *args)
+    return out, list(recorders[-1].written.values())
 
 
 def _as_array(value, name: str, where: str):
@@ -108,12 +125,14 @@ class _Stateful:
     """``fn(*args)`` that may write Variables, as a pure ``(var_values, *args)`` function.
 
     The Variables are found by an abstract trace of ``fn`` on ``example_args``
-    (shapes); ``vars`` can be widened afterwards (branches share the union).
+    (shapes); ``vars`` can be widened afterwards (branches share the union). ``where``
+    names the statement in errors.
     """
 
-    def __init__(self, fn, *example_args) -> None:
+    def __init__(self, fn, *example_args, where: str) -> None:
         self.fn = fn
-        _, self.vars = _discover(fn, *example_args)
+        self.where = where
+        _, self.vars = _discover(fn, *example_args, where=where)
 
     def initial(self) -> list:
         return [v.value for v in self.vars]
@@ -122,12 +141,19 @@ class _Stateful:
         saved = [v._value for v in self.vars]
         for v, value in zip(self.vars, var_values):
             v._value = value
+        frame = _trace.Frame()  # the body's level: in-place writes of outside JaxArrays
+        _trace.push(frame)
         try:
             out = self.fn(*args)
-            return [v._value for v in self.vars], out
+            new = [v._value for v in self.vars]
         finally:
+            _trace.pop(frame)
             for v, value in zip(self.vars, saved):
                 v._value = value
+            arrays = frame.restore_arrays()
+        if arrays:
+            raise _trace.array_write_error(self.where, arrays)
+        return new, out
 
     def write_back(self, var_values) -> None:
         for v, value in zip(self.vars, var_values):
@@ -234,7 +260,7 @@ class _Locals:
                 found.extend(isinstance(v, JaxArray) or _is_array_like(v) for v in out)
             return 0
 
-        _discover(probe, carry)
+        _discover(probe, carry, where=self.where)
         return found
 
     def finish(self, final: list, outputs: list[int] | None = None) -> tuple:
@@ -345,7 +371,7 @@ def if_stmt(test, true_fn, false_fn, values: tuple, names: tuple, where: str):
                 f"{where}: {name!r} is assigned in only one branch of a condition on a "
                 "traced value; assign it before the 'if' or in every branch."
             )
-    branches = [_Stateful(local.pure(fn, outputs), init) for fn in (true_fn, false_fn)]
+    branches = [_Stateful(local.pure(fn, outputs), init, where=where) for fn in (true_fn, false_fn)]
     _union(branches)
     vv = branches[0].initial()
     shapes = [jax.eval_shape(b, vv, init) for b in branches]
@@ -377,7 +403,7 @@ def _predicate(test, where: str):
 def _loop(local: _Locals, body, extra_shapes, run, where: str):
     """Build a compiled loop over ``body``; ``run(stateful, init)`` runs the primitive."""
     init = local.initial()
-    stateful = _Stateful(local.pure(body), init, *extra_shapes)
+    stateful = _Stateful(local.pure(body), init, *extra_shapes, where=where)
     vv = stateful.initial()
     out_vv, out_local = jax.eval_shape(stateful, vv, init, *extra_shapes)
     _check_types(
@@ -484,7 +510,7 @@ def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
     """
     xs = tuple(jnp.asarray(unwrap(o)) for o in _as_tuple(operands))
     items = [jax.ShapeDtypeStruct(x.shape[1:], x.dtype) for x in xs]
-    stateful = _Stateful(_unwrapped(body_fun), *items)
+    stateful = _Stateful(_unwrapped(body_fun), *items, where="bp.math.for_loop")
     final, stacked = jax.lax.scan(
         lambda vv, x: stateful(vv, *x),
         stateful.initial(),
@@ -510,7 +536,7 @@ def while_loop(body_fun, cond_fun, operands):
         out = body_fun(*state)
         return (out,) if single else _as_tuple(out)
 
-    out = while_stmt(lambda s: cond_fun(*s), body, values, names, "while_loop")
+    out = while_stmt(lambda s: cond_fun(*s), body, values, names, "bp.math.while_loop")
     return out[0] if single else out
 
 
@@ -520,7 +546,7 @@ def cond(pred, true_fun, false_fun, operands=()):
     Variables updated in either branch keep their updates (a branch that does not
     write a Variable passes it through). Branches must return the same types.
     """
-    return ifelse([pred], [true_fun, false_fun], operands)
+    return _ifelse([pred], [true_fun, false_fun], operands, "bp.math.cond")
 
 
 def ifelse(conditions, branches, operands=()):
@@ -528,6 +554,10 @@ def ifelse(conditions, branches, operands=()):
 
     ``conditions`` has one boolean fewer than ``branches``.
     """
+    return _ifelse(conditions, branches, operands, "bp.math.ifelse")
+
+
+def _ifelse(conditions, branches, operands, where: str):
     conditions = list(_as_tuple(conditions))
     branches = list(branches)
     if len(conditions) != len(branches) - 1:
@@ -544,7 +574,7 @@ def ifelse(conditions, branches, operands=()):
     preds = jnp.stack([_predicate(c, "ifelse") for c in conditions])
     index = jnp.where(preds.any(), jnp.argmax(preds), len(conditions))  # first true wins
     raw = tuple(unwrap(a) for a in args)
-    fns = [_Stateful(_unwrapped(b), *raw) for b in branches]
+    fns = [_Stateful(_unwrapped(b), *raw, where=where) for b in branches]
     _union(fns)
     vv = fns[0].initial()
     shapes = [jax.eval_shape(f, vv, *raw)[1] for f in fns]

@@ -19,6 +19,14 @@ constants and keep their values (with a warning). The hot path is a small functi
 generated per state layout (``_dispatcher``): the Variables' values as positional
 arguments of one call into jax.jit's C++ dispatch, then one store per written Variable.
 
+Called while JAX traces (inside another jit, ``grad``, a compiled loop or branch, or
+JAX's own ``jax.jit``/``jax.grad``/``jax.vmap``: JAX's current trace, not only
+brainjit's trace stack, decides), the program is a nested ``jax.jit`` without XLA
+compiler options (JAX takes them at the top level only). A new value of a Variable is
+then stored only if an enclosing brainjit trace carries it out (its JAX trace made it)
+or JAX computed it concretely; otherwise it is refused (``JitStateError``), so that a
+foreign transformation's tracer never stays in a Variable.
+
 Compiled programs are cached per target (the function, or the object and the method)
 and options, keyed by weak references: jitting ``obj.update`` twice reuses the program,
 and objects that die take their programs with them. :func:`clear_cache` forgets all.
@@ -68,8 +76,7 @@ class JitControlFlowError(TypeError):
     """Python control flow (``if``, ``while``, ``bool()`` ...) on a traced value."""
 
 
-class JitStateError(ValueError):
-    """A Variable used in jitted code in a way that cannot be compiled."""
+JitStateError = _trace.JitStateError  # a Variable used in a way that cannot be compiled
 
 
 class _Restructure(Exception):  # noqa: N818  (control flow, never seen by users)
@@ -350,6 +357,10 @@ class _Core:
             return self._call(args, kwargs)
 
     def _call(self, args, kwargs):
+        # staged: inside a JAX transformation (jax.jit/grad/vmap, lax control flow, a
+        # brainjit trace), where jax.jit takes no compiler options; nested: inside a
+        # brainjit trace, which must hear of the reads and writes
+        staged = _trace.jax_tracing()
         nested = bool(_trace.stack())
         args = [a._value if type(a) is JaxArray else a for a in args]
         kwargs = {k: a._value if type(a) is JaxArray else a for k, a in kwargs.items()}
@@ -360,7 +371,7 @@ class _Core:
             else:
                 values = [var._value for var in self.state]
             try:
-                jitted = self.jitted_nested if nested else self.jitted
+                jitted = self.jitted_nested if staged else self.jitted
                 res = jitted(*values, *args, **kwargs)
                 break
             except _Restructure as err:
@@ -372,6 +383,9 @@ class _Core:
                 f"changing between traces ({_MAX_ROUNDS} rounds)."
             )
         wvars = self.wvars
+        extra = len(res) - self.nw
+        if staged:
+            self._check_storable(res, extra == 2 and res[-1], args, kwargs)
         if nested:
             for var, value in zip(wvars, res):
                 var.value = value  # tell the enclosing traces what is written
@@ -380,13 +394,32 @@ class _Core:
                 var._value = value
         if self.show_code and self.num_traces != traces_before:
             self.print_code(args, kwargs)
-        extra = len(res) - self.nw
         if extra == 0:
             return None
         if extra == 2:
             _write_arguments(res[-1], args, kwargs)
             return res[-2]
         return res[-1]
+
+    def _check_storable(self, res, arg_writes, args, kwargs) -> None:
+        """Refuse new values that no enclosing trace carries out (a call inside a JAX
+        transformation that brainjit does not control: jax.jit, jax.grad, jax.vmap):
+        stored, their tracers would stay in the Variables after it."""
+        bad = [var for var, value in zip(self.wvars, res) if not _trace.storable(value)]
+        if arg_writes:
+            leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_array)
+            bad += [leaves[i] for i, v in arg_writes.items() if not _trace.storable(v)]
+        if bad:
+            names = ", ".join(describe(v) for v in bad)
+            raise JitStateError(
+                f"bp.math.jit({self.name}) writes {names}, but it is called inside a JAX "
+                "transformation that brainjit does not control (jax.jit, jax.grad, "
+                "jax.vmap, jax.lax control flow ...): the new value is traced there and "
+                "cannot be stored in the Variable after it (the Variable keeps its value). "
+                "Use bp.math.jit, bp.math.grad, bp.math.for_loop / while_loop / cond for "
+                "the enclosing transformation (they carry Variables), or call the function "
+                "outside it. Reading Variables there is fine."
+            )
 
     def print_code(self, args, kwargs) -> None:
         """Print the traced program (jaxpr) and the Variables it reads and writes."""
@@ -433,7 +466,7 @@ def _write_arguments(arg_writes, args, kwargs) -> None:
 
 _DISPATCH_TEMPLATE = """
 def dispatch(*args, **kwargs):
-    if _ACTIVE[0] or _SHOW:
+    if _ACTIVE[0] or _SHOW or _TRACE_REF.value is not _EVAL_TRACE:
         return _call()(args, kwargs)
     if args:
         args = [a._value if type(a) is _JaxArray else a for a in args]
@@ -471,6 +504,8 @@ def _dispatcher(core):
     n, nw = len(core.state), core.nw
     env = {
         "_ACTIVE": _ACTIVE,
+        "_TRACE_REF": _trace._TRACE_REF,
+        "_EVAL_TRACE": _trace.EVAL_TRACE,
         "_LOCK": _trace.LOCK,
         "_SHOW": core.show_code,
         "_current": core._current,

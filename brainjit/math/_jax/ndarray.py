@@ -144,7 +144,9 @@ class JaxArray:
     JaxArray([1., 6., 1.], dtype=float32)
     """
 
-    __slots__ = ("_value",)
+    # (weakly referenceable: bp.math.jit, control flow and grad remember the arrays
+    # written in traced code without keeping them alive)
+    __slots__ = ("_value", "__weakref__")
     # NumPy's binary operators defer to ours: np.ones(3) + x is a JaxArray, as x + np.ones(3)
     __array_priority__ = 100
 
@@ -451,7 +453,7 @@ class Variable(JaxArray):
     >>> v.value = jnp.ones(2)
     """
 
-    __slots__ = ("_name", "__weakref__")
+    __slots__ = ("_name",)
 
     def __init__(self, value, dtype=None, name: str | None = None):
         value = _fast_unwrap(value)
