@@ -8,8 +8,9 @@ again -- a LIF group of 100 neurons with an Exponential synapse onto itself
 (``FixedProb(0.1)``) and a constant input, run by a ``bp.Runner`` for 20 ms with a spike
 monitor -- and drops it before building the next. With ``--vary`` (the default) every
 model differs from the others in a constant (the synapse's time constant), so each one
-compiles code of its own: a cache that keeps the code of dead models grows by a
-compiled program per model. The resident set size (RSS, from ``/proc/self/statm``) is
+compiled code of its own (a cache that keeps the code of dead models grows by a
+compiled program per model) until float constants became arguments of the numpy
+backend's compiled code: there they now share one program. The resident set size (RSS, from ``/proc/self/statm``) is
 read after every model (after ``gc.collect()``); the table gives it after the first 20
 models and after all of them, the growth per model after the first 20, and the RSS
 before and after ``bp.math.clear_cache()`` at the end.

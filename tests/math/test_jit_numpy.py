@@ -305,12 +305,17 @@ def test_identical_objects_share_compiled_code():
     fb(2.0)
     fb(2.0)
     assert b.t == 1.0 and a.t == 0.5
-    c = Group(3, tau=2.0)  # another constant: other code
-    assert bp.math.jit(c.update).dispatcher is not fa.dispatcher
+    c = Group(3, tau=2.0)  # another float constant: an argument, the same code
+    fc = bp.math.jit(c.update)
+    assert fc.dispatcher is fa.dispatcher
+    fc(2.0)  # with its own tau
+    np.testing.assert_allclose(c.V, [0.5, 0.875, 0.0])
+    d = Group(3, tau=2)  # an int constant stays a literal: other code
+    assert bp.math.jit(d.update).dispatcher is not fa.dispatcher
 
 
 def test_compiled_once_per_argument_types():
-    g = Group(3, tau=7.0)  # a constant no other test uses: a dispatcher of its own
+    g = Group(3, tau=7)  # an int constant no other test uses: a dispatcher of its own
     f = bp.math.jit(g.update)
     f(1.0)
     f(2.0)

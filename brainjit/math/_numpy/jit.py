@@ -14,7 +14,9 @@ target's signature that calls the compiled function with the current arrays::
 
 Numba compiles on the first call for each combination of argument types; later calls
 go straight to the compiled code. Attributes that are not Variables or arrays are
-compile-time constants: call ``.recompile()`` after changing one. Replacing a Variable
+compile-time constants: call ``.recompile()`` after changing one. (Float constants are
+passed by the wrapper as arguments after the arrays, their values taken when it was
+built, so that objects differing only in them share the compiled code.) Replacing a Variable
 or a child object of a ``Base`` (``obj.V = bp.math.Variable(...)``) is noticed and the
 wrapper picks up the new arrays (recompiling only if the structure changed).
 """
@@ -101,9 +103,10 @@ def jit(target=None, *, parallel: bool = False, show_code: bool = False, **optio
     Returns:
         A function with the target's parameters (``self`` excluded), with the
         attributes ``recompile()``, ``show_code()``, ``units`` (the generated code),
-        ``dispatcher`` (the compiled top-level function), ``arrays`` (the arrays it
-        passes before the explicit arguments: ``dispatcher(*arrays, *args)`` is the
-        call, usable from other compiled code) and ``py_func`` (the target).
+        ``dispatcher`` (the compiled top-level function), ``arrays`` (the arrays, then
+        the float constants, it passes before the explicit arguments:
+        ``dispatcher(*arrays, *args)`` is the call, usable from other compiled code)
+        and ``py_func`` (the target).
 
     Raises:
         TypeError: the target is not callable or is a built-in.
@@ -334,7 +337,7 @@ class _JitState:
             self.wrapper.__defaults__ = new.__defaults__
             self.wrapper.__kwdefaults__ = new.__kwdefaults__
         self.wrapper.dispatcher = unit.dispatcher
-        self.wrapper.arrays = [p.base for p in unit.params]
+        self.wrapper.arrays = [p.base for p in unit.params] + [s.value for s in unit.scalars]
         self.wrapper.units = unit.all_units()
         self.wrapper_source = source
 
@@ -351,7 +354,8 @@ class _JitState:
         sig = unit.signature
         self.wrapper_name = f"new_{unit.func_name}"
         # the compiled function is called by its own name, unless a parameter has it
-        names = {p.name for p in unit.params} | set(sig.parameters) | {self.wrapper_name}
+        names = {p.name for p in unit.params} | {s.name for s in unit.scalars}
+        names |= set(sig.parameters) | {self.wrapper_name}
         self.call_name = unit.func_name if unit.func_name not in names else "_f"
         namespace: dict = {
             self.call_name: unit.dispatcher,
@@ -364,7 +368,8 @@ class _JitState:
             "_bp_ndarray": _bp_ndarray,
             "_to_ndarray": to_ndarray,
         }
-        params, call, convert = [], [p.name for p in unit.params], []
+        hidden = [p.name for p in unit.params] + [s.name for s in unit.scalars]
+        params, call, convert = [], list(hidden), []
         seen_kwonly = False
         for i, p in enumerate(sig.parameters.values()):
             text = p.name
@@ -396,10 +401,12 @@ class _JitState:
                 params.append("/")
         for p in unit.params:
             namespace[p.name] = p.base
+        for s in unit.scalars:  # float constants: their values when this was built
+            namespace[s.name] = s.value
         lines = [f"def {self.wrapper_name}({', '.join(params)}):"]
         if unit.params:
             lines.append("    if _structure[0] != _seen:  # objects or Variables were replaced")
-            lines.append(f"        return _refresh()({', '.join(call[len(unit.params) :])})")
+            lines.append(f"        return _refresh()({', '.join(call[len(hidden) :])})")
             namespace["_structure"] = _structure_counter()
         # this thread's Numba generator follows bp.math.random.seed (random.py)
         lines.append("    if _rng_thread.generation != _rng_seed[0]:")

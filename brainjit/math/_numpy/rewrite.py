@@ -14,7 +14,10 @@ A method (or a function) is turned into a plain function that Numba compiles:
   ``self.V += expr`` updates in place; assigning to an attribute that is not a
   Variable only rebinds a local name inside the call (a warning names it);
 - any other value reached (numbers, strings, tuples, NumPy functions) is a constant of
-  the generated function's namespace;
+  the generated function's namespace, except floats reached through objects
+  (``self.tau``): those become arguments after the arrays, with their values frozen in
+  the wrapper (:class:`ScalarParam`, :func:`_hidden_scalars`), so that objects differing
+  only in them share one compiled function;
 - a call of another method of ``self`` or of a child object, of a callable object, or of
   a Python function is compiled recursively as its own generated function, called with
   the arrays it needs; an object passed to a function binds that parameter at compile
@@ -62,7 +65,7 @@ __all__ = [
     "build_unit",
 ]
 
-_VERSION = "3"  # bump when the generated code changes for the same input
+_VERSION = "4"  # bump when the generated code changes for the same input
 
 
 class JitCompileError(TypeError):
@@ -188,6 +191,18 @@ class ArrayParam:
 
 
 @dataclass(eq=False)
+class ScalarParam:
+    """A float constant passed as an argument of a generated function (after the
+    arrays) instead of written into its namespace: objects that differ only in such a
+    constant share one compiled function. Its value is the one found when the code was
+    generated (``recompile()`` takes a new one), as for a constant in the namespace."""
+
+    name: str
+    value: object  # float, np.float64 or np.float32
+    path: Path
+
+
+@dataclass(eq=False)
 class Unit:
     """One generated function."""
 
@@ -202,6 +217,7 @@ class Unit:
     origin: tuple[str, int]  # original file, first line
     line_map: dict[int, int] = field(default_factory=dict)  # generated -> original line
     header_lines: int = 0
+    scalars: list[ScalarParam] = field(default_factory=list)  # after params, before the rest
     dispatcher: object = None
     file: str | None = None
 
@@ -562,6 +578,8 @@ class _Rewriter(ast.NodeTransformer):
         self.local_attrs: dict[tuple, str] = {}  # assigned constant attributes -> local name
         self.local_paths: dict[tuple, Path] = {}
         self.constant_names: dict[tuple, str] = {}
+        # constants that may become arguments (see _hidden_scalars): name -> path
+        self.scalar_candidates: dict[str, Path] = {}
         self.array_context = False
         self.first_line = 1
         self.hoisted: list[ast.stmt] = []  # statements to insert before the current one
@@ -725,6 +743,8 @@ class _Rewriter(ast.NodeTransformer):
         self.namespace[name] = value
         if path is not None:
             self.constant_names[path.key()] = name
+            if _is_hidden_scalar(value):
+                self.scalar_candidates[name] = path
         return name
 
     def walk(self, root_value, root_path: Path, steps: list) -> tuple[object, int, Path]:
@@ -1015,6 +1035,14 @@ class _Rewriter(ast.NodeTransformer):
             else:
                 caller_path = param.path
             new_args.append(_name(self.param_for(param.array, caller_path)))
+        for scalar in unit.scalars:  # the callee's float constants, passed on
+            root = scalar.path.root
+            if root[0] == "bound":
+                caller_path = scalar.path.rebase(bound_paths[root[1]])
+            else:
+                caller_path = scalar.path
+            name = self.constant(scalar.value, caller_path, caller_path.identifier())
+            new_args.append(_name(name))
         node.func = _name(self.callee_name(unit, path), like=node.func)
         node.args = new_args + [self.visit(a) for a in args]
         node.keywords = [self.visit(k) for k in keywords]
@@ -1778,7 +1806,10 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
         if a is not None:
             a.annotation = None
     params = list(rewriter.params.values())
-    array_args = [ast.arg(arg=p.name) for p in params]
+    if ctx.options.get("float_literals") == "float32":
+        _float32_literals(rewriter, new)
+    scalars = _hidden_scalars(rewriter, new)
+    array_args = [ast.arg(arg=p.name) for p in params] + [ast.arg(arg=s.name) for s in scalars]
     if args.posonlyargs:
         args.posonlyargs = array_args + args.posonlyargs
     else:
@@ -1788,8 +1819,6 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
     new.name = re.sub(r"\W", "_", func.__name__) if func.__name__ != "<lambda>" else "lambda_"
     if hasattr(new, "type_params"):
         new.type_params = []
-    if ctx.options.get("float_literals") == "float32":
-        _float32_literals(rewriter, new)
     module = ast.Module(body=[new], type_ignores=[])
     ast.fix_missing_locations(module)
     source = ast.unparse(module)
@@ -1814,9 +1843,62 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
         callees=rewriter.callees,
         key=key,
         origin=(filename, first),
+        scalars=scalars,
     )
     unit.line_map = _line_map(new, source, first)
     return unit
+
+
+def _is_hidden_scalar(value) -> bool:
+    """A constant passed as an argument instead of compiled in: a float (Python, NumPy
+    float64 or float32). Other constants stay compile-time literals: ints and bools may
+    be shapes, loop bounds, tuple indices, axes or flags that Numba needs as literals."""
+    return type(value) in (float, np.float64, np.float32)
+
+
+def _literal_uses(func: ast.FunctionDef) -> set[str]:
+    """The names ``func`` uses where a constant must stay a literal: in tests (Numba
+    prunes the branches that a literal condition rules out; with an argument it types
+    both), comprehensions, subscripts, nested functions and lambdas, and as targets."""
+    out: set[str] = set()
+
+    def names(node):
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    for node in ast.walk(func):
+        if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            out |= names(node.test)
+        elif isinstance(node, ast.comprehension):
+            out |= names(node)
+        elif isinstance(node, ast.Subscript):
+            out |= names(node.slice)
+        elif isinstance(node, (ast.FunctionDef, ast.Lambda)) and node is not func:
+            out |= names(node)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            out |= set(node.names)
+    return out
+
+
+def _hidden_scalars(rewriter, func: ast.FunctionDef) -> list[ScalarParam]:
+    """Take the float constants reached through objects (``self.tau``) out of the
+    namespace: they become arguments after the arrays (:class:`ScalarParam`), so that the
+    generated code, its digest and its compiled function do not depend on their values
+    (a parameter sweep compiles once). Those used where a literal matters
+    (:func:`_literal_uses`) stay in the namespace."""
+    literal = _literal_uses(func)
+    used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
+    out = []
+    for name, path in rewriter.scalar_candidates.items():
+        if name not in rewriter.namespace or name not in used or name in literal:
+            continue
+        value = rewriter.namespace[name]
+        if not _is_hidden_scalar(value):
+            continue
+        del rewriter.namespace[name]
+        out.append(ScalarParam(name, value, path))
+    return out
 
 
 class _Float32Literals(ast.NodeTransformer):
