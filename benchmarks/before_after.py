@@ -2,6 +2,9 @@
 
     python benchmarks/before_after.py --base 2860199          # writes section 'before_after'
     python benchmarks/before_after.py --base HEAD~5 --no-write --networks coba
+    python benchmarks/before_after.py --base 2860199 --after HEAD   # two commits
+
+Without ``--after``, "after" is this working tree as it is (uncommitted edits included).
 
 The earlier commit is checked out into a temporary ``git worktree``. For each backend,
 one process per version builds ``examples/coba.py``'s and ``examples/cobahh.py``'s
@@ -78,6 +81,7 @@ def timed(proc: subprocess.Popen, network: str, duration: float) -> float:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the earlier commit")
+    parser.add_argument("--after", help="a later commit (default: this working tree)")
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
     parser.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=NETWORKS)
     parser.add_argument("--rounds", type=int, default=15)
@@ -88,10 +92,21 @@ def main(argv=None) -> None:
         ["git", "rev-parse", "--short", args.base], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "--short", args.after or "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
-    tree = Path(tempfile.mkdtemp(prefix="brainjit-base-")) / "base"
-    subprocess.run(["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True)
+    trees = []
+    for rev in (base, head) if args.after else (base,):
+        trees.append(Path(tempfile.mkdtemp(prefix="brainjit-ba-")) / rev)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(trees[-1]), rev], cwd=ROOT, check=True
+        )
+    tree = trees[0]
+    after_tree = trees[1] if args.after else ROOT
+    if not args.after:
+        head += " + working tree"
     header = [
         f"| network | backend | before ({base}) ms per s | after ({head}) ms per s "
         "| after / before |",
@@ -101,7 +116,7 @@ def main(argv=None) -> None:
     try:
         for backend in args.backends:
             procs = {"before": start(tree, backend, args.networks)}
-            procs["after"] = start(ROOT, backend, args.networks)
+            procs["after"] = start(after_tree, backend, args.networks)
             try:
                 for network in args.networks:
                     samples = {"before": [], "after": []}
@@ -120,7 +135,8 @@ def main(argv=None) -> None:
                     proc.stdin.close()
                     proc.wait(timeout=60)
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
+        for path in trees:
+            subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT)
     table = "\n".join(header + rows)
     print(table)
     if args.no_write:
