@@ -254,3 +254,62 @@ def test_jit_local_array_written_in_a_loop_inside_jit_is_refused():
 
     with _refused("bp.math.for_loop"):
         f(bm.arange(3.0))
+
+
+def test_plain_array_restored_when_the_body_raises_and_in_a_loop_condition():
+    buf = bm.zeros(3)
+
+    def body(i):
+        buf[0] = i
+        raise KeyError("from the body")
+
+    with pytest.raises(KeyError, match="from the body"):
+        bm.for_loop(body, bm.arange(3.0))
+    _assert_untouched(buf, np.zeros(3))
+
+    def test(x):
+        buf[1] = x  # in the condition of a compiled while loop
+        return x < 3.0
+
+    with _refused("bp.math.while_loop"):
+        bm.jit(lambda x: bm.while_loop(lambda x: x + 1.0, test, x))(bm.asarray(0.0))
+    _assert_untouched(buf, np.zeros(3))
+
+
+def test_native_loop_writing_a_plain_attribute_array_is_refused():
+    class Model(bp.Base):
+        def __init__(self):
+            super().__init__()
+            self.buf = bm.zeros(3)  # not a Variable
+            self.total = bm.Variable(bm.zeros(3))
+
+        def update(self, n):
+            for i in range(n):  # a traced bound: a compiled loop
+                self.buf[0] = i
+            return n
+
+        def accumulate(self, n):
+            for i in range(n):
+                self.total[0] += i
+            return n
+
+    model = Model()
+    with _refused(r"test_nested_jit.py, line \d+"):  # where the loop is
+        bm.jit(model.update)(bm.asarray(3))
+    _assert_untouched(model.buf, np.zeros(3))
+    bm.jit(model.accumulate)(bm.asarray(4))
+    np.testing.assert_allclose(np.asarray(model.total), [6.0, 0.0, 0.0])
+
+
+def test_temporary_array_under_grad_inside_jit():
+    w = bm.TrainVar(bm.asarray([1.0, -2.0]))
+
+    def loss():
+        tmp = bm.zeros(2)
+        tmp[0] = w[0] * 3.0
+        tmp[1] = w[1]
+        return (tmp**2).sum()
+
+    g = bm.jit(lambda: bm.grad(loss, grad_vars=w)())()
+    # d/dw (9 w0^2 + w1^2) = (18 w0, 2 w1)
+    np.testing.assert_allclose(np.asarray(g), [18.0, -4.0])

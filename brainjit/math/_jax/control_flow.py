@@ -141,23 +141,32 @@ class _Stateful:
         saved = [v._value for v in self.vars]
         for v, value in zip(self.vars, var_values):
             v._value = value
-        frame = _trace.Frame()  # the body's level: in-place writes of outside JaxArrays
-        _trace.push(frame)
         try:
-            out = self.fn(*args)
-            new = [v._value for v in self.vars]
+            with _body_frame(self.where):
+                out = self.fn(*args)
+            return [v._value for v in self.vars], out
         finally:
-            _trace.pop(frame)
             for v, value in zip(self.vars, saved):
                 v._value = value
-            arrays = frame.restore_arrays()
-        if arrays:
-            raise _trace.array_write_error(self.where, arrays)
-        return new, out
 
     def write_back(self, var_values) -> None:
         for v, value in zip(self.vars, var_values):
             v.value = value  # reported to an enclosing jit as a write
+
+
+@contextlib.contextmanager
+def _body_frame(where: str):
+    """Run a body or branch as its own trace level (a :class:`_trace.Frame`): refuse its
+    in-place writes into JaxArrays that are not Variables and that it did not make."""
+    frame = _trace.Frame()  # made here: it runs in the body's JAX trace
+    _trace.push(frame)
+    try:
+        yield
+    finally:
+        _trace.pop(frame)
+        arrays = frame.restore_arrays()
+    if arrays:
+        raise _trace.array_write_error(where, arrays)
 
 
 def _union(stateful: list[_Stateful]) -> None:
@@ -467,7 +476,7 @@ def while_stmt(test_fn, body, values: tuple, names: tuple, where: str):
             for v, value in zip(stateful.vars, var_values):
                 v._value = value
             try:
-                with local.installed(loc) as state:
+                with _body_frame(where), local.installed(loc) as state:
                     return _predicate(test_fn(state), where)
             finally:
                 for v, value in zip(stateful.vars, saved):
