@@ -12,6 +12,8 @@ Signatures follow NumPy's ``RandomState``.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -200,6 +202,231 @@ class RandomState(Variable):
         p = _arg(p)
         return wrap(jax.random.geometric(self.split_key(), p, _size(size, p), dtype=_int()))
 
+    # -- NumPy's other distributions ------------------------------------------------
+    # jax.random's sampler where it has one with NumPy's definition; otherwise NumPy's
+    # own transformation or algorithm (numpy/random/src/distributions/distributions.c),
+    # vectorised: rejection samplers loop (lax.while_loop) until every element is taken.
+    def _draw(self, sampler, size, *params):
+        """``sampler(key, shape)`` with the shape from ``size`` and the parameters."""
+        return sampler(self.split_key(), _size(size, *params))
+
+    def _floats(self, size, *params):
+        """The parameters as floats broadcast to the result shape, and that shape."""
+        shape = _size(size, *params)
+        return shape, [jnp.broadcast_to(jnp.asarray(p, _float()), shape) for p in params]
+
+    def standard_cauchy(self, size=None):
+        """Cauchy floats with mode 0 and scale 1."""
+        return wrap(jax.random.cauchy(self.split_key(), _size(size), dtype=_float()))
+
+    def standard_t(self, df, size=None):
+        """Student's t floats with ``df`` degrees of freedom."""
+        df = _arg(df)
+        return wrap(jax.random.t(self.split_key(), df, _size(size, df), dtype=_float()))
+
+    def chisquare(self, df, size=None):
+        """Chi-square floats with ``df`` degrees of freedom."""
+        df = _arg(df)
+        return wrap(jax.random.chisquare(self.split_key(), df, _size(size, df), dtype=_float()))
+
+    def f(self, dfnum, dfden, size=None):
+        """F (Fisher-Snedecor) floats."""
+        dfnum, dfden = _arg(dfnum), _arg(dfden)
+        shape = _size(size, dfnum, dfden)
+        return wrap(jax.random.f(self.split_key(), dfnum, dfden, shape, dtype=_float()))
+
+    def noncentral_chisquare(self, df, nonc, size=None):
+        """Noncentral chi-square floats: a chi-square with ``df + 2 * Poisson(nonc / 2)``
+        degrees of freedom."""
+        df, nonc = _arg(df), _arg(nonc)
+        shape, (df, nonc) = self._floats(size, df, nonc)
+        i = jax.random.poisson(self.split_key(), nonc / 2, shape).astype(_float())
+        return wrap(2 * jax.random.gamma(self.split_key(), df / 2 + i, shape, dtype=_float()))
+
+    def noncentral_f(self, dfnum, dfden, nonc, size=None):
+        """Noncentral F floats: (noncentral chi-square / dfnum) / (chi-square / dfden)."""
+        dfnum, dfden, nonc = _arg(dfnum), _arg(dfden), _arg(nonc)
+        shape, (dfnum, dfden, nonc) = self._floats(size, dfnum, dfden, nonc)
+        t = unwrap(self.noncentral_chisquare(dfnum, nonc, shape))
+        d = 2 * jax.random.gamma(self.split_key(), dfden / 2, shape, dtype=_float())
+        return wrap((t * dfden) / (d * dfnum))
+
+    def gumbel(self, loc=0.0, scale=1.0, size=None):
+        """Gumbel (extreme value type I) floats."""
+        loc, scale = _arg(loc), _arg(scale)
+        g = jax.random.gumbel(self.split_key(), _size(size, loc, scale), dtype=_float())
+        return wrap(loc + scale * g)
+
+    def laplace(self, loc=0.0, scale=1.0, size=None):
+        """Laplace (double exponential) floats."""
+        loc, scale = _arg(loc), _arg(scale)
+        x = jax.random.laplace(self.split_key(), _size(size, loc, scale), dtype=_float())
+        return wrap(loc + scale * x)
+
+    def logistic(self, loc=0.0, scale=1.0, size=None):
+        """Logistic floats."""
+        loc, scale = _arg(loc), _arg(scale)
+        x = jax.random.logistic(self.split_key(), _size(size, loc, scale), dtype=_float())
+        return wrap(loc + scale * x)
+
+    def lognormal(self, mean=0.0, sigma=1.0, size=None):
+        """Floats whose logarithm is normal with mean ``mean`` and sd ``sigma``."""
+        mean, sigma = _arg(mean), _arg(sigma)
+        z = jax.random.normal(self.split_key(), _size(size, mean, sigma), dtype=_float())
+        return wrap(jnp.exp(mean + sigma * z))
+
+    def pareto(self, a, size=None):
+        """Pareto II (Lomax) floats with shape ``a`` (NumPy's: ``exp(E / a) - 1``, E
+        standard exponential; add 1 and multiply by ``m`` for the classical Pareto)."""
+        a = _arg(a)
+        e = jax.random.exponential(self.split_key(), _size(size, a), dtype=_float())
+        return wrap(jnp.expm1(e / a))
+
+    def power(self, a, size=None):
+        """Power-function floats in [0, 1] with density ``a * x**(a - 1)``."""
+        a = _arg(a)
+        e = jax.random.exponential(self.split_key(), _size(size, a), dtype=_float())
+        return wrap((-jnp.expm1(-e)) ** (1.0 / a))
+
+    def rayleigh(self, scale=1.0, size=None):
+        """Rayleigh floats."""
+        scale = _arg(scale)
+        shape = _size(size, scale)
+        return wrap(jax.random.rayleigh(self.split_key(), scale, shape, dtype=_float()))
+
+    def weibull(self, a, size=None):
+        """Weibull floats with shape ``a`` and scale 1 (``E ** (1 / a)``; 0 for a = 0)."""
+        a = _arg(a)
+        shape, (a,) = self._floats(size, a)
+        e = jax.random.exponential(self.split_key(), shape, dtype=_float())
+        return wrap(jnp.where(a == 0, 0.0, e ** (1.0 / jnp.where(a == 0, 1.0, a))))
+
+    def wald(self, mean, scale, size=None):
+        """Wald (inverse Gaussian) floats with mean ``mean`` and shape ``scale``."""
+        mean, scale = _arg(mean), _arg(scale)
+        shape, (mean, scale) = self._floats(size, mean, scale)
+        y = jax.random.normal(self.split_key(), shape, dtype=_float())
+        y = mean * y * y
+        # NumPy's mean + mean/(2 scale) * (y - sqrt(4 scale y + y^2)), without cancellation
+        x = mean - mean / (2 * scale) * (4 * scale * y) / (y + jnp.sqrt(4 * scale * y + y * y))
+        u = jax.random.uniform(self.split_key(), shape, dtype=_float())
+        return wrap(jnp.where(u <= mean / (mean + x), x, mean * mean / x))
+
+    def triangular(self, left, mode, right, size=None):
+        """Floats of the triangular distribution on [left, right] with peak ``mode``."""
+        left, mode, right = _arg(left), _arg(mode), _arg(right)
+        lo, mo, hi = _concrete(left), _concrete(mode), _concrete(right)
+        if lo is not None and mo is not None and hi is not None:
+            if np.any(lo > mo) or np.any(mo > hi) or np.any(lo == hi):
+                raise ValueError("triangular: need left <= mode <= right and left < right")
+        shape = _size(size, left, mode, right)
+        out = jax.random.triangular(self.split_key(), left, mode, right, shape, dtype=_float())
+        return wrap(out)
+
+    def vonmises(self, mu, kappa, size=None):
+        """von Mises floats in [-pi, pi] with mode ``mu`` and concentration ``kappa``
+        (NumPy's Best-Fisher rejection sampler)."""
+        mu, kappa = _arg(mu), _arg(kappa)
+        shape, (mu, kappa) = self._floats(size, mu, kappa)
+        return wrap(_vonmises(self.split_key(), mu, kappa))
+
+    def dirichlet(self, alpha, size=None):
+        """Dirichlet vectors: shape ``size + (len(alpha),)``."""
+        alpha = jnp.asarray(_arg(alpha), _float())
+        shape = () if size is None else _size(size)
+        return wrap(jax.random.dirichlet(self.split_key(), alpha, shape, dtype=_float()))
+
+    def multivariate_normal(self, mean, cov, size=None, check_valid="warn", tol=1e-8):
+        """Multivariate normal vectors: shape ``size + (len(mean),)``. ``cov`` must be
+        symmetric positive semi-definite (checked as NumPy does, when it is known)."""
+        mean, cov = jnp.asarray(_arg(mean), _float()), jnp.asarray(_arg(cov), _float())
+        if check_valid not in ("warn", "raise", "ignore"):
+            raise ValueError("check_valid must equal 'warn', 'raise', or 'ignore'")
+        known = _concrete(cov)
+        if known is not None and check_valid != "ignore":
+            known = known.astype(np.float64)
+            _, s, vt = np.linalg.svd(known)
+            psd = np.allclose(vt.T @ (s[:, None] * vt), known, rtol=tol, atol=np.sqrt(tol))
+            if not psd:
+                message = "covariance is not symmetric positive-semidefinite."
+                if check_valid == "raise":
+                    raise ValueError(message)
+                import warnings
+
+                warnings.warn(message, RuntimeWarning, stacklevel=2)
+        shape = () if size is None else _size(size)
+        out = jax.random.multivariate_normal(
+            self.split_key(), mean, cov, shape, dtype=_float(), method="svd"
+        )
+        return wrap(out)
+
+    # discrete
+    def negative_binomial(self, n, p, size=None):
+        """Failures before the ``n``-th success in trials of probability ``p`` (a
+        Poisson whose rate is Gamma(n, (1 - p) / p))."""
+        n, p = _arg(n), _arg(p)
+        shape, (n, p) = self._floats(size, n, p)
+        lam = jax.random.gamma(self.split_key(), n, shape, dtype=_float()) * (1 - p) / p
+        return wrap(jax.random.poisson(self.split_key(), lam, shape, dtype=_int()))
+
+    def logseries(self, p, size=None):
+        """Logarithmic-series counts (>= 1) with parameter ``p`` (Kemp's sampler)."""
+        p = _arg(p)
+        shape, (p,) = self._floats(size, p)
+        k1, k2 = jax.random.split(self.split_key())
+        v = jax.random.uniform(k1, shape, dtype=_float())
+        u = jax.random.uniform(k2, shape, dtype=_float())
+        q = -jnp.expm1(jnp.log1p(-p) * u)
+        many = jnp.floor(1 + jnp.log(v) / jnp.log(q))
+        out = jnp.where(v >= p, 1.0, jnp.where(v <= q * q, jnp.maximum(many, 1.0), 1.0))
+        out = jnp.where((v < p) & (v > q * q) & (v < q), 2.0, out)
+        return wrap(out.astype(_int()))
+
+    def zipf(self, a, size=None):
+        """Zipf counts (>= 1) with exponent ``a > 1`` (NumPy's rejection sampler; draws
+        beyond the integer range are rejected)."""
+        a = _arg(a)
+        shape, (a,) = self._floats(size, a)
+        return wrap(_zipf(self.split_key(), a, _int()))
+
+    def hypergeometric(self, ngood, nbad, nsample, size=None):
+        """Good items among ``nsample`` drawn without replacement from ``ngood`` good
+        and ``nbad`` bad ones (drawn one by one: cost grows with ``nsample``)."""
+        ngood, nbad, nsample = _arg(ngood), _arg(nbad), _arg(nsample)
+        known = [_concrete(x) for x in (ngood, nbad, nsample)]
+        if all(k is not None for k in known):
+            g, b, n = known
+            if np.any(g < 0) or np.any(b < 0) or np.any(n < 0):
+                raise ValueError("hypergeometric: ngood, nbad and nsample must be >= 0")
+            if np.any(n > g + b):
+                raise ValueError("hypergeometric: need nsample <= ngood + nbad")
+        shape, (good, bad, n) = self._floats(size, ngood, nbad, nsample)
+        return wrap(_hypergeometric(self.split_key(), good, bad, n, _int()))
+
+    def multinomial(self, n, pvals, size=None):
+        """Counts of ``n`` trials over ``len(pvals)`` outcomes: shape ``size +
+        (len(pvals),)``; the last outcome takes the probability the others leave."""
+        n = _arg(n)
+        pvals = jnp.asarray(_arg(pvals), _float())
+        p = jnp.concatenate([pvals[:-1], jnp.maximum(1 - jnp.sum(pvals[:-1]), 0)[None]])
+        shape = (() if size is None else _size(size)) + p.shape
+        out = jax.random.multinomial(self.split_key(), n, p, shape=shape, dtype=_float())
+        return wrap(out.astype(_int()))
+
+    # -- bytes and state --------------------------------------------------------------
+    def bytes(self, length):
+        """``length`` random bytes (outside jitted code)."""
+        out = jax.random.randint(self.split_key(), (int(length),), 0, 256, dtype=jnp.int32)
+        return np.asarray(out).astype(np.uint8).tobytes()
+
+    def get_state(self):
+        """The generator's key (a NumPy array), for :meth:`set_state`."""
+        return np.array(self.value)
+
+    def set_state(self, state) -> None:
+        """Restore a key returned by :meth:`get_state`."""
+        self.value = jnp.asarray(state, dtype=jnp.asarray(self.value).dtype)
+
     # -- permutations ---------------------------------------------------------------
     def choice(self, a, size=None, replace=True, p=None):
         """A random sample from ``a`` (an array, or ``arange(a)`` for an int)."""
@@ -222,6 +449,88 @@ class RandomState(Variable):
 
     def __repr__(self) -> str:
         return f"RandomState(key={np.asarray(self._value).tolist()})"
+
+
+# -- rejection and counting samplers, compiled once per shape and dtype (their loops
+# are slow to trace); inside bp.math.jit they become part of the caller's program.
+
+
+@jax.jit
+def _vonmises(key, mu, kappa):
+    shape, dtype = kappa.shape, kappa.dtype
+    key, loop_key = jax.random.split(key)
+    safe = jnp.where(kappa < 1e-8, 1.0, kappa)
+    r = 1 + jnp.sqrt(1 + 4 * safe * safe)
+    rho = 2 * safe / (r + jnp.sqrt(2 * r))  # (r - sqrt(2r)) / (2 kappa), stably
+    s = jnp.where(safe < 1e-5, 1 / safe + safe, (1 + rho * rho) / (2 * rho))
+
+    def step(state):
+        key, w, todo = state
+        key, k1, k2 = jax.random.split(key, 3)
+        z = jnp.cos(jnp.pi * jax.random.uniform(k1, shape, dtype=dtype))
+        w_new = (1 + s * z) / (s + z)
+        y = safe * (s - w_new)
+        v = jax.random.uniform(k2, shape, dtype=dtype)
+        ok = (y * (2 - y) - v >= 0) | (jnp.log(y / v) + 1 - y >= 0)
+        take = todo & ok
+        return key, jnp.where(take, w_new, w), todo & ~take
+
+    start = (loop_key, jnp.zeros(shape, dtype), jnp.ones(shape, bool))
+    _, w, _ = jax.lax.while_loop(lambda st: jnp.any(st[2]), step, start)
+    k1, k2 = jax.random.split(key)
+    u = jax.random.uniform(k1, shape, dtype=dtype)
+    angle = jnp.where(u < 0.5, -1.0, 1.0) * jnp.arccos(jnp.clip(w, -1.0, 1.0))
+    uniform = jnp.pi * (2 * u - 1)
+    normal = jnp.sqrt(1 / safe) * jax.random.normal(k2, shape, dtype=dtype)
+    x = jnp.where(kappa < 1e-8, uniform, jnp.where(kappa > 1e6, normal, angle)) + mu
+    wrapped = jnp.fmod(jnp.abs(x) + jnp.pi, 2 * jnp.pi) - jnp.pi  # into [-pi, pi]
+    return jnp.where(x < 0, -wrapped, wrapped)
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _zipf(key, a, int_dtype):
+    shape, dtype = a.shape, a.dtype
+    am1 = a - 1
+    b = 2.0**am1
+    top = float(jnp.iinfo(int_dtype).max)
+
+    def step(state):
+        key, x, todo = state
+        key, k1, k2 = jax.random.split(key, 3)
+        u = 1 - jax.random.uniform(k1, shape, dtype=dtype)
+        v = jax.random.uniform(k2, shape, dtype=dtype)
+        new = jnp.floor(u ** (-1 / am1))
+        fine = (new >= 1) & (new < top)
+        safe = jnp.where(fine, new, 1.0)
+        t = (1 + 1 / safe) ** am1
+        ok = fine & (v * safe * (t - 1) / (b - 1) <= t / b)
+        take = todo & ok
+        return key, jnp.where(take, safe, x), todo & ~take
+
+    start = (key, jnp.ones(shape, dtype), jnp.ones(shape, bool))
+    _, x, _ = jax.lax.while_loop(lambda st: jnp.any(st[2]), step, start)
+    return x.astype(int_dtype)
+
+
+@functools.partial(jax.jit, static_argnums=4)
+def _hypergeometric(key, good, bad, n, int_dtype):
+    shape, dtype = good.shape, good.dtype
+    total = good + bad
+    flip = n > total / 2  # draw the smaller of nsample and total - nsample
+    draws = jnp.where(flip, total - n, n)
+
+    def step(i, state):
+        key, good_left, total_left, count = state
+        key, sub = jax.random.split(key)
+        u = jax.random.uniform(sub, shape, dtype=dtype)
+        active = i < draws
+        hit = ((u * total_left < good_left) & active).astype(dtype)
+        return key, good_left - hit, total_left - active.astype(dtype), count + hit
+
+    start = (key, good, total, jnp.zeros(shape, dtype))
+    steps = jnp.max(draws, initial=0).astype(int_dtype)
+    count = jax.lax.fori_loop(0, steps, step, start)[3]
+    return jnp.where(flip, good - count, count).astype(int_dtype)
 
 
 DEFAULT = RandomState(np.random.SeedSequence().entropy % (2**32))

@@ -98,6 +98,12 @@ class RandomState:
         """Draw standard normals restricted to ``[lower, upper]`` (then times ``scale``)."""
         return _truncated_normal(self._rng, lower, upper, size, scale)
 
+    def ranf(self, size=None):
+        """Uniform floats in [0, 1) (NumPy's module-level alias of ``random_sample``)."""
+        return to_ndarray(self._rng.random_sample(size))
+
+    sample = ranf
+
     def __getattr__(self, name):
         method = getattr(self._rng, name)  # AttributeError for unknown names
         return wrap(method) if callable(method) else method
