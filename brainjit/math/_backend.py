@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+import types
 from collections.abc import Iterator
 
 BACKENDS = ("numpy", "jax")
@@ -48,6 +49,11 @@ def use_backend(name: str) -> None:
     for stale in _state["installed"] - namespace.keys():
         module.__dict__.pop(stale, None)
     module.__dict__.update(namespace)
+    # ``from brainjit.math.random import normal`` (linalg, fft): the active backend's
+    for key in ("random", "linalg", "fft"):
+        sub = namespace.get(key)
+        if isinstance(sub, types.ModuleType):
+            sys.modules[f"brainjit.math.{key}"] = sub
     _state["name"] = name
     _state["installed"] = frozenset(namespace)
 

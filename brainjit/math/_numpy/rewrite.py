@@ -292,6 +292,8 @@ def _is_object(value) -> bool:
     module = type(value).__module__.split(".")[0]
     if module in ("builtins", "numpy", "numba", "jax", "jaxlib"):
         return False
+    if _bp_math_equivalent(value) is not None:  # bp.math.exp: a function, not an object
+        return False
     return hasattr(value, "__dict__")
 
 
@@ -305,6 +307,17 @@ def _compiled_elsewhere(value) -> bool:
     if not isinstance(func, types.FunctionType):
         return False
     return (func.__module__ or "").split(".")[0] not in ("brainjit", "numpy", "numba")
+
+
+def _bp_math_equivalent(value):
+    """What compiled code calls for ``value`` when it is one of ``bp.math``'s functions
+    (``bp.math.exp``, ``bp.math.random.normal``, ``bp.math.linalg.norm`` ... however the
+    code reached it: by identity, not by spelling): the NumPy function or Numba-compiled
+    equivalent that ``bp.math.<name>`` gives; None for anything else."""
+    if isinstance(value, types.ModuleType):
+        return None
+    mapped = numba_view.compiled_equivalent(value)
+    return None if mapped is value else mapped
 
 
 def _is_scalar_container(value) -> bool:
@@ -863,6 +876,9 @@ class _Rewriter(ast.NodeTransformer):
                     ast.Subscript(value=expr, slice=copy.copy(_EMPTY_INDEX), ctx=ast.Load()), node
                 )
             return self._finish(expr, rest, node)
+        mapped = _bp_math_equivalent(end)
+        if mapped is not None:  # exp after `from brainjit.math import exp`, self.f = bm.exp
+            return self._finish(self.bp_math_function(mapped, end_path, node), rest, node)
         if rest:  # something that is not walked into, followed by more accesses
             if (
                 _is_object(end)
@@ -959,6 +975,19 @@ class _Rewriter(ast.NodeTransformer):
             unit = self.callee_unit(node, end, {}, end_path)
             return self._finish(_name(self.callee_name(unit, end_path), like=node), rest, node)
         self.fail(node, f"{end_path.display()} is {_what(end)} and cannot be used as a value here")
+
+    def bp_math_function(self, mapped, path: Path, node) -> ast.expr:
+        """The expression for a ``bp.math`` function reached by a name or through an
+        object rather than as ``bp.math.<name>``: what the attribute path gives for the
+        same object (``mapped``, from :func:`_bp_math_equivalent`), NumPy's own name
+        where it has one."""
+        home = numba_view.numpy_path(mapped)
+        if home is None:
+            return _name(self.constant(mapped, path, path.identifier()), like=node)
+        expr = _name(self.numpy_name(), like=node)
+        for attr in home.split(".")[1:]:
+            expr = ast.Attribute(value=expr, attr=attr, ctx=ast.Load())
+        return ast.copy_location(expr, node)
 
     def numpy_name(self) -> str:
         """The name of the numpy module in the generated code ('np' when free)."""
@@ -1157,7 +1186,11 @@ class _Rewriter(ast.NodeTransformer):
                 self.fail(func_node, f"{end_path.display()} ({_what(end)}) is not callable")
             first = _first_param(call, self.label)
             return call, {first: end}, end_path, end_path.extend(("attr", "__call__"))
-        if isinstance(end, types.FunctionType) and not numba_view.known_to_numba(end):
+        if (
+            isinstance(end, types.FunctionType)
+            and not numba_view.known_to_numba(end)
+            and _bp_math_equivalent(end) is None  # bp.math's wrappers: their NumPy function
+        ):
             return end, {}, None, end_path
         return None
 
@@ -1578,14 +1611,27 @@ class _Rewriter(ast.NodeTransformer):
         return None
 
     # -- aliases: ``pre = self.pre`` ----------------------------------------------------
-    def substitute_aliases(self, body: list) -> list:
-        stores: dict[str, int] = {}
-        for node in ast.walk(ast.Module(body=body, type_ignores=[])):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                stores[node.id] = stores.get(node.id, 0) + 1
-        aliases: dict[str, ast.expr] = {}
+    def substitute_aliases(self, body: list, stores=None, outer=None) -> list:
+        """Drop ``pre = self.pre`` (a name bound once to an object) and write
+        ``self.pre`` where ``pre`` is read; also in the branches of an ``if`` (``if
+        self.flag: post = self.post ...``), where an alias holds for that branch."""
+        if stores is None:
+            stores = {}
+            for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    stores[node.id] = stores.get(node.id, 0) + 1
+        aliases: dict[str, ast.expr] = dict(outer or {})
         new_body = []
         for stmt in body:
+            if isinstance(stmt, ast.If):
+                if aliases:
+                    stmt.test = _NameSubstituter(aliases).visit(stmt.test)
+                stmt.body = self.substitute_aliases(stmt.body, stores, aliases) or [
+                    ast.copy_location(ast.Pass(), stmt)
+                ]
+                stmt.orelse = self.substitute_aliases(stmt.orelse, stores, aliases)
+                new_body.append(stmt)
+                continue
             if (
                 isinstance(stmt, ast.Assign)
                 and len(stmt.targets) == 1
@@ -1624,11 +1670,18 @@ class _Rewriter(ast.NodeTransformer):
         # attributes assigned and read in this function start from their constant value
         prologue = []
         param_names = {p.name for p in self.params.values()}
+        # ``x += y`` reads ``x`` too (its target is a Store): ``self.count += 1`` on a
+        # constant attribute needs the initial value, even when nothing else reads it
         loaded = {
             n.id
             for s in new_body
             for n in ast.walk(s)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        } | {
+            n.target.id
+            for s in new_body
+            for n in ast.walk(s)
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
         }
         for key, local in self.local_attrs.items():
             if local in param_names or local not in loaded:
