@@ -245,3 +245,25 @@ def test_alias_bound_in_a_branch(flag, mode):
     bm.jit(obj.alias_in_branch)()
     np.testing.assert_allclose(obj.post.input, twin.post.input)
     np.testing.assert_allclose(obj.post.V, twin.post.V)
+
+
+class Short(bp.Base):
+    """Methods named like the wrapper's locals."""
+
+    def __init__(self):
+        super().__init__()
+        self.V = bm.Variable(np.zeros(2))
+
+    def e(self, x):
+        self.V += x
+        return self.V * 2
+
+    def r(self, x):
+        return self.e(x) + 1
+
+
+def test_methods_named_like_the_wrappers_locals():
+    obj, twin = Short(), Short()
+    np.testing.assert_allclose(bm.jit(obj.e)(1.0), twin.e(1.0))
+    np.testing.assert_allclose(bm.jit(obj.r)(1.0), twin.r(1.0))
+    np.testing.assert_allclose(obj.V, twin.V)

@@ -353,9 +353,10 @@ class _JitState:
             _SUBCLASS_TYPES = frozenset({_bp_ndarray, Variable, TrainVar})
         sig = unit.signature
         self.wrapper_name = f"new_{unit.func_name}"
-        # the compiled function is called by its own name, unless a parameter has it
+        # the compiled function is called by its own name, unless a parameter or one of
+        # the wrapper's locals has it (a method called e or r)
         names = {p.name for p in unit.params} | {s.name for s in unit.scalars}
-        names |= set(sig.parameters) | {self.wrapper_name}
+        names |= set(sig.parameters) | {self.wrapper_name, "e", "r"}
         self.call_name = unit.func_name if unit.func_name not in names else "_f"
         namespace: dict = {
             self.call_name: unit.dispatcher,
