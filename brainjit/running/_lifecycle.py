@@ -95,10 +95,10 @@ def start_step(model: Base, dt: float) -> int:
 
 
 class Clock:
-    """Sets the time of ``model`` step by step during a per-step run: what
-    ``bp.base.set_model_time`` does, with the nodes found once (the tree of objects does
-    not change during a run; finding them is most of set_model_time's cost, about as
-    much as a step of COBA at N = 4000)."""
+    """Sets the time of ``model`` after each chunk (and each step of a per-step run):
+    what ``bp.base.set_model_time`` does, with the nodes found once per run (the tree of
+    objects does not change during a run; finding them is most of set_model_time's
+    cost, about as much as a step of COBA at N = 4000)."""
 
     def __init__(self, model: Base):
         self.nodes = list(model.nodes().values())

@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 import brainjit.math as bm
-from brainjit.base import Base, set_model_time
+from brainjit.base import Base
 from brainjit.running import _codegen, _lifecycle, _sharding, _spikes
 from brainjit.running._specs import check_dt, parse_inputs, parse_monitors
 from brainjit.running.monitors import Monitors, keep_records
@@ -431,6 +431,7 @@ class Runner:
         start = time.perf_counter()
         done, snapshot = 0, None  # steps of this run whose state (and records) are kept
         state = self._state_variables()
+        clock = _lifecycle.Clock(self.model)  # (the nodes found once per run)
         copy = self.backend == "jax" and bool(self.jit_options.get("donate"))
         try:
             for k0 in range(0, n, chunk):
@@ -444,7 +445,6 @@ class Runner:
                     else:  # a global array, split like the state
                         self._placement.fill(buf, values)
                 if per_step:
-                    clock = _lifecycle.Clock(self.model)
                     for i in range(steps):
                         loop(self._steps + i, k0 + i, k0, 1)
                         clock.set((self._steps + i + 1) * self.dt)
@@ -464,7 +464,7 @@ class Runner:
                         else:
                             records[m.name][r0:r1] = self._host(buf.value)[: r1 - r0]
                 self._steps += steps  # the chunk is done: the model's time moves on
-                set_model_time(self.model, self._steps * self.dt)
+                clock.set(self._steps * self.dt)
                 done, snapshot = k0 + steps, None
                 if bar is not None:
                     bar.update(steps)
@@ -475,7 +475,7 @@ class Runner:
             if snapshot is not None:
                 snapshot.restore()
             self._steps = first + done
-            set_model_time(self.model, self._steps * self.dt)
+            clock.set(self._steps * self.dt)
             keep_records(mon, math.ceil(done / every))
             for name, recorder in spikes.items():
                 self._spike_carry[name] = recorder.carry
