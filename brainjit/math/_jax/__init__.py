@@ -7,11 +7,12 @@ from brainjit.math._jax import (
     ops,
     random,
 )
+from brainjit.math._jax.activations import FUNCTIONS as _ACTIVATIONS
 from brainjit.math._jax.autodiff import grad, value_and_grad, vector_grad
 from brainjit.math._jax.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._jax.event import event_matvec
 from brainjit.math._jax.jit import jit
-from brainjit.math._jax.ndarray import JaxArray, TrainVar, Variable
+from brainjit.math._jax.ndarray import JaxArray, Parameter, TrainVar, Variable
 from brainjit.math._numpy.ops import as_module
 
 NAMESPACE = dict(ops.NAMESPACE)
@@ -20,6 +21,7 @@ NAMESPACE.update(
     Array=JaxArray,
     Variable=Variable,
     TrainVar=TrainVar,
+    Parameter=Parameter,
     for_loop=for_loop,
     while_loop=while_loop,
     cond=cond,
@@ -33,3 +35,9 @@ NAMESPACE.update(
     event_matvec=event_matvec,
     elementwise=elementwise,
 )
+# the activations: bp.math.activations.NAME, and bp.math.NAME (as in BrainPy) except
+# tanh, which stays NumPy's (the same function)
+NAMESPACE["activations"] = as_module(
+    "brainjit.math.activations", "Activation functions (BrainPy's bm.activations).", _ACTIVATIONS
+)
+NAMESPACE.update({k: v for k, v in _ACTIVATIONS.items() if k not in NAMESPACE})

@@ -19,7 +19,7 @@ import numpy as np
 from brainjit.math import _config, _variable
 from brainjit.math._jax import _trace
 
-__all__ = ["JaxArray", "Variable", "TrainVar", "check_dtype", "unwrap", "wrap"]
+__all__ = ["JaxArray", "Variable", "TrainVar", "Parameter", "check_dtype", "unwrap", "wrap"]
 
 _WIDE = {np.dtype(t) for t in ("float64", "int64", "uint64", "complex128")}
 _PYTHON_TYPES = (int, float, complex, bool)
@@ -488,6 +488,13 @@ class TrainVar(Variable):
     __slots__ = ()
 
 
+class Parameter(TrainVar):
+    """A trainable parameter: a :class:`TrainVar` (BrainPy's ``bm.Parameter``; here it is
+    collected by ``Base.train_vars()`` and kept by ``reset_state()`` like every TrainVar)."""
+
+    __slots__ = ()
+
+
 def _flatten(x):
     return (x._value,), None
 
@@ -508,7 +515,7 @@ def _unflatten_as(cls):
     return unflatten
 
 
-for _cls in (JaxArray, Variable, TrainVar):
+for _cls in (JaxArray, Variable, TrainVar, Parameter):
     _flat = _flatten if _cls is JaxArray else _flatten_variable
     jax.tree_util.register_pytree_node(_cls, _flat, _unflatten_as(_cls))
 

@@ -4,10 +4,11 @@ from brainjit.math import _numba  # noqa: F401  (its fix to Numba applies on imp
 from brainjit.math._clear import clear_cache
 from brainjit.math._elementwise import elementwise
 from brainjit.math._numpy import ops, random
+from brainjit.math._numpy.activations import FUNCTIONS as _ACTIVATIONS
 from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._numpy.event import event_matvec
 from brainjit.math._numpy.jit import jit
-from brainjit.math._numpy.ndarray import TrainVar, Variable, ndarray
+from brainjit.math._numpy.ndarray import Parameter, TrainVar, Variable, ndarray
 from brainjit.math._numpy.ops import as_module
 
 NAMESPACE = dict(ops.NAMESPACE)
@@ -16,6 +17,7 @@ NAMESPACE.update(
     Array=ndarray,
     Variable=Variable,
     TrainVar=TrainVar,
+    Parameter=Parameter,
     for_loop=for_loop,
     while_loop=while_loop,
     cond=cond,
@@ -26,3 +28,9 @@ NAMESPACE.update(
     elementwise=elementwise,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
 )
+# the activations: bp.math.activations.NAME, and bp.math.NAME (as in BrainPy) except
+# tanh, which stays NumPy's (the same function)
+NAMESPACE["activations"] = as_module(
+    "brainjit.math.activations", "Activation functions (BrainPy's bm.activations).", _ACTIVATIONS
+)
+NAMESPACE.update({k: v for k, v in _ACTIVATIONS.items() if k not in NAMESPACE})

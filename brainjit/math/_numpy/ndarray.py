@@ -16,7 +16,7 @@ import numpy as np
 
 from brainjit.math import _variable
 
-__all__ = ["ndarray", "Variable", "TrainVar"]
+__all__ = ["ndarray", "Variable", "TrainVar", "Parameter"]
 
 # augmented operator name -> the ufunc that computes it
 _INPLACE_UFUNCS = {
@@ -158,6 +158,11 @@ for _name in ("T", "mT", "real", "imag"):
 
 class TrainVar(Variable):
     """A trainable Variable (collected by ``Base.train_vars()``)."""
+
+
+class Parameter(TrainVar):
+    """A trainable parameter: a :class:`TrainVar` (BrainPy's ``bm.Parameter``; here it is
+    collected by ``Base.train_vars()`` and kept by ``reset_state()`` like every TrainVar)."""
 
 
 _variable.register(Variable, TrainVar)

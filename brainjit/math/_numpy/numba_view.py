@@ -213,7 +213,7 @@ def _public_modules() -> dict[str, types.ModuleType]:
         "brainjit.math": sys.modules["brainjit.math"],
         "brainjit.math.random": _numpy.NAMESPACE["random"],
     }
-    for key in ("linalg", "fft"):
+    for key in ("linalg", "fft", "activations"):
         module = _numpy.NAMESPACE.get(key)
         if isinstance(module, types.ModuleType):
             found[f"brainjit.math.{key}"] = module
@@ -234,7 +234,7 @@ def _wrapped_functions() -> dict[int, object]:
 
     add(_numpy.NAMESPACE)
     add(_random.NAMESPACE)
-    for key in ("linalg", "fft"):
+    for key in ("linalg", "fft", "activations"):
         module = _numpy.NAMESPACE.get(key)
         if isinstance(module, types.ModuleType):
             add(vars(module))
