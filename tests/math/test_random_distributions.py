@@ -14,6 +14,7 @@ checked through their marginals. Under jax, every distribution is also drawn ins
 
 import inspect
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -292,3 +293,82 @@ def test_jax_hypergeometric_and_multivariate_normal_checks():
         bp.math.random.multivariate_normal([0.0, 0.0], bad, check_valid="raise")
     with pytest.warns(RuntimeWarning, match="positive-semidefinite"):
         bp.math.random.multivariate_normal([0.0, 0.0], bad)
+
+
+# --------------------------------------------------------------- numpy backend, compiled
+
+ALPHA = np.array([1.0, 2.0, 3.0])
+PVALS = np.array([0.2, 0.3, 0.5])
+MEAN = np.array([0.0, 1.0])
+COV = np.array([[1.0, 0.5], [0.5, 2.0]])
+
+
+def _all_compiled(n):
+    """Every distribution in SPECS (sorted by name), as Numba-compiled code draws it."""
+    r = bp.math.random
+    return (
+        r.bernoulli(0.3, n),
+        r.beta(2.0, 5.0, n),
+        r.binomial(10, 0.4, n),
+        r.chisquare(3.0, n),
+        r.choice(5, n),
+        r.dirichlet(ALPHA, n),
+        r.exponential(2.0, n),
+        r.f(5.0, 8.0, n),
+        r.gamma(2.5, 1.5, n),
+        r.geometric(0.3, n),
+        r.gumbel(1.0, 2.0, n),
+        r.hypergeometric(10, 5, 7, n),
+        r.laplace(1.0, 2.0, n),
+        r.logistic(1.0, 2.0, n),
+        r.lognormal(0.5, 0.75, n),
+        r.logseries(0.6, n),
+        r.multinomial(10, PVALS, n),
+        r.multivariate_normal(MEAN, COV, n),
+        r.negative_binomial(3, 0.4, n),
+        r.noncentral_chisquare(3.0, 1.5, n),
+        r.noncentral_f(3.0, 8.0, 1.5, n),
+        r.normal(1.5, 2.0, n),
+        r.pareto(3.0, n),
+        r.poisson(3.5, n),
+        r.power(2.5, n),
+        r.rand(n),
+        r.randint(3, 10, n),
+        r.randn(n),
+        r.random(n),
+        r.random_integers(3, 9, n),
+        r.random_sample(n),
+        r.ranf(n),
+        r.rayleigh(2.0, n),
+        r.sample(n),
+        r.standard_cauchy(n),
+        r.standard_exponential(n),
+        r.standard_gamma(2.5, n),
+        r.standard_normal(n),
+        r.standard_t(5.0, n),
+        r.triangular(-1.0, 0.5, 2.0, n),
+        r.truncated_normal(-1.0, 2.0, n),
+        r.uniform(-2.0, 3.0, n),
+        r.vonmises(0.5, 2.0, n),
+        r.wald(1.0, 2.0, n),
+        r.weibull(1.5, n),
+        r.zipf(3.0, n),
+    )
+
+
+def test_numpy_compiled_draws_match_scipy():
+    bp.math.use_backend("numpy")
+    f = bp.math.jit(_all_compiled)
+    bp.math.random.seed(20241202)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # random_integers
+        draws = f(N)
+    assert len(draws) == len(SPECS)
+    for name, x in zip(sorted(SPECS), draws):
+        args, dist, kind = SPECS[name]
+        a = np.asarray(x, np.float64)
+        assert np.asarray(x).dtype.kind == kind, (name, np.asarray(x).dtype)
+        if dist is None:
+            _check_multivariate(name, a)
+        else:
+            _check_univariate(name, a, dist, kind)

@@ -74,6 +74,149 @@ def _truncated_normal_impl(lower, upper, size=None, scale=None):
     return impl
 
 
+# NumPy distributions Numba lacks (or lacks with ``size``): what compiled code calls for
+# them (random_view); each draws element by element from Numba's own samplers.
+
+
+def _no_size(size) -> bool:
+    return isinstance(size, (numba.types.NoneType, numba.types.Omitted)) or size is None
+
+
+def random_integers(low, high=None, size=None):
+    """Integers in [low, high] (``[1, low]`` without ``high``)."""
+    return np.random.random_integers(low, high, size)
+
+
+def negative_binomial(n, p, size=None):
+    """Failures before the ``n``-th success."""
+    return np.random.negative_binomial(n, p, size)
+
+
+def noncentral_f(dfnum, dfden, nonc, size=None):
+    """Noncentral F floats."""
+    return np.random.noncentral_f(dfnum, dfden, nonc, size)
+
+
+def multivariate_normal(mean, cov, size=None, check_valid="warn", tol=1e-8):
+    """Multivariate normal vectors (compiled: ``cov`` is not checked)."""
+    return np.random.multivariate_normal(mean, cov, size, check_valid, tol)
+
+
+@numba.njit
+def _multivariate_normal_rows(mean, cov, n):
+    """``n`` rows as NumPy draws them: ``z @ (sqrt(s)[:, None] * v) + mean``, from the SVD."""
+    m = np.asarray(mean, dtype=np.float64)
+    _, s, v = np.linalg.svd(np.asarray(cov, dtype=np.float64))
+    factor = np.sqrt(s).reshape(-1, 1) * v
+    z = np.random.standard_normal(n * m.shape[0]).reshape(n, m.shape[0])
+    return z @ factor + m
+
+
+@overload(multivariate_normal)
+def _multivariate_normal_impl(mean, cov, size=None, check_valid="warn", tol=1e-8):
+    if _no_size(size):
+
+        def impl(mean, cov, size=None, check_valid="warn", tol=1e-8):
+            return _multivariate_normal_rows(mean, cov, 1)[0]
+
+    elif isinstance(size, numba.types.Integer):
+
+        def impl(mean, cov, size=None, check_valid="warn", tol=1e-8):
+            return _multivariate_normal_rows(mean, cov, size)
+
+    else:
+
+        def impl(mean, cov, size=None, check_valid="warn", tol=1e-8):
+            n = 1
+            for d in size:
+                n *= d
+            return _multivariate_normal_rows(mean, cov, n).reshape(size + (len(mean),))
+
+    return impl
+
+
+def vonmises(mu, kappa, size=None):
+    """von Mises floats in [-pi, pi] (Numba's own are in [0, 2 pi))."""
+    return np.random.vonmises(mu, kappa, size)
+
+
+@overload(vonmises)
+def _vonmises_impl(mu, kappa, size=None):
+    if _no_size(size):
+
+        def impl(mu, kappa, size=None):
+            return np.mod(np.random.vonmises(mu, kappa) + np.pi, 2 * np.pi) - np.pi
+
+    else:
+
+        def impl(mu, kappa, size=None):
+            return np.mod(np.random.vonmises(mu, kappa, size) + np.pi, 2 * np.pi) - np.pi
+
+    return impl
+
+
+@overload(random_integers)
+def _random_integers_impl(low, high=None, size=None):
+    no_high, scalar = _no_size(high), _no_size(size)
+
+    def impl(low, high=None, size=None):
+        lo, hi = (1, low) if no_high else (low, high)
+        if scalar:
+            return np.random.randint(lo, hi + 1)
+        return np.random.randint(lo, hi + 1, size)
+
+    return impl
+
+
+@numba.njit
+def _negative_binomial_one(n, p):
+    return np.random.poisson(np.random.gamma(n, (1 - p) / p))
+
+
+@overload(negative_binomial)
+def _negative_binomial_impl(n, p, size=None):
+    if _no_size(size):
+
+        def impl(n, p, size=None):
+            return _negative_binomial_one(n, p)
+
+    else:
+
+        def impl(n, p, size=None):
+            out = np.empty(size, dtype=np.int64)
+            flat = out.reshape(-1)
+            for i in range(flat.size):
+                flat[i] = _negative_binomial_one(n, p)
+            return out
+
+    return impl
+
+
+@numba.njit
+def _noncentral_f_one(dfnum, dfden, nonc):
+    t = np.random.noncentral_chisquare(dfnum, nonc) * dfden
+    return t / (np.random.chisquare(dfden) * dfnum)
+
+
+@overload(noncentral_f)
+def _noncentral_f_impl(dfnum, dfden, nonc, size=None):
+    if _no_size(size):
+
+        def impl(dfnum, dfden, nonc, size=None):
+            return _noncentral_f_one(dfnum, dfden, nonc)
+
+    else:
+
+        def impl(dfnum, dfden, nonc, size=None):
+            out = np.empty(size)
+            flat = out.reshape(-1)
+            for i in range(flat.size):
+                flat[i] = _noncentral_f_one(dfnum, dfden, nonc)
+            return out
+
+    return impl
+
+
 def where(condition, x=None, y=None):
     """``np.where``; compiled, it gives a number, not a 0-d array, when its three
     arguments are numbers (per-element code: ``bp.math.elementwise``), so no array is
@@ -193,6 +336,12 @@ def random_view() -> types.ModuleType:
             view.__dict__[key] = getattr(np.random, key)
     view.bernoulli = _random.bernoulli  # compiled through the overloads above
     view.truncated_normal = _random.truncated_normal
+    view.random_integers = random_integers
+    view.negative_binomial = negative_binomial
+    view.noncentral_f = noncentral_f
+    view.multivariate_normal = multivariate_normal
+    view.vonmises = vonmises
+    view.ranf = view.sample = np.random.random_sample  # NumPy's aliases
     view.seed = np.random.seed
     return view
 
