@@ -79,8 +79,10 @@ CASES = {
 NAMES = sorted({case.split("/")[0] for case in CASES})
 EXPECTED = set(
     "relu relu6 leaky_relu elu selu celu gelu sigmoid silu swish hard_sigmoid hard_silu "
-    "hard_swish hard_tanh softplus soft_sign log_sigmoid tanh softmax log_softmax".split()
+    "hard_swish hard_tanh softplus soft_sign log_sigmoid tanh softmax log_softmax "
+    "standardize normalize".split()
 )
+NORMALIZING = {"standardize", "normalize"}  # tested by test_standardize
 TOL = {"numpy": dict(rtol=1e-12, atol=1e-14), "jax": dict(rtol=2e-6, atol=2e-7)}
 JAX_TOL = dict(rtol=5e-6, atol=5e-7)  # against jax.nn, which computes in float32
 
@@ -99,7 +101,7 @@ def _reference(case, x):
 
 
 def test_the_list_is_complete():
-    assert set(NAMES) == EXPECTED
+    assert set(NAMES) | NORMALIZING == EXPECTED
     for backend in ("numpy", "jax"):
         bp.math.use_backend(backend)
         assert set(bp.math.activations.__all__) == EXPECTED
@@ -139,6 +141,42 @@ def test_softmax_axis(backend):
         for name, ref in (("softmax", special.softmax), ("log_softmax", special.log_softmax)):
             out = np.asarray(getattr(bp.math, name)(x, axis=axis), np.float64)
             np.testing.assert_allclose(out, ref(X2, axis=axis), **TOL[backend])
+
+
+def _standardized(x, axis=-1, mean=None, var=None, eps=1e-5):
+    mean = x.mean(axis, keepdims=True) if mean is None else mean
+    var = ((x - mean) ** 2).mean(axis, keepdims=True) if var is None else var
+    return (x - mean) / np.sqrt(var + eps)
+
+
+class Standardizer(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.x = bp.math.Variable(bp.math.asarray(X2))
+        self.a = bp.math.Variable(bp.math.zeros(X2.shape))
+        self.b = bp.math.Variable(bp.math.zeros(X2.shape))
+
+    def update(self):
+        self.a.value = bp.math.standardize(self.x)
+        self.b.value = bp.math.activations.normalize(self.x, epsilon=0.5)
+
+
+def test_standardize(backend):
+    assert bp.math.normalize is bp.math.standardize
+    x = bp.math.asarray(X2)
+    tol = TOL[backend]
+    for axis in (-1, 0):
+        got = np.asarray(bp.math.standardize(x, axis=axis), np.float64)
+        np.testing.assert_allclose(got, _standardized(X2, axis), **tol)
+        want = jax.nn.standardize(jnp.asarray(X2, jnp.float32), axis, algorithm="stable")
+        np.testing.assert_allclose(got, np.asarray(want, np.float64), rtol=1e-5, atol=1e-5)
+    got = bp.math.standardize(x, mean=1.0, variance=4.0, epsilon=0.0)
+    np.testing.assert_allclose(np.asarray(got, np.float64), (X2 - 1) / 2, **tol)
+    model = Standardizer()
+    bp.math.jit(model.update)()
+    np.testing.assert_allclose(np.asarray(model.a, np.float64), _standardized(X2), **tol)
+    want = _standardized(X2, eps=0.5)
+    np.testing.assert_allclose(np.asarray(model.b, np.float64), want, **tol)
 
 
 class Net(bp.Base):

@@ -88,6 +88,10 @@ def log_softmax(x, axis=-1):
     return jax.nn.log_softmax(x, axis=axis)
 
 
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+    return jax.nn.standardize(x, axis, mean, variance, epsilon, algorithm="stable")
+
+
 def _public(func):
     @functools.wraps(func)
     def wrapper(x, *args, **kwargs):
@@ -105,3 +109,4 @@ def _public(func):
 FUNCTIONS = {name: _public(globals()[name]) for name in _DOCS}
 FUNCTIONS["swish"] = FUNCTIONS["silu"]
 FUNCTIONS["hard_swish"] = FUNCTIONS["hard_silu"]
+FUNCTIONS["normalize"] = FUNCTIONS["standardize"]

@@ -162,6 +162,44 @@ def _log_softmax_impl(x, axis=-1):
     return impl
 
 
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+    if mean is None:
+        mean = np.mean(x, axis=axis, keepdims=True)
+    if variance is None:
+        variance = np.mean(np.square(x - mean), axis=axis, keepdims=True)
+    return (x - mean) / np.sqrt(variance + epsilon)
+
+
+@register_jitable
+def _standardize_last_axis(x, axis, epsilon):
+    if axis != -1 and axis != x.ndim - 1:
+        raise ValueError("compiled standardize/normalize: only the last axis (axis=-1)")
+    n = x.shape[-1]
+    flat = np.ascontiguousarray(x).reshape(-1, n)
+    out = np.empty(flat.shape, dtype=np.float64)
+    for i in range(flat.shape[0]):
+        centred = flat[i] - np.mean(flat[i])
+        out[i] = centred / np.sqrt(np.mean(centred * centred) + epsilon)
+    return out.reshape(x.shape)
+
+
+@overload(standardize)
+def _standardize_impl(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+    if not (_absent(mean) and _absent(variance)):
+        raise numba.core.errors.TypingError(
+            "compiled standardize/normalize: mean and variance are computed (pass None)"
+        )
+
+    def impl(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+        return _standardize_last_axis(x, axis, epsilon)
+
+    return impl
+
+
+def _absent(t) -> bool:
+    return isinstance(t, (numba.types.NoneType, numba.types.Omitted)) or t is None
+
+
 def _eager(kernel):
     """The public function: floats in, this backend's ndarray out; ``__wrapped__`` is
     the kernel that compiled code calls."""
@@ -194,6 +232,8 @@ _DOCS = {
     "tanh": "Hyperbolic tangent.",
     "softmax": "``exp(x) / sum(exp(x))`` along ``axis`` (compiled code: the last axis).",
     "log_softmax": "``log(softmax(x))`` along ``axis`` (compiled code: the last axis).",
+    "standardize": "``(x - mean) / sqrt(variance + epsilon)``, the mean and variance along "
+    "``axis`` unless given (also ``normalize``; compiled code: the last axis, computed).",
 }
 
 FUNCTIONS = {}
@@ -203,3 +243,4 @@ for _name, _doc in _DOCS.items():
     FUNCTIONS[_name] = _eager(_kernel)
 FUNCTIONS["swish"] = FUNCTIONS["silu"]
 FUNCTIONS["hard_swish"] = FUNCTIONS["hard_silu"]
+FUNCTIONS["normalize"] = FUNCTIONS["standardize"]
