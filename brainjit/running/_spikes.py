@@ -133,6 +133,10 @@ class SpikeRecorder:
         self._carry = carry[0] if carry is not None and carry[1] == first else None
         self._steps: list[np.ndarray] = []
         self._ids: list[np.ndarray] = []
+        # monitor_every = 1: every step's bits are the records themselves, so the events
+        # are found in them when first asked for (no work per chunk; a run that never
+        # asks for its events pays nothing)
+        self.lazy = every == 1 and self._carry is None
 
     # -- per chunk -------------------------------------------------------------------------
     def add(self, rows: np.ndarray, k0: int) -> np.ndarray:
@@ -141,7 +145,8 @@ class SpikeRecorder:
         rows = np.asarray(rows).reshape(len(rows), -1)
         if not self.packed:  # booleans (jax backend): 8 per byte first, all the rest on bits
             rows = np.packbits(rows, axis=1)
-        self._add_events(rows, k0)
+        if not self.lazy:
+            self._add_events(rows, k0)
         records = self._or_windows(rows, k0)
         self._done = k0 + len(rows)
         return records
@@ -196,8 +201,19 @@ class SpikeRecorder:
         return self._carry, self.first + self._done
 
     # -- at the end ------------------------------------------------------------------------
-    def events(self) -> tuple[np.ndarray, np.ndarray]:
-        """(steps of the run, neuron ids) of every spike so far, int64 arrays."""
+    def events(self, records=None) -> tuple[np.ndarray, np.ndarray]:
+        """(steps of the run, neuron ids) of every spike so far, int64 arrays.
+
+        Args:
+            records: with ``monitor_every = 1`` (:attr:`lazy`), a function that returns
+                the run's packed records (one per step of the run), where the events
+                are found on the first call.
+        """
+        if self.lazy:
+            if records is None:
+                raise ValueError("SpikeRecorder.events: the records of the run are needed")
+            self._add_events(np.asarray(records()), 0)
+            self.lazy = False
         if not self._steps:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         steps = np.concatenate(self._steps)

@@ -74,7 +74,7 @@ class Monitors(dict):
                 f"not spikes: spike_events needs a boolean monitor (e.g. 'E.spike'); "
                 f"boolean monitors: {sorted(self._spikes) or '(none)'}"
             )
-        steps, ids = recorder.events()
+        steps, ids = recorder.events(lambda: self.bits(name))
         return self._step_time(steps), ids
 
     def _set_bits(self, name: str, bits: np.ndarray, record_shape: tuple) -> None:

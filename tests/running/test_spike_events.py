@@ -212,17 +212,23 @@ def test_recorder_any_pieces(packed, every):
     spikes = rng.random((200, 70)) < 0.05
     rows = np.packbits(spikes, axis=1) if packed else spikes
     cuts = [0, 3, 4, 5, 30, 31, 90, 91, 92, 150, 200]  # two runs: steps 0-90, 91-199
-    got, recorder = [], None
+    got, packed_records, recorder = [], [], None
     for start, stop in zip(cuts, cuts[1:]):
         first = 0 if start < 91 else 91
         if start in (0, 91):
             carry = None if recorder is None else recorder.carry
             recorder = SpikeRecorder((70,), None, packed, every, first, carry)
             got.append([])
+            packed_records.append([])
         records = recorder.add(rows[start:stop], start - first)
         got[-1].append(np.unpackbits(records, axis=1, count=70).astype(bool))
+        packed_records[-1].append(records)
         if stop in (91, 200):
-            steps, ids = recorder.events()
+            # (monitor_every = 1: the events are found in the run's records when asked)
+            run_records = packed_records[-1]
+            steps, ids = recorder.events(
+                lambda run_records=run_records: np.concatenate(run_records)
+            )
             want = events_of(spikes[first:stop])
             np.testing.assert_array_equal(steps, np.round(want[0] / DT).astype(int))
             np.testing.assert_array_equal(ids, want[1])
