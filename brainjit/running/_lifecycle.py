@@ -23,6 +23,7 @@ constants its compiled loop froze, and the state to go back to when a run is int
 
 from __future__ import annotations
 
+import ctypes
 import math
 import sys
 import zlib
@@ -214,13 +215,19 @@ class Fingerprint:
 
 # -- rollback --------------------------------------------------------------------------------
 def _numba_random_states() -> list:
-    """(pointer, state) of Numba's generators (np.random and random in compiled code)."""
+    """(pointer, bytes) of Numba's generators of this thread (np.random and random in
+    compiled code), each ``rnd_state_t`` copied whole: ``_helperlib.rnd_get_state`` /
+    ``rnd_set_state`` keep the Mersenne Twister words but drop the cached second normal
+    deviate, so a chunk drawn again after a rollback would not draw the same noise."""
     try:
         from numba import _helperlib
     except ImportError:  # pragma: no cover
         return []
+    from brainjit.checkpoint import _NumbaState
+
+    size = ctypes.sizeof(_NumbaState)
     ptrs = (_helperlib.rnd_get_np_state_ptr(), _helperlib.rnd_get_py_state_ptr())
-    return [(ptr, _helperlib.rnd_get_state(ptr)) for ptr in ptrs]
+    return [(ptr, ctypes.string_at(ptr, size)) for ptr in ptrs]
 
 
 class Snapshot:
@@ -253,11 +260,8 @@ class Snapshot:
         if self.backend == "numpy":
             for var, value in self.saved:
                 var[...] = value
-            if self.random:
-                from numba import _helperlib
-
-                for ptr, state in self.random:
-                    _helperlib.rnd_set_state(ptr, state)
+            for ptr, state in self.random:
+                ctypes.memmove(ptr, state, len(state))
         else:
             for var, value in self.saved:
                 var.value = value
