@@ -10,8 +10,9 @@ monitor -- and drops it before building the next. With ``--vary`` (the default) 
 model differs from the others in a constant (the synapse's time constant), so each one
 compiled code of its own (a cache that keeps the code of dead models grows by a
 compiled program per model) until float constants became arguments of the numpy
-backend's compiled code: there they now share one program. The resident set size (RSS, from ``/proc/self/statm``) is
-read after every model (after ``gc.collect()``); the table gives it after the first 20
+backend's compiled code: there they now share one program. The resident set size
+(RSS, from ``/proc/self/statm``) is read after every model (after ``gc.collect()``);
+the table gives it after the first 20
 models and after all of them, the growth per model after the first 20, and the RSS
 before and after ``bp.math.clear_cache()`` at the end.
 """
