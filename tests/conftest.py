@@ -1,5 +1,7 @@
 """Shared fixtures: every test starts on the numpy backend and may ask for either."""
 
+import os
+
 import pytest
 
 import brainjit as bp
@@ -17,3 +19,16 @@ def backend(request):
     """Run the test once on each backend (the backend is active during the test)."""
     bp.math.use_backend(request.param)
     return request.param
+
+
+@pytest.fixture(scope="module")
+def private_cache_dir(tmp_path_factory):
+    """Generated files go to a private cache directory for the module that asks
+    (``pytestmark = pytest.mark.usefixtures("private_cache_dir")``)."""
+    old = os.environ.get("BRAINJIT_CACHE_DIR")
+    os.environ["BRAINJIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("jit-cache"))
+    yield
+    if old is None:
+        os.environ.pop("BRAINJIT_CACHE_DIR", None)
+    else:
+        os.environ["BRAINJIT_CACHE_DIR"] = old

@@ -17,17 +17,7 @@ import pytest
 import brainjit as bp
 from brainjit.math._numpy.jit import ConstantAttributeWarning, JitCompileError, SourceNotFoundError
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _cache_dir(tmp_path_factory):
-    """Generated files go to a private cache directory for this module."""
-    old = os.environ.get("BRAINJIT_CACHE_DIR")
-    os.environ["BRAINJIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("jit-cache"))
-    yield
-    if old is None:
-        os.environ.pop("BRAINJIT_CACHE_DIR", None)
-    else:
-        os.environ["BRAINJIT_CACHE_DIR"] = old
+pytestmark = pytest.mark.usefixtures("private_cache_dir")
 
 
 # ---------------------------------------------------------------------------------------

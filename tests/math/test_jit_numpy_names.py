@@ -4,7 +4,6 @@
 The same code run without jit (on a twin object) is the reference.
 """
 
-import os
 import warnings
 
 import numpy as np
@@ -21,16 +20,7 @@ from brainjit.math import exp as e
 bm = bp.math
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _cache_dir(tmp_path_factory):
-    """Generated files go to a private cache directory for this module."""
-    old = os.environ.get("BRAINJIT_CACHE_DIR")
-    os.environ["BRAINJIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("jit-cache"))
-    yield
-    if old is None:
-        os.environ.pop("BRAINJIT_CACHE_DIR", None)
-    else:
-        os.environ["BRAINJIT_CACHE_DIR"] = old
+pytestmark = pytest.mark.usefixtures("private_cache_dir")
 
 
 # ---------------------------------------------------------------------------------------
