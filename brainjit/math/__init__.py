@@ -7,12 +7,14 @@ available here (``bp.math.zeros``, ``bp.math.sum``, ``bp.math.pi`` ...), togethe
 implementation a name resolves to depends on the active backend::
 
     bp.math.use_backend('jax')      # or 'numpy', the default
+                                    # ($BRAINJIT_BACKEND at import: numpy if unset)
     with bp.math.backend('jax'):    # temporarily
         ...
 
 See ``docs/api_comparison.md`` for the table of names on each backend.
 """
 
+from brainjit.math import _backend
 from brainjit.math._backend import backend, get_backend_name, use_backend
 from brainjit.math._config import dftype, disable_x64, enable_x64, set_dfloat, x64_enabled
 from brainjit.math._variable import is_trainvar, is_variable
@@ -30,4 +32,4 @@ __all__ = [
     "x64_enabled",
 ]  # plus the active backend's namespace, installed by use_backend()
 
-use_backend("numpy")
+_backend.use_backend_from_environment()  # $BRAINJIT_BACKEND, else 'numpy'

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 import types
 from collections.abc import Iterator
 
 BACKENDS = ("numpy", "jax")
+ENVIRONMENT_VARIABLE = "BRAINJIT_BACKEND"
 _state = {"name": None, "installed": frozenset()}
 
 
@@ -56,6 +58,21 @@ def use_backend(name: str) -> None:
             sys.modules[f"brainjit.math.{key}"] = sub
     _state["name"] = name
     _state["installed"] = frozenset(namespace)
+
+
+def use_backend_from_environment() -> None:
+    """Activate the backend named by ``$BRAINJIT_BACKEND`` ('numpy' when unset or empty).
+
+    Called once by ``import brainjit``: ``BRAINJIT_BACKEND=jax python script.py`` runs a
+    script written for the default backend on the jax backend.
+    """
+    name = os.environ.get(ENVIRONMENT_VARIABLE, "").strip() or "numpy"
+    if name.lower() not in BACKENDS:
+        raise ValueError(
+            f"{ENVIRONMENT_VARIABLE}={name!r} names no backend; set it to one of "
+            f"{', '.join(map(repr, BACKENDS))} or unset it (the default is 'numpy')."
+        )
+    use_backend(name)
 
 
 def get_backend_name() -> str:
