@@ -13,6 +13,7 @@ Signatures follow NumPy's ``RandomState``.
 from __future__ import annotations
 
 import functools
+import inspect
 
 import jax
 import jax.numpy as jnp
@@ -559,6 +560,8 @@ def _bind(name):
 
     draw.__name__ = name
     draw.__doc__ = method.__doc__
+    parameters = list(inspect.signature(method).parameters.values())[1:]  # less self
+    draw.__signature__ = inspect.Signature(parameters)
     return draw
 
 

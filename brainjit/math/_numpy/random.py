@@ -165,7 +165,7 @@ NAMESPACE = {
     if not name.startswith("_")
     and callable(getattr(np.random, name))
     and not isinstance(getattr(np.random, name), type)
-    and name not in ("seed", "set_state", "get_state", "default_rng")
+    and name not in ("seed", "set_state", "get_state", "default_rng", "test")  # test: pytest's
 }
 NAMESPACE.update(
     seed=seed,
