@@ -41,3 +41,10 @@ NAMESPACE["activations"] = as_module(
     "brainjit.math.activations", "Activation functions (BrainPy's bm.activations).", _ACTIVATIONS
 )
 NAMESPACE.update({k: v for k, v in _ACTIVATIONS.items() if k not in NAMESPACE})
+
+# segment reductions, pre/syn/post and sparse products (BrainPy 2.x's names)
+from brainjit.math._jax import segment as _segment  # noqa: E402
+from brainjit.math._jax import sparse as _sparse  # noqa: E402
+
+NAMESPACE.update({k: getattr(_segment, k) for k in _segment.__all__})
+NAMESPACE.update({k: getattr(_sparse, k) for k in _sparse.__all__})
