@@ -1,15 +1,20 @@
-"""Generate ``docs/api_comparison.md``: every public NumPy name and its status in bp.math.
+"""Generate ``docs/api_comparison.md`` (NumPy's names in bp.math) and ``docs/backends.md``.
 
-For each public name of ``numpy``, ``numpy.linalg`` and ``numpy.fft`` the table says
-whether ``jax.numpy`` has it, and whether ``bp.math`` provides it on the numpy and on the
-jax backend (with the reason where it does not). It ends with the coverage of the
-names NumPy and jax.numpy share, per backend.
+``docs/api_comparison.md``: for each public name of ``numpy``, ``numpy.linalg`` and
+``numpy.fft``, whether ``jax.numpy`` has it, and whether ``bp.math`` provides it on the
+numpy and on the jax backend (with the reason where it does not). It ends with the
+coverage of the names NumPy and jax.numpy share, per backend.
 
-    python scripts/api_comparison.py            # rewrite docs/api_comparison.md
-    python scripts/api_comparison.py --check    # exit 1 if the file is out of date
+``docs/backends.md``: brainjit's own API on the two backends (``scripts/backends_table.py``):
+every name of ``bp.math`` and its submodules that is not NumPy's and exists on one
+backend only, or has another signature on each, with the reason; and the documented
+differences in behaviour. A one-backend name without a reason is an error.
 
-``tests/math/test_api_comparison.py`` checks that the committed file is current and
-probes every name it lists as implemented against NumPy.
+    python scripts/api_comparison.py            # rewrite both files
+    python scripts/api_comparison.py --check    # exit 1 if either file is out of date
+
+``tests/math/test_api_comparison.py`` checks that the committed files are current and
+probes every name api_comparison.md lists as implemented against NumPy.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import brainjit as bp  # noqa: E402
 from brainjit.math._numpy.ops import EXCLUDED  # noqa: E402
@@ -185,19 +191,28 @@ def generate() -> str:
     return "\n".join(lines) + "\n"
 
 
+def outputs() -> dict[Path, str]:
+    """Every generated file and its text."""
+    import backends_table  # noqa: PLC0415  (scripts/ is on sys.path: this file's folder)
+
+    return {OUTPUT: generate(), backends_table.OUTPUT: backends_table.generate()}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
     args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        current = OUTPUT.read_text() if OUTPUT.exists() else ""
-        if current != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is out of date; run {__file__}", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    stale = []
+    for path, text in outputs().items():
+        if args.check:
+            if (path.read_text() if path.exists() else "") != text:
+                stale.append(str(path.relative_to(ROOT)))
+            continue
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
+    if stale:
+        print(f"{', '.join(stale)} out of date; run python {__file__}", file=sys.stderr)
+        return 1
     return 0
 
 
