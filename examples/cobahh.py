@@ -2,6 +2,7 @@
 
     python examples/cobahh.py                        # N = 4000, 1 s, numpy backend
     python examples/cobahh.py --backend jax --duration 5000
+    BRAINJIT_BACKEND=jax python examples/cobahh.py       # --backend's default: the environment's
     python examples/cobahh.py --scale 4 --no-plot --json
     python examples/cobahh.py --float32              # float32 state: about twice as fast
 
@@ -98,7 +99,12 @@ def rate_hz(spikes: np.ndarray, duration_ms: float) -> float:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["numpy", "jax"], default="numpy")
+    parser.add_argument(
+        "--backend",
+        choices=["numpy", "jax"],
+        default=bp.math.get_backend_name(),
+        help="default: $BRAINJIT_BACKEND, else numpy",
+    )
     parser.add_argument("--duration", type=float, default=1000.0, help="ms of biological time")
     parser.add_argument("--scale", type=float, default=1.0, help="N = 4000 * scale")
     parser.add_argument("--seed", type=int, default=42)

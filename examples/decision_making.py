@@ -2,6 +2,7 @@
 
     python examples/decision_making.py                   # 100 trials, coherence 6.4%
     python examples/decision_making.py --backend jax --coherence 25.6 --scale 10
+    BRAINJIT_BACKEND=jax python examples/decision_making.py  # --backend from the environment
 
 Two populations, A and B, each described by its NMDA gating variable S. They excite
 themselves and inhibit each other; a stimulus of motion coherence c' drives A a little
@@ -106,7 +107,12 @@ def decisions(ts, r1, r2):
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["numpy", "jax"], default="numpy")
+    parser.add_argument(
+        "--backend",
+        choices=["numpy", "jax"],
+        default=bp.math.get_backend_name(),
+        help="default: $BRAINJIT_BACKEND, else numpy",
+    )
     parser.add_argument("--duration", type=float, default=1500.0, help="ms per trial")
     parser.add_argument("--scale", type=float, default=1.0, help="trials = 100 * scale")
     parser.add_argument("--coherence", type=float, default=6.4, help="motion coherence, %%")

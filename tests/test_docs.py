@@ -2,8 +2,16 @@
 
 Blocks of one document share a namespace (like a notebook). A block that is not meant
 to run is fenced as ```text or ```bash.
+
+Each document runs on the numpy backend (``BRAINJIT_BACKEND=numpy``), and its blocks up to
+the first one that picks a backend itself (``use_backend(...)``, ``with
+bp.math.backend(...)``) run on the jax backend too (``BRAINJIT_BACKEND=jax``): those are
+the blocks written for whichever backend is active. From there on a document chooses its
+backends itself (most run the same code on both, in a loop); running it again would
+repeat the same work, and the suite's time matters.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -14,18 +22,47 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+PICKS_BACKEND = re.compile(r"use_backend\(|math\.backend\(")
+# appended to a document's script: the backend the environment asked for was active
+CHECK_BACKEND = """
+import brainjit as _bp
+assert _bp.math.get_backend_name() == {backend!r}, _bp.math.get_backend_name()
+"""
 
 
 def python_blocks(path: Path) -> list[str]:
     return BLOCK.findall(path.read_text())
 
 
-@pytest.mark.parametrize("doc", [d for d in DOCS if python_blocks(d)], ids=lambda d: d.name)
-def test_doc_blocks_run(doc, tmp_path):
+def default_backend_blocks(blocks: list[str]) -> list[str]:
+    """The blocks before the first one that picks a backend itself."""
+    for i, block in enumerate(blocks):
+        if PICKS_BACKEND.search(block):
+            return blocks[:i]
+    return blocks
+
+
+def cases():
+    out = []
+    for doc in DOCS:
+        blocks = python_blocks(doc)
+        if blocks:
+            out.append(pytest.param(doc, "numpy", id=doc.name))
+        if default_backend_blocks(blocks):
+            out.append(pytest.param(doc, "jax", id=f"{doc.name}-jax"))
+    return out
+
+
+@pytest.mark.parametrize("doc,backend", cases())
+def test_doc_blocks_run(doc, backend, tmp_path):
     blocks = python_blocks(doc)
+    if backend != "numpy":
+        blocks = default_backend_blocks(blocks)
     script = "\n\n".join(
         f"# --- block {i} of {doc.name}\n{block}" for i, block in enumerate(blocks, 1)
     )
+    if backend != "numpy":
+        script += CHECK_BACKEND.format(backend=backend)
     (tmp_path / "doc_script.py").write_text(script)
     result = subprocess.run(
         [sys.executable, "doc_script.py"],
@@ -33,10 +70,19 @@ def test_doc_blocks_run(doc, tmp_path):
         capture_output=True,
         text=True,
         timeout=900,
-        env={**__import__("os").environ, "MPLBACKEND": "Agg"},
+        env={**os.environ, "MPLBACKEND": "Agg", "BRAINJIT_BACKEND": backend},
     )
-    assert result.returncode == 0, f"{doc.name} failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"{doc.name} failed on the {backend} backend:\n{result.stdout}\n{result.stderr}"
+    )
 
 
 def test_docs_have_code():
     assert any(python_blocks(d) for d in DOCS), "no executable code block found in docs/"
+
+
+def test_default_backend_blocks_stop_at_the_first_backend_choice():
+    blocks = ["x = 1\n", "bp.math.use_backend('jax')\n", "y = 2\n"]
+    assert default_backend_blocks(blocks) == ["x = 1\n"]
+    assert default_backend_blocks(["with bp.math.backend('jax'):\n    pass\n"]) == []
+    assert default_backend_blocks(blocks[::2]) == blocks[::2]

@@ -1,5 +1,10 @@
-"""Every script in examples/ runs to completion (with its quick settings)."""
+"""Every script in examples/ runs to completion on both backends (with its quick settings).
 
+The backend comes from ``$BRAINJIT_BACKEND`` (the default of the examples' ``--backend``);
+a script that prints a JSON summary must report the backend it ran on.
+"""
+
+import json
 import os
 import subprocess
 import sys
@@ -9,27 +14,45 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+BACKENDS = ("numpy", "jax")
 # command-line arguments that keep an example short in the test suite
 _SMALL = ["--no-plot", "--no-progress", "--json"]
 QUICK_ARGS: dict[str, list[str]] = {
     "coba.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
-    "cuba.py": ["--backend", "jax", "--scale", "0.1", "--duration", "50", *_SMALL],
-    "cobahh.py": ["--backend", "jax", "--scale", "0.1", "--duration", "50", *_SMALL],
+    "cuba.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
+    "cobahh.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
     "decision_making.py": ["--scale", "0.05", "--duration", "300", *_SMALL],
 }
+# scripts that run every backend unless told one: told the backend under test
+BACKEND_ARG = {"math_tour.py"}
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs(script, tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(script), *QUICK_ARGS.get(script.name, [])],
+def run_example(script: Path, backend: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    args = list(QUICK_ARGS.get(script.name, []))
+    if script.name in BACKEND_ARG:
+        args += ["--backend", backend]
+    return subprocess.run(
+        [sys.executable, str(script), *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, "MPLBACKEND": "Agg"},
+        env={**os.environ, "MPLBACKEND": "Agg", "BRAINJIT_BACKEND": backend},
     )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs(script, backend, tmp_path):
+    result = run_example(script, backend, tmp_path)
     assert result.returncode == 0, f"{script.name} failed:\n{result.stdout}\n{result.stderr}"
+    if "--json" in QUICK_ARGS.get(script.name, []):
+        summary = json.loads(result.stdout.strip().splitlines()[-1])
+        assert summary["backend"] == backend, summary
+    if script.name in BACKEND_ARG:
+        other = next(b for b in BACKENDS if b != backend)
+        assert f"on the {backend} backend" in result.stdout
+        assert f"on the {other} backend" not in result.stdout
 
 
 def test_there_are_examples():
