@@ -72,7 +72,10 @@ def merge_signatures(signatures, variables, who: str) -> Signature:
         if p in required or p not in defaults:
             break
         kept[p] = defaults[p]
-    return Signature(tuple(variables), tuple(params), {p: kept[p] for p in params if p in kept})
+    receiver = next((s.receiver for s in signatures if s.receiver), None)
+    return Signature(
+        tuple(variables), tuple(params), {p: kept[p] for p in params if p in kept}, receiver
+    )
 
 
 def _same(a, b) -> bool:
@@ -120,7 +123,10 @@ def evaluate(system: System, env: dict, names: dict, indent: str = "    ") -> li
 
 
 def coef_term(coef: Fraction, name: str) -> str:
-    """``coef * name`` written simply (``name``, ``name / 6``, ``2 * name`` ...)."""
+    """``coef * name`` written simply (``name``, ``name / 6``, ``2 * name`` ...); a float
+    coefficient (an irrational one) is written out in full."""
+    if not isinstance(coef, Fraction):
+        return f"{float(coef)!r} * {name}"
     if coef == 1:
         return name
     if coef.numerator == 1:
@@ -163,8 +169,9 @@ def check_dt(dt) -> float:
 
 
 def header(func_name: str, sig: Signature, dt: float) -> tuple[str, dict]:
-    """``def name(x, y, t, a, b=1.0, dt=0.1):`` and the globals its defaults need."""
-    args, namespace = list(sig.variables) + ["t"], {}
+    """``def name(x, y, t, a, b=1.0, dt=0.1):`` (``self`` first for a method) and the
+    globals its defaults need."""
+    args, namespace = list(sig.arguments[: sig.arguments.index("t") + 1]), {}
     for p in sig.parameters:
         if p in sig.defaults:
             text = _literal(sig.defaults[p])
@@ -228,6 +235,7 @@ def build(
     step.variables = system_sig.variables
     step.parameters = system_sig.parameters
     step.dt = dt
+    step.__brainjit_integrator__ = True  # found by Base.ints()
     return step
 
 

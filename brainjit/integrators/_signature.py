@@ -1,7 +1,10 @@
 """Reading a derivative function's signature: ``f(x, y, ..., t, *params)``.
 
 The arguments before ``t`` are the state variables, the arguments after it the
-parameters (BrainPy's convention). Parameter defaults are kept.
+parameters (BrainPy's convention). Parameter defaults are kept. A first argument named
+``self`` is the *receiver* of a method (``def integral(self, V, t, I)``): it is neither
+a variable nor a parameter, and the generated step function takes it first too, so that
+it binds to the instance like any method.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 __all__ = ["Signature", "describe", "name_of"]
 
 RESERVED = ("dt", "bp")
+RECEIVERS = ("self",)
 
 
 @dataclass(frozen=True)
@@ -21,11 +25,13 @@ class Signature:
     variables: tuple[str, ...]
     parameters: tuple[str, ...]
     defaults: dict = field(default_factory=dict)  # parameter name -> default value
+    receiver: str | None = None  # 'self' for a method, else None
 
     @property
     def arguments(self) -> tuple[str, ...]:
-        """All arguments in call order: variables, ``t``, parameters."""
-        return (*self.variables, "t", *self.parameters)
+        """All arguments in call order: the receiver, variables, ``t``, parameters."""
+        head = (self.receiver,) if self.receiver else ()
+        return (*head, *self.variables, "t", *self.parameters)
 
 
 def name_of(func) -> str:
@@ -67,8 +73,9 @@ def describe(func, role: str = "derivative function") -> Signature:
             "f(x, y, ..., t, *params): the state variables first, then the time t, then "
             "the parameters."
         )
+    receiver = names[0] if names[0] in RECEIVERS else None
     k = names.index("t")
-    variables, parameters = tuple(names[:k]), tuple(names[k + 1 :])
+    variables, parameters = tuple(names[1 if receiver else 0 : k]), tuple(names[k + 1 :])
     if not variables:
         raise ValueError(
             f"The {role} {name_of(func)}{sig} has no state variable: the arguments "
@@ -81,4 +88,4 @@ def describe(func, role: str = "derivative function") -> Signature:
                 f"the generated step function reserves ({', '.join(RESERVED)}); rename it."
             )
     defaults = {k: v for k, v in defaults.items() if k in parameters}
-    return Signature(variables, parameters, defaults)
+    return Signature(variables, parameters, defaults, receiver)
