@@ -303,6 +303,10 @@ def _segment_overload(kind):
         dtype = _out_dtype(kind, numba.np.numpy_support.as_dtype(data.dtype))
         identity = _identity(kind, dtype)
         no_num = _absent(num_segments)
+        if data.layout == "C" and numba.np.numpy_support.as_dtype(data.dtype) == dtype:
+            as_rows = numba.njit(lambda data: data)
+        else:
+            as_rows = numba.njit(lambda data: data.astype(dtype))  # a C-contiguous copy
 
         def impl(
             data,
@@ -321,7 +325,7 @@ def _segment_overload(kind):
             else:
                 num = _checked_num(num_segments)
             k = _row_size(data)
-            rows = np.ascontiguousarray(data).astype(dtype).reshape((n, k))
+            rows = as_rows(data).reshape((n, k))
             out = np.full((num, k), identity, dtype)
             kernel(rows, segment_ids, out)
             return out.reshape((num,) + data.shape[1:])

@@ -198,7 +198,7 @@ def csr_matvec(values, indices, indptr, vector, shape, transpose=False):
     )
     check_csr_contents("csr_matvec", indptr, indices, cols)
     dtype = result_dtype(values.dtype, vector.dtype)
-    weights = values.astype(dtype) if values.ndim else dtype.type(values)
+    weights = values.astype(dtype, copy=False) if values.ndim else dtype.type(values)
     vector = vector.astype(dtype, copy=False)
     if transpose:
         out = _csr_columns(weights, indices, indptr, vector, np.zeros(cols, dtype))
@@ -224,18 +224,24 @@ def _csr_matvec_numba(values, indices, indptr, vector, shape, transpose=False):
     if not hetero and not isinstance(values, (nbtypes.Number, nbtypes.Boolean)):
         raise TypingError("csr_matvec: values must be a number or a 1-D array (one per entry)")
     dtype = result_dtype(_nb_dtype(values), _nb_dtype(vector))
-    if hetero:
+    if hetero and _nb_dtype(values) == dtype:
+        cast = numba.njit(lambda values: values)
+    elif hetero:
         cast = numba.njit(lambda values: values.astype(dtype))
     else:
         scalar = numba.from_dtype(dtype)
         cast = numba.njit(lambda values: scalar(values))
+    if _nb_dtype(vector) == dtype:
+        cast_vector = numba.njit(lambda vector: vector)
+    else:
+        cast_vector = numba.njit(lambda vector: vector.astype(dtype))
 
     def impl(values, indices, indptr, vector, shape, transpose=False):
         rows, cols = shape[0], shape[1]
         if indptr.shape[0] != rows + 1:
             raise ValueError("csr_matvec: indptr must have shape[0] + 1 entries")
         w = cast(values)
-        v = vector.astype(dtype)
+        v = cast_vector(vector)
         if transpose:
             if v.shape[0] != rows:
                 raise ValueError("csr_matvec: vector must have length shape[0] (transpose=True)")
@@ -335,7 +341,7 @@ def sparse_matmul(A, B):
                 f"{int(ids.min())} .. {int(ids.max())}"
             )
     dtype = result_dtype(data.dtype, dense.dtype)
-    weights = data.astype(dtype) if data.ndim else dtype.type(data)
+    weights = data.astype(dtype, copy=False) if data.ndim else dtype.type(data)
     if left:
         matrix = dense.reshape(dense.shape[0], int(np.prod(dense.shape[1:], dtype=np.int64)))
     else:
