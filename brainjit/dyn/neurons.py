@@ -46,6 +46,22 @@ def _check_threshold(owner: str, V_reset, V_th) -> None:
         raise ValueError(f"{owner}: V_reset ({V_reset}) must be below V_th ({V_th})")
 
 
+_STEPS: dict = {}  # (class, method) -> (integral, step), both bm.elementwise
+
+
+def _fused(cls, method, equations, make_step):
+    """``(integral, step)``: ``equations()`` integrated by ``method`` (``bp.odeint``) and
+    ``make_step(integral)``, a whole step of one neuron (integration, refractory period,
+    spike and reset), both ``bm.elementwise``: one fused loop over the neurons in Numba
+    code, whole arrays elsewhere. Made once per class and method and shared by its
+    groups (one compilation for them all)."""
+    key = (cls, method)
+    if key not in _STEPS:
+        integral = odeint(equations(), method=method)
+        _STEPS[key] = bm.elementwise(integral), bm.elementwise(make_step(integral))
+    return _STEPS[key]
+
+
 # -- leaky integrate-and-fire -----------------------------------------------------------
 
 
@@ -163,6 +179,23 @@ def expif_dV(V, t, I_ext, V_rest, V_T, delta_T, R, tau):
     return (-(V - V_rest) + exp_term + R * I_ext) / tau
 
 
+def _expif_step(integral):
+    """One ExpIF step of one neuron; returns the new ``V, spike, t_last_spike,
+    refractory`` and 0, the input of the next step (cleared in the same pass)."""
+
+    def expif_step(
+        V, I_ext, t_last_spike, t, dt, V_rest, V_T, delta_T, R, tau, V_reset, V_th, t_ref
+    ):
+        V_new = integral(V, t, I_ext, V_rest, V_T, delta_T, R, tau, dt=dt)
+        refractory = (t - t_last_spike) < t_ref + 0.5 * dt
+        V_new = bm.where(refractory, V, V_new)
+        spike = V_new >= V_th
+        V_new = bm.where(spike, V_reset, V_new)
+        return V_new, spike, bm.where(spike, t, t_last_spike), bm.logical_or(refractory, spike), 0.0
+
+    return expif_step
+
+
 class ExpIF(NeuGroup):
     r"""Exponential integrate-and-fire neurons (Fourcaud-Trocmé et al. 2003).
 
@@ -201,20 +234,25 @@ class ExpIF(NeuGroup):
         self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
         self.V_T, self.delta_T, self.R, self.tau, self.t_ref = V_T, delta_T, R, tau, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
-        self.integral = odeint(expif_dV, method=method)
+        self.integral, self.step = _fused(ExpIF, method, lambda: expif_dV, _expif_step)
 
     def update(self, t, dt):
-        V = self.integral(
-            self.V, t, self.input, self.V_rest, self.V_T, self.delta_T, self.R, self.tau, dt=dt
+        self.step(
+            self.V,
+            self.input,
+            self.t_last_spike,
+            t,
+            dt,
+            self.V_rest,
+            self.V_T,
+            self.delta_T,
+            self.R,
+            self.tau,
+            self.V_reset,
+            self.V_th,
+            self.t_ref,
+            out=(self.V, self.spike, self.t_last_spike, self.refractory, self.input),
         )
-        refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
-        V = bm.where(refractory, self.V, V)
-        spike = V >= self.V_th
-        self.spike.value = spike
-        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
-        self.V.value = bm.where(spike, self.V_reset, V)
-        self.refractory.value = bm.logical_or(refractory, spike)
-        self.input[:] = 0.0
 
 
 # -- adaptive exponential integrate-and-fire ----------------------------------------------
@@ -227,6 +265,45 @@ def adex_dV(V, t, w, I_ext, V_rest, V_T, delta_T, R, tau):
 
 def adex_dw(w, t, V, V_rest, a, tau_w):
     return (a * (V - V_rest) - w) / tau_w
+
+
+def _adex_step(integral):
+    """One AdEx step of one neuron; returns the new ``V, w, spike, t_last_spike,
+    refractory`` and 0, the input of the next step (cleared in the same pass)."""
+
+    def adex_step(
+        V,
+        w,
+        I_ext,
+        t_last_spike,
+        t,
+        dt,
+        V_rest,
+        V_T,
+        delta_T,
+        R,
+        tau,
+        a,
+        b,
+        tau_w,
+        V_reset,
+        V_th,
+        t_ref,
+    ):
+        V_new, w_new = integral(V, w, t, I_ext, V_rest, V_T, delta_T, R, tau, a, tau_w, dt=dt)
+        refractory = (t - t_last_spike) < t_ref + 0.5 * dt
+        V_new = bm.where(refractory, V, V_new)
+        spike = V_new >= V_th
+        return (
+            bm.where(spike, V_reset, V_new),
+            bm.where(spike, w_new + b, w_new),
+            spike,
+            bm.where(spike, t, t_last_spike),
+            bm.logical_or(refractory, spike),
+            0.0,
+        )
+
+    return adex_step
 
 
 class AdEx(NeuGroup):
@@ -288,32 +365,30 @@ class AdEx(NeuGroup):
         self.tau, self.tau_w, self.R, self.t_ref = tau, tau_w, R, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
         self.w = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
-        self.integral = odeint(JointEq(adex_dV, adex_dw), method=method)
+        equations = lambda: JointEq(adex_dV, adex_dw)  # noqa: E731
+        self.integral, self.step = _fused(AdEx, method, equations, _adex_step)
 
     def update(self, t, dt):
-        V, w = self.integral(
+        self.step(
             self.V,
             self.w,
-            t,
             self.input,
+            self.t_last_spike,
+            t,
+            dt,
             self.V_rest,
             self.V_T,
             self.delta_T,
             self.R,
             self.tau,
             self.a,
+            self.b,
             self.tau_w,
-            dt=dt,
+            self.V_reset,
+            self.V_th,
+            self.t_ref,
+            out=(self.V, self.w, self.spike, self.t_last_spike, self.refractory, self.input),
         )
-        refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
-        V = bm.where(refractory, self.V, V)
-        spike = V >= self.V_th
-        self.spike.value = spike
-        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
-        self.V.value = bm.where(spike, self.V_reset, V)
-        self.w.value = bm.where(spike, w + self.b, w)
-        self.refractory.value = bm.logical_or(refractory, spike)
-        self.input[:] = 0.0
 
 
 # -- Izhikevich ---------------------------------------------------------------------------
@@ -325,6 +400,27 @@ def izh_dV(V, t, u, I_ext):
 
 def izh_du(u, t, V, a, b):
     return a * (b * V - u)
+
+
+def _izh_step(integral):
+    """One Izhikevich step of one neuron; returns the new ``V, u, spike, t_last_spike,
+    refractory`` and 0, the input of the next step (cleared in the same pass)."""
+
+    def izhikevich_step(V, u, I_ext, t_last_spike, t, dt, a, b, c, d, V_th, t_ref):
+        V_new, u_new = integral(V, u, t, I_ext, a, b, dt=dt)
+        refractory = (t - t_last_spike) < t_ref + 0.5 * dt
+        V_new = bm.where(refractory, V, V_new)
+        spike = V_new >= V_th
+        return (
+            bm.where(spike, c, V_new),
+            bm.where(spike, u_new + d, u_new),
+            spike,
+            bm.where(spike, t, t_last_spike),
+            bm.logical_or(refractory, spike),
+            0.0,
+        )
+
+    return izhikevich_step
 
 
 class Izhikevich(NeuGroup):
@@ -364,19 +460,25 @@ class Izhikevich(NeuGroup):
         self.V_reset = c
         _spike_state(self, V_initial)
         self.u = bm.Variable(bm.asarray(self.V * b, dtype=self.V.dtype))
-        self.integral = odeint(JointEq(izh_dV, izh_du), method=method)
+        equations = lambda: JointEq(izh_dV, izh_du)  # noqa: E731
+        self.integral, self.step = _fused(Izhikevich, method, equations, _izh_step)
 
     def update(self, t, dt):
-        V, u = self.integral(self.V, self.u, t, self.input, self.a, self.b, dt=dt)
-        refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
-        V = bm.where(refractory, self.V, V)
-        spike = V >= self.V_th
-        self.spike.value = spike
-        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
-        self.V.value = bm.where(spike, self.c, V)
-        self.u.value = bm.where(spike, u + self.d, u)
-        self.refractory.value = bm.logical_or(refractory, spike)
-        self.input[:] = 0.0
+        self.step(
+            self.V,
+            self.u,
+            self.input,
+            self.t_last_spike,
+            t,
+            dt,
+            self.a,
+            self.b,
+            self.c,
+            self.d,
+            self.V_th,
+            self.t_ref,
+            out=(self.V, self.u, self.spike, self.t_last_spike, self.refractory, self.input),
+        )
 
 
 # -- Hodgkin–Huxley -----------------------------------------------------------------------

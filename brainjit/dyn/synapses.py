@@ -172,8 +172,11 @@ class Delta(Synapse):
     """
 
     def update(self, t, dt):
-        g = self.propagate(self.presynaptic_spikes()) / dt
-        self.post.input += self.output(g)
+        g = self.propagate(self.presynaptic_spikes())
+        if self.coba:
+            delta_coba_output(g, self.post.V, self.post.input, dt, self.E, out=(self.post.input,))
+        else:
+            self.post.input += g / dt
 
 
 def exp_dg(g, t, tau):
@@ -184,6 +187,24 @@ def exp_decay(g, t, tau, dt=0.1):
     """The exact step of ``dg/dt = -g / tau``: ``g * exp(-dt / tau)`` (one ``exp`` per
     step when ``tau`` is a number)."""
     return g * bm.exp(-dt / tau)
+
+
+@bm.elementwise
+def delta_coba_output(g, V, I_ext, dt, E):
+    """The input after a conductance pulse ``g / dt`` (the summed weights of this step's
+    spikes, per postsynaptic neuron): ``I_ext + (g / dt) (E - V)``. One fused loop in
+    Numba code (``bm.elementwise``)."""
+    return I_ext + (g / dt) * (E - V)
+
+
+@bm.elementwise
+def exp_cuba_step(g, g_in, I_ext, dt, tau):
+    """The exact step of a current-based exponential synapse, per postsynaptic neuron:
+    ``g`` decays and takes the arriving weights ``g_in``; ``g`` is added to the input
+    ``I_ext``. Returns the new ``g`` and ``I_ext``. One fused loop in Numba code
+    (``bm.elementwise``)."""
+    g = g * bm.exp(-dt / tau) + g_in
+    return g, I_ext + g
 
 
 @bm.elementwise
@@ -219,10 +240,14 @@ class Exponential(Synapse):
 
     def update(self, t, dt):
         spikes = self.presynaptic_spikes()
-        if self.exact and self.coba:  # one fused step (the benchmark networks' case)
+        if self.exact:  # one fused step
             g_in = self.propagate(spikes)
-            V, I_ext = self.post.V, self.post.input
-            exp_coba_step(self.g, g_in, V, I_ext, dt, self.tau, self.E, out=(self.g, I_ext))
+            I_ext = self.post.input
+            if self.coba:
+                V = self.post.V
+                exp_coba_step(self.g, g_in, V, I_ext, dt, self.tau, self.E, out=(self.g, I_ext))
+            else:
+                exp_cuba_step(self.g, g_in, I_ext, dt, self.tau, out=(self.g, I_ext))
             return
         g = self.integral(self.g, t, self.tau, dt=dt)
         self.g.value = g + self.propagate(spikes)
@@ -235,6 +260,32 @@ def dual_dg(g, t, h, tau_decay):
 
 def dual_dh(h, t, tau_rise):
     return -h / tau_rise
+
+
+_DUAL_STEPS: dict = {}  # (method, coba) -> (integral, step), both bm.elementwise
+
+
+def _dual_steps(method, coba):
+    """``(integral, step)`` of the dual-exponential synapses, both ``bm.elementwise`` (one
+    fused loop over the postsynaptic neurons in Numba code): ``step`` integrates ``g``
+    and ``h``, adds ``scale * h_in`` (the arriving weights) to ``h`` and the output of
+    the new ``g`` to the input (``coba``: ``g (E - V)``); it returns the new ``g``,
+    ``h`` and input. Made once per method and output, shared by every synapse."""
+    key = (method, coba)
+    if key not in _DUAL_STEPS:
+        integral = odeint(JointEq(dual_dg, dual_dh), method=method)
+
+        def dual_coba_step(g, h, h_in, V, I_ext, t, dt, tau_decay, tau_rise, scale, E):
+            g_new, h_new = integral(g, h, t, tau_decay, tau_rise, dt=dt)
+            return g_new, h_new + scale * h_in, I_ext + g_new * (E - V)
+
+        def dual_cuba_step(g, h, h_in, I_ext, t, dt, tau_decay, tau_rise, scale):
+            g_new, h_new = integral(g, h, t, tau_decay, tau_rise, dt=dt)
+            return g_new, h_new + scale * h_in, I_ext + g_new
+
+        step = dual_coba_step if coba else dual_cuba_step
+        _DUAL_STEPS[key] = bm.elementwise(integral), bm.elementwise(step)
+    return _DUAL_STEPS[key]
 
 
 class DualExponential(Synapse):
@@ -263,7 +314,7 @@ class DualExponential(Synapse):
         self.scale = self._peak_scale(owner)
         self.g = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
         self.h = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
-        self.integral = odeint(JointEq(dual_dg, dual_dh), method=method)
+        self.integral, self.step = _dual_steps(method, self.coba)
 
     def _time_constants(self, tau_decay, tau_rise) -> dict:
         """The time constants as the constructor was given them (named for errors)."""
@@ -282,11 +333,18 @@ class DualExponential(Synapse):
         return 1.0 / (tau * (math.exp(-peak_time / td) - math.exp(-peak_time / tr)))
 
     def update(self, t, dt):
-        spikes = self.presynaptic_spikes()
-        g, h = self.integral(self.g, self.h, t, self.tau_decay, self.tau_rise, dt=dt)
-        self.g.value = g
-        self.h.value = h + self.scale * self.propagate(spikes)
-        self.post.input += self.output(self.g)
+        h_in = self.propagate(self.presynaptic_spikes())
+        td, tr, scale, I_ext = self.tau_decay, self.tau_rise, self.scale, self.post.input
+        if self.coba:
+            V = self.post.V
+            self.step(
+                self.g, self.h, h_in, V, I_ext, t, dt, td, tr, scale, self.E,
+                out=(self.g, self.h, I_ext),
+            )  # fmt: skip
+        else:
+            self.step(
+                self.g, self.h, h_in, I_ext, t, dt, td, tr, scale, out=(self.g, self.h, I_ext)
+            )
 
 
 class Alpha(DualExponential):
@@ -314,6 +372,34 @@ class Alpha(DualExponential):
 
 def kinetic_dg(g, t, T, alpha, beta):
     return alpha * T * (1.0 - g) - beta * g
+
+
+_KINETIC_STEPS: dict = {}  # method -> (integral, step), both bm.elementwise
+
+
+def _kinetic_steps(method):
+    """``(integral, step)`` of the kinetic receptor models, both ``bm.elementwise`` (one
+    fused loop over the presynaptic neurons in Numba code): ``step`` records the arrival
+    time of this step's spikes, sets the transmitter ``[T]`` for the ``T_duration`` ms
+    after an arrival and integrates ``g``; it returns the new ``t_arrival`` and ``g``.
+    Made once per method, shared by every synapse."""
+    if method not in _KINETIC_STEPS:
+        integral = odeint(kinetic_dg, method=method)
+
+        def kinetic_step(spike, t_arrival, g, t, dt, T, T_duration, alpha, beta):
+            t_arrival = bm.where(spike, t, t_arrival)
+            transmitter = ((t - t_arrival) < T_duration - 0.5 * dt) * T
+            return t_arrival, integral(g, t, transmitter, alpha, beta, dt=dt)
+
+        _KINETIC_STEPS[method] = bm.elementwise(integral), bm.elementwise(kinetic_step)
+    return _KINETIC_STEPS[method]
+
+
+@bm.elementwise
+def coba_output(g, V, I_ext, E):
+    """The input plus the current of conductance ``g``: ``I_ext + g (E - V)``. One fused
+    loop in Numba code (``bm.elementwise``)."""
+    return I_ext + g * (E - V)
 
 
 class AMPA(Synapse):
@@ -358,14 +444,19 @@ class AMPA(Synapse):
         self.alpha, self.beta, self.T, self.T_duration = alpha, beta, T, T_duration
         self.g = bm.Variable(bm.zeros(pre.num, dtype=bm.dftype()))
         self.t_arrival = bm.Variable(bm.zeros(pre.num, dtype=bm.dftype()) - 1e7)
-        self.integral = odeint(kinetic_dg, method=method)
+        self.integral, self.step = _kinetic_steps(method)
 
     def update(self, t, dt):
         spikes = self.presynaptic_spikes()
-        self.t_arrival.value = bm.where(spikes, t, self.t_arrival)
-        T = ((t - self.t_arrival) < self.T_duration - 0.5 * dt) * self.T
-        self.g.value = self.integral(self.g, t, T, self.alpha, self.beta, dt=dt)
-        self.post.input += self.output(self.propagate(self.g))
+        self.step(
+            spikes, self.t_arrival, self.g, t, dt, self.T, self.T_duration, self.alpha,
+            self.beta, out=(self.t_arrival, self.g),
+        )  # fmt: skip
+        g_post, I_ext = self.propagate(self.g), self.post.input
+        if self.coba:
+            coba_output(g_post, self.post.V, I_ext, self.E, out=(I_ext,))
+        else:
+            self.post.input += g_post
 
 
 class GABAa(AMPA):
