@@ -172,6 +172,25 @@ BEHAVIOUR = (
         "scaling.md",
     ),
     (
+        "`bp.math.elementwise` in compiled code",
+        "one fused Numba loop over the neurons (`out=` writes in place)",
+        "the function applied to whole arrays (XLA fuses it)",
+        "models.md",
+    ),
+    (
+        "`bp.math.event_matvec`",
+        "a Numba loop over the neurons that fired",
+        "on the CPU the same Numba kernel called from XLA (`jax.ffi`); on a GPU/TPU a "
+        "gather of the rows of the neurons that fired; differentiable",
+        "models.md; design.md",
+    ),
+    (
+        "a `bp.math.jit` function under JAX's own `jax.jit`, `jax.grad`, `jax.vmap`",
+        "not applicable (no JAX)",
+        "works: Variables are read; a write whose value JAX traces is refused",
+        "control_flow.md",
+    ),
+    (
         "threads",
         "compiled code runs in the calling thread; one model per thread",
         "jitted calls are serialised by one lock (computation still overlaps)",
@@ -379,8 +398,9 @@ def generate() -> str:
         "|---|---|---|---|",
     ]
     for topic, on_numpy, on_jax, doc in BEHAVIOUR:
-        page, _, more = doc.partition("; ")
-        where = f"[{page}]({page})" + (f"; {more}" if more else "")
+        where = "; ".join(
+            f"[{part}]({part})" if part.endswith(".md") else part for part in doc.split("; ")
+        )
         lines.append(f"| {topic} | {on_numpy} | {on_jax} | {where} |")
     return "\n".join(lines) + "\n"
 
