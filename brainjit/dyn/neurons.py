@@ -4,8 +4,11 @@
 Each is an ordinary ``NeuGroup`` subclass, written the way a user writes a model (see
 ``docs/models.md``): derivative functions at module level, integrated with
 ``bp.odeint`` (exponential Euler by default: exact for the linear leak with the input
-held over the step), Variables created in ``__init__``, an ``update(t, dt)`` with
-``bp.math`` operations and in-place writes, and ``input`` set back to 0 at its end.
+held over the step), Variables created in ``__init__``, and an ``update(t, dt)`` that
+is one ``bp.math.elementwise`` step per neuron (integration, refractory period, spike,
+reset, and ``input`` set back to 0), written into the Variables with ``out=``: one
+fused loop over the neurons in Numba code, the same operations on whole arrays on JAX
+(``docs/models.md``, "Fast per-neuron updates").
 
 Units: ms and mV throughout; ``input`` is a current in the model's units (``R * input``
 in mV for the integrate-and-fire models, µA/cm² for HH, pA for TraubHH).

@@ -15,7 +15,10 @@ Every model is a :class:`Synapse` (a ``TwoEndConn``) and accepts:
 
 Propagation is event-driven: ``bp.math.event_matvec`` sums the weights of the
 synapses of the presynaptic neurons that fired (per backend: a Numba loop over the
-spiking neurons, or XLA gathers; see its docstring).
+spiking neurons, or XLA gathers; see its docstring). The per-neuron rest of a step
+(integration, the arriving weights, the output added to ``post.input``) is one
+``bp.math.elementwise`` call: one fused loop in Numba code (not for ``Exponential``
+with a ``bp.odeint`` method, nor ``Delta`` with ``'cuba'``, one addition).
 """
 
 from __future__ import annotations
