@@ -280,6 +280,16 @@ def test_numba_compiles_segments_without_num_segments():
     np.testing.assert_allclose(total, ufunc_reference("sum", DATA[:4], np.array([0, 2, 2, 0]), 3))
     np.testing.assert_allclose(low, ufunc_reference("min", DATA[:4], np.array([0, 2, 2, 0]), 3))
 
+    @numba.njit
+    def clipped(data, ids, mode):
+        return bp.math.segment_max(data, ids, 3, mode=mode)
+
+    np.testing.assert_allclose(
+        clipped(DATA[:3], IDS[:3], "drop"), ufunc_reference("max", DATA[:3], IDS[:3], 3)
+    )
+    with pytest.raises(ValueError, match="mode must be None"):
+        clipped(DATA[:3], IDS[:3], "clip")
+
 
 # -- jax: transformations and gradients ---------------------------------------------------
 
@@ -407,6 +417,7 @@ CSR_ARGS = dict(values=M.data, indices=M.indices, indptr=M.indptr, vector=np.one
         (lambda: bp.math.segment_min(DATA, IDS, -2), "num_segments must be a non-negative int"),
         (lambda: bp.math.segment_prod(3.0, np.array([0]), 1), "at least one axis"),
         (lambda: bp.math.segment_sum(np.zeros(0), np.zeros(0, int)), "num_segments is needed"),
+        (lambda: bp.math.segment_sum(DATA, IDS, NUM, mode="clip"), "mode='clip' is not supported"),
         (lambda: bp.math.syn2post(DATA, IDS[:3], NUM), "one post id per synapse"),
         (lambda: bp.math.syn2post_mean(DATA, IDS, 2.5), "post_num must be a non-negative int"),
         (lambda: bp.math.pre2syn(DATA, IDS.astype(float)), "pre_ids must be a 1-D integer"),

@@ -261,6 +261,12 @@ def _absent(t) -> bool:
 
 
 @register_jitable
+def _check_mode(mode):
+    if mode != "drop" and mode != "fill" and mode != "promise_in_bounds":
+        raise ValueError("segment_*: mode must be None (out-of-range ids are dropped)")
+
+
+@register_jitable
 def _largest_id_plus_one(ids):
     if ids.shape[0] == 0:
         raise ValueError("segment_*: num_segments is needed when segment_ids is empty")
@@ -300,6 +306,7 @@ def _segment_overload(kind):
             raise TypingError(f"{name}: segment_ids must be a 1-D integer array")
         if not (_absent(mode) or isinstance(mode, (nbtypes.StringLiteral, nbtypes.UnicodeType))):
             raise TypingError(f"{name}: mode must be None (out-of-range ids are dropped)")
+        check_mode = not _absent(mode)
         dtype = _out_dtype(kind, numba.np.numpy_support.as_dtype(data.dtype))
         identity = _identity(kind, dtype)
         no_num = _absent(num_segments)
@@ -317,6 +324,8 @@ def _segment_overload(kind):
             bucket_size=None,
             mode=None,
         ):
+            if check_mode:
+                _check_mode(mode)
             n = data.shape[0]
             if segment_ids.shape[0] != n:
                 raise ValueError(_ROWS)
