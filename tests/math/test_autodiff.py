@@ -393,3 +393,157 @@ def test_decorator_forms():
         return (x**3).sum()
 
     np.testing.assert_allclose(h(bp.math.asarray([1.0, 2.0])), [3.0, 12.0])
+
+
+# -- jacobian, jacrev, jacfwd, hessian ------------------------------------------------------------
+class Affine(bp.Base):
+    """tanh(x W + b) with a counter written inside: the Jacobian's function has state."""
+
+    def __init__(self):
+        super().__init__()
+        self.W = bp.math.TrainVar(jnp.asarray([[1.0, 2.0], [3.0, 4.0], [0.5, -1.0]]) / 4)
+        self.b = bp.math.TrainVar(jnp.asarray([0.1, -0.2]))
+        self.calls = bp.math.Variable(jnp.zeros((), jnp.int32))
+
+    def __call__(self, x):
+        self.calls += 1
+        return bp.math.tanh(x @ self.W + self.b)
+
+
+def pure_affine(W, b, x):
+    return jnp.tanh(x @ W + b)
+
+
+X3 = jnp.asarray([0.3, -0.5, 0.8])
+
+
+def _close(got, expected):
+    got_leaves = jax.tree_util.tree_leaves(got, is_leaf=lambda a: isinstance(a, bp.math.JaxArray))
+    exp_leaves = jax.tree_util.tree_leaves(expected)
+    assert len(got_leaves) == len(exp_leaves)
+    for g, e in zip(got_leaves, exp_leaves):
+        assert type(g) is bp.math.JaxArray
+        np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["jacrev", "jacfwd", "jacobian"])
+def test_jacobians_match_jax_on_the_pure_function(name):
+    m = Affine()
+    ref = jax.jacfwd if name == "jacfwd" else jax.jacrev
+    jac = getattr(bp.math, name)
+    W, b = m.W.value, m.b.value
+    e_W, e_b, e_x = ref(pure_affine, argnums=(0, 1, 2))(W, b, X3)
+    _close(jac(m, grad_vars=[m.W, m.b], argnums=0)(X3), ([e_W, e_b], e_x))  # 2.x layout
+    _close(jac(m, grad_vars={"b": m.b})(X3), {"b": e_b})
+    _close(jac(m)(X3), e_x)  # argnums=0 by default
+    j, value = jac(m, grad_vars=m.W, return_value=True)(X3)
+    _close(j, e_W)
+    _close(value, pure_affine(W, b, X3))
+    assert int(m.calls) == 4  # the Variables written inside keep their new values
+
+    def f2(x, y):  # two arguments, an output that is a dict, aux
+        out = m(x) * y
+        return {"o": out, "s": out.sum()}, {"y2": y * 2}
+
+    def pure2(x, y):
+        out = pure_affine(W, b, x) * y
+        return {"o": out, "s": out.sum()}
+
+    y = jnp.asarray([2.0, -1.0])
+    j, value, aux = jac(f2, argnums=(0, 1), has_aux=True, return_value=True)(X3, y)
+    _close(j, ref(pure2, argnums=(0, 1))(X3, y))  # the output's structure outside
+    _close(value, pure2(X3, y))
+    _close(aux, {"y2": y * 2})
+    j, aux = jac(f2, grad_vars=m.b, argnums=1, has_aux=True)(X3, y)
+    expected = ref(
+        lambda b_, y_: {
+            "o": pure_affine(W, b_, X3) * y_,
+            "s": (pure_affine(W, b_, X3) * y_).sum(),
+        },
+        argnums=(0, 1),
+    )(b, y)
+    _close(j, {"o": expected["o"], "s": expected["s"]})
+
+
+def test_hessian_matches_jax_hessian():
+    m = Affine()
+    W, b = m.W.value, m.b.value
+
+    def f(x, y):
+        return (bp.math.sin(x @ m.W + m.b) ** 2).sum() * y
+
+    def pure(W_, b_, x, y):
+        return (jnp.sin(x @ W_ + b_) ** 2).sum() * y
+
+    y = jnp.asarray(1.5)
+    h = bp.math.hessian(f)(X3, y)  # argnums=0: one block
+    _close(h, jax.hessian(pure, argnums=2)(W, b, X3, y))
+    assert h.shape == (3, 3)
+    e = jax.hessian(pure, argnums=(1, 2, 3))(W, b, X3, y)  # blocks [row][column]
+    h = bp.math.hessian(f, grad_vars=m.b, argnums=(0, 1))(X3, y)
+    _close(h[0][0], e[0][0])  # (var, var)
+    _close(h[0][1], (e[0][1], e[0][2]))  # (var, args)
+    _close(h[1][0], (e[1][0], (e[1][1], e[1][2])))  # the row of x: (var, args)
+    _close(h[1][1], (e[2][0], (e[2][1], e[2][2])))  # the row of y
+    h, value = bp.math.hessian(f, grad_vars=[m.W], return_value=True)(X3, y)
+    _close(h, [[jax.hessian(pure, argnums=0)(W, b, X3, y)]])
+    _close(value, pure(W, b, X3, y))
+
+
+def test_jacobians_compose_with_jit_and_see_current_values():
+    m = Affine()
+    f = bp.math.jit(bp.math.jacfwd(m, grad_vars=m.b))
+    np.testing.assert_allclose(f(X3), jax.jacfwd(pure_affine, 1)(m.W.value, m.b.value, X3))
+    m.b.value = jnp.asarray([1.0, 2.0])  # read afresh
+    np.testing.assert_allclose(
+        f(X3), jax.jacfwd(pure_affine, 1)(m.W.value, m.b.value, X3), rtol=1e-6
+    )
+    assert int(m.calls) == 2 and f.num_traces == 2
+
+
+def test_vector_grad_options_match_jax_vjp():
+    v = bp.math.TrainVar(jnp.asarray([1.0, -2.0, 0.5]))
+
+    def f(x, y):
+        return bp.math.sin(v * x) * y, {"x": x}
+
+    x, y = jnp.asarray([0.2, 0.4, 0.6]), jnp.asarray([1.0, 2.0, 3.0])
+    out, vjp = jax.vjp(lambda v_, x_, y_: jnp.sin(v_ * x_) * y_, v.value, x, y)
+    e_v, e_x, e_y = vjp(jnp.ones(3))
+    (gv, (gx, gy)), value, aux = bp.math.vector_grad(
+        f, grad_vars=v, argnums=(0, 1), has_aux=True, return_value=True
+    )(x, y)
+    _close((gv, gx, gy), (e_v, e_x, e_y))
+    _close(value, out)
+    _close(aux, {"x": x})
+    gy, aux = bp.math.vector_grad(f, argnums=1, has_aux=True)(x, y)
+    _close(gy, e_y)
+
+
+# -- dyn_vars (BrainPy's spelling) ----------------------------------------------------------------
+def test_dyn_vars_accepted_and_checked():
+    m = Affine()
+    ref = jax.grad(lambda b: pure_affine(m.W.value, b, X3).sum())(m.b.value)
+    loss = lambda x: m(x).sum()  # noqa: E731
+    for dyn_vars in (m.vars(), list(m.vars().values()), (m.W,), m.W, {"a": [m.W, m.b]}):
+        for make in (bp.math.grad, bp.math.vector_grad, bp.math.jacrev):
+            _close(make(loss, grad_vars=m.b, dyn_vars=dyn_vars)(X3), ref)
+    with pytest.raises(TypeError, match=r"grad\(dyn_vars=\.\.\.\) takes Variables.*JaxArray"):
+        bp.math.grad(loss, dyn_vars=[m.W, bp.math.ones(2)])
+    for name in ("value_and_grad", "vector_grad", "jacobian", "jacfwd", "hessian", "vmap"):
+        with pytest.raises(TypeError, match="dyn_vars.*Variable.*float"):
+            getattr(bp.math, name)(loss, dyn_vars={"x": 1.0})
+
+
+# -- the numpy backend: a clear error ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name",
+    ["grad", "value_and_grad", "vector_grad", "jacobian", "jacrev", "jacfwd", "hessian"]
+    + ["vmap", "pmap"],
+)
+def test_numpy_backend_says_to_use_jax(name):
+    bp.math.use_backend("numpy")
+    function = getattr(bp.math, name)
+    assert "jax" in function.__doc__
+    with pytest.raises(NotImplementedError, match=r"use_backend\('jax'\)"):
+        function(lambda x: (x**2).sum())

@@ -8,11 +8,20 @@ from brainjit.math._jax import (
     random,
 )
 from brainjit.math._jax.activations import FUNCTIONS as _ACTIVATIONS
-from brainjit.math._jax.autodiff import grad, value_and_grad, vector_grad
+from brainjit.math._jax.autodiff import (
+    grad,
+    hessian,
+    jacfwd,
+    jacobian,
+    jacrev,
+    value_and_grad,
+    vector_grad,
+)
 from brainjit.math._jax.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._jax.event import event_matvec
 from brainjit.math._jax.jit import jit
 from brainjit.math._jax.ndarray import JaxArray, Parameter, TrainVar, Variable
+from brainjit.math._jax.vmap import pmap, vmap
 from brainjit.math._numpy.ops import as_module
 
 NAMESPACE = dict(ops.NAMESPACE)
@@ -32,6 +41,12 @@ NAMESPACE.update(
     grad=grad,
     value_and_grad=value_and_grad,
     vector_grad=vector_grad,
+    jacobian=jacobian,
+    jacrev=jacrev,
+    jacfwd=jacfwd,
+    hessian=hessian,
+    vmap=vmap,
+    pmap=pmap,
     event_matvec=event_matvec,
     elementwise=elementwise,
 )

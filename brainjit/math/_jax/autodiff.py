@@ -1,18 +1,25 @@
 """Automatic differentiation over functions and objects with Variables (jax backend).
 
-``grad(f, grad_vars=obj.train_vars())`` differentiates ``f`` with respect to Variables
+``grad``, ``value_and_grad``, ``vector_grad``, ``jacrev`` (= ``jacobian``), ``jacfwd``
+and ``hessian``: ``grad(f, grad_vars=obj.train_vars())`` differentiates ``f`` with
+respect to Variables
 (a Variable, a list/tuple or a dict of them: the gradients come back in the same
 structure) and/or positional arguments (``argnums``). Inside, the values of the
 Variables to differentiate are swapped for JAX's tracers while ``f`` runs under
-:func:`jax.value_and_grad` (or :func:`jax.vjp` for :func:`vector_grad`); every other
+:func:`jax.value_and_grad` (:func:`jax.vjp` for :func:`vector_grad`, :func:`jax.jacrev`,
+:func:`jax.jacfwd`, :func:`jax.hessian` for the others); every other
 Variable is read as it is, and whatever ``f`` writes into Variables (a counter, the
 random key, a running mean) is carried out as an auxiliary output and stored after the
 call, so updates persist. The transforms compose with ``bp.math.jit`` in both orders.
+
+``dyn_vars=`` (BrainPy's spelling) is accepted and checked (:func:`check_dyn_vars`): the
+trace finds the Variables a function uses by itself.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp
@@ -27,20 +34,78 @@ from brainjit.math._jax.jit import (
     _state_value,
     describe,
 )
-from brainjit.math._jax.ndarray import JaxArray, Variable, _new
+from brainjit.math._jax.ndarray import JaxArray, Variable
 
-__all__ = ["grad", "value_and_grad", "vector_grad", "GradFunction"]
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vector_grad",
+    "jacobian",
+    "jacrev",
+    "jacfwd",
+    "hessian",
+    "GradFunction",
+    "check_dyn_vars",
+]
+
+_JACOBIANS = ("jacrev", "jacfwd", "hessian")  # modes whose output may be any array
 
 
 def _is_variable(x) -> bool:
     return isinstance(x, Variable)
 
 
+def check_dyn_vars(dyn_vars, where: str, arg: str = "dyn_vars") -> list:
+    """Check BrainPy's ``dyn_vars=`` argument and return its Variables.
+
+    Tracing finds the Variables a function reads and writes by itself, so the list is
+    not needed; it is accepted so that BrainPy code runs, and checked so that a mistake
+    in it is not silently ignored.
+
+    Args:
+        dyn_vars: None, a Variable, or a list, tuple or dict of them (a collection such
+            as ``model.vars()``), nested or not.
+        where: the name of the caller, for the error message.
+        arg: the argument's name, for the error message (``batch_vars`` uses it too).
+
+    Raises:
+        TypeError: an item is not a Variable.
+    """
+    if dyn_vars is None:
+        return []
+    if isinstance(dyn_vars, Variable):
+        return [dyn_vars]
+    if not isinstance(dyn_vars, (list, tuple, dict)) and isinstance(dyn_vars, Mapping):
+        dyn_vars = dict(dyn_vars)  # a collection of Variables keyed by name
+    leaves = jax.tree_util.tree_leaves(dyn_vars, is_leaf=lambda x: isinstance(x, JaxArray))
+    for leaf in leaves:
+        if not isinstance(leaf, Variable):
+            hint = (
+                " (an array that changes must be a bp.math.Variable: bp.math.Variable(x))"
+                if hasattr(leaf, "shape")
+                else ""
+            )
+            optional = (
+                " dyn_vars is optional in brainjit: the Variables a function uses are found "
+                "when it is traced."
+                if arg == "dyn_vars"
+                else ""
+            )
+            raise TypeError(
+                f"{where}({arg}=...) takes Variables (a Variable, or a list, tuple or dict of "
+                f"them, such as model.vars()); found a {type(leaf).__name__}{hint}.{optional}"
+            )
+    return leaves
+
+
 class GradFunction:
     """A function that returns gradients (made by :func:`grad`, :func:`value_and_grad`,
     :func:`vector_grad`); see those for what it returns."""
 
-    def __init__(self, func, grad_vars, argnums, has_aux, return_value, mode) -> None:
+    def __init__(
+        self, func, grad_vars, argnums, has_aux, return_value, mode, dyn_vars=None
+    ) -> None:
+        check_dyn_vars(dyn_vars, f"bp.math.{mode}")
         if not callable(func):
             raise TypeError(
                 f"bp.math.{mode}() expects a function, a bound method or a callable object, "
@@ -141,7 +206,7 @@ class GradFunction:
                 out = jax.tree_util.tree_map(
                     lambda x: x.value if isinstance(x, JaxArray) else x, out, is_leaf=_is_array
                 )
-                if mode != "vector_grad":
+                if mode in ("grad", "value_and_grad"):
                     shape = getattr(out, "shape", None)
                     if not isinstance(out, (jax.Array, float, int)) or shape not in (None, ()):
                         what = (
@@ -181,14 +246,17 @@ class GradFunction:
         if mode == "vector_grad":
             value, vjp, (aux, new_values) = jax.vjp(pure, values, diff, has_aux=True)
             var_grads, arg_grads = vjp(jax.tree_util.tree_map(jnp.ones_like, value))
+            grads = self._assemble(var_grads, arg_grads)
+        elif mode in _JACOBIANS:
+            grads, (value, aux, new_values) = self._jacobian(pure, values, diff)
         else:
             (value, (aux, new_values)), (var_grads, arg_grads) = jax.value_and_grad(
                 pure, argnums=(0, 1), has_aux=True
             )(values, diff)
+            grads = self._assemble(var_grads, arg_grads)
         for var, new in zip(written, new_values):
             var.value = new  # the function's writes persist (seen by an enclosing jit)
         value = jax.tree_util.tree_map(_output_leaf, value)
-        grads = self._assemble(var_grads, arg_grads)
         if mode == "value_and_grad":
             return ((value, aux), grads) if self._has_aux else (value, grads)
         if self._return_value and self._has_aux:
@@ -199,13 +267,38 @@ class GradFunction:
             return grads, aux
         return grads
 
+    def _jacobian(self, pure, values, diff):
+        """The Jacobian (or Hessian) of ``pure`` at ``(values, diff)``, in the layout of
+        :meth:`_assemble`, and ``(value, aux, new_values)``."""
+
+        def joint(x):  # one input (the Variables' values, the arguments): as jax.jacrev
+            out, (aux, new_values) = pure(*x)
+            return out, (out, aux, new_values)
+
+        x = (values, diff)
+        if self._mode == "jacrev":
+            jac, extra = jax.jacrev(joint, has_aux=True)(x)
+        elif self._mode == "jacfwd":
+            jac, extra = jax.jacfwd(joint, has_aux=True)(x)
+        else:
+            jac, extra = jax.jacfwd(jax.jacrev(joint, has_aux=True), has_aux=True)(x)
+        out_tree = jax.tree_util.tree_structure(extra[0])
+        x_tree = jax.tree_util.tree_structure(x)
+
+        if self._mode == "hessian":  # d/dx of (d/dx of the output): x's layout twice
+            outer = [self._assemble(*block) for block in x_tree.flatten_up_to(jac)]
+            return self._assemble(*x_tree.unflatten(outer)), extra
+        # jax's layout: the output's structure outside, the derivatives of each leaf inside
+        blocks = [self._assemble(*sub) for sub in out_tree.flatten_up_to(jac)]
+        return out_tree.unflatten(blocks), extra
+
     def _assemble(self, var_grads, arg_grads):
         arg_grads = jax.tree_util.tree_map(_output_leaf, arg_grads, is_leaf=_is_array)
         if isinstance(self._argnums, int):
             arg_grads = arg_grads[0]
         if self._tree is None:
             return arg_grads
-        unique = [_new(JaxArray, g) for g in var_grads]
+        unique = [jax.tree_util.tree_map(_output_leaf, g, is_leaf=_is_array) for g in var_grads]
         var_grads = jax.tree_util.tree_unflatten(self._tree, [unique[i] for i in self._index])
         if self._argnums is None:
             return var_grads
@@ -223,7 +316,10 @@ _ARGS = """
             the same structure.
         argnums: positions of the arguments to differentiate with respect to (an int or
             a tuple of ints); 0 when ``grad_vars`` is not given either.
-        has_aux: ``func`` returns ``(output, aux)``; ``aux`` is passed through."""
+        has_aux: ``func`` returns ``(output, aux)``; ``aux`` is passed through.
+        dyn_vars: BrainPy's list of the Variables ``func`` uses (a Variable, a list,
+            tuple or dict of them, ``model.vars()``): optional, checked, not needed (the
+            trace finds them)."""
 
 _GRADS = """
     ``grads`` are the gradients of ``grad_vars`` if only they are given, those of the
@@ -232,22 +328,55 @@ _GRADS = """
 """
 
 
-def grad(func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False):
+def grad(
+    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+):
     if func is None:  # @bp.math.grad(grad_vars=...)
-        return lambda f: grad(f, grad_vars, argnums, has_aux, return_value)
-    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "grad")
+        return lambda f: grad(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "grad", dyn_vars)
 
 
-def value_and_grad(func=None, grad_vars=None, argnums=None, has_aux=False):
+def value_and_grad(func=None, grad_vars=None, argnums=None, has_aux=False, *, dyn_vars=None):
     if func is None:
-        return lambda f: value_and_grad(f, grad_vars, argnums, has_aux)
-    return GradFunction(func, grad_vars, argnums, has_aux, False, "value_and_grad")
+        return lambda f: value_and_grad(f, grad_vars, argnums, has_aux, dyn_vars=dyn_vars)
+    return GradFunction(func, grad_vars, argnums, has_aux, False, "value_and_grad", dyn_vars)
 
 
-def vector_grad(func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False):
+def vector_grad(
+    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+):
     if func is None:
-        return lambda f: vector_grad(f, grad_vars, argnums, has_aux, return_value)
-    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "vector_grad")
+        return lambda f: vector_grad(
+            f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars
+        )
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "vector_grad", dyn_vars)
+
+
+def jacrev(
+    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+):
+    if func is None:
+        return lambda f: jacrev(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "jacrev", dyn_vars)
+
+
+def jacfwd(
+    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+):
+    if func is None:
+        return lambda f: jacfwd(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "jacfwd", dyn_vars)
+
+
+def hessian(
+    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+):
+    if func is None:
+        return lambda f: hessian(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "hessian", dyn_vars)
+
+
+jacobian = jacrev
 
 
 grad.__doc__ = f"""The gradient of a scalar-valued function (jax backend).
@@ -279,3 +408,43 @@ vector_grad.__doc__ = f"""The gradient of the sum of a function's outputs (the
     Returns:
         as :func:`grad`.
 {_GRADS}"""
+
+_JAC_RETURNS = """
+    Returns:
+        a function returning ``jac``; ``(jac, value)`` with ``return_value``;
+        ``(jac, aux)`` with ``has_aux``; ``(jac, value, aux)`` with both (BrainPy 2.x's
+        layout). ``jac`` is laid out as ``grads`` of :func:`grad` (``(var_jacs,
+        arg_jacs)`` with both ``grad_vars`` and ``argnums``), each block of shape
+        ``output.shape + input.shape``; for an output that is a tuple or dict, the
+        output's structure is outside (as :func:`jax.jacrev`).
+"""
+
+jacrev.__doc__ = f"""The Jacobian of a function by reverse-mode differentiation (jax backend);
+    ``bp.math.jacobian`` is the same function. Efficient for more inputs than outputs.
+{_ARGS}
+        return_value: also return the function's output.
+{_JAC_RETURNS}
+    >>> bp.math.jacrev(lambda x: x ** 2)(bp.math.arange(3.0))   # diag(0, 2, 4)
+"""
+
+jacfwd.__doc__ = f"""The Jacobian of a function by forward-mode differentiation (jax backend).
+    Efficient for more outputs than inputs; the same result as :func:`jacrev`.
+{_ARGS}
+        return_value: also return the function's output.
+{_JAC_RETURNS}"""
+
+hessian.__doc__ = f"""The Hessian (matrix of second derivatives) of a scalar function (jax
+    backend; ``jacfwd`` of ``jacrev``, as :func:`jax.hessian`).
+{_ARGS}
+        return_value: also return the function's output.
+
+    Returns:
+        a function returning ``hess`` (with ``value`` and ``aux`` as :func:`jacrev`).
+        With one input (a Variable or an ``int`` argnums) ``hess`` is one array of shape
+        ``input.shape * 2``; with several, the layout of ``grads`` of :func:`grad`
+        nested twice: the rows of the inputs laid out as ``grads``, each row holding
+        its blocks with every input laid out as ``grads`` (with ``grad_vars=v`` and
+        ``argnums=(0, 1)``: ``hess[0][0]`` is the block (v, v), ``hess[0][1]`` the
+        pair (v, x0), (v, x1); ``hess[1][0]`` the row of x0: ``((x0, v), ((x0, x0),
+        (x0, x1)))``).
+"""

@@ -5,6 +5,7 @@ from brainjit.math._clear import clear_cache
 from brainjit.math._elementwise import elementwise
 from brainjit.math._numpy import ops, random
 from brainjit.math._numpy.activations import FUNCTIONS as _ACTIVATIONS
+from brainjit.math._numpy.autodiff import FUNCTIONS as _JAX_ONLY
 from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop
 from brainjit.math._numpy.event import event_matvec
 from brainjit.math._numpy.jit import jit
@@ -28,6 +29,7 @@ NAMESPACE.update(
     elementwise=elementwise,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
 )
+NAMESPACE.update(_JAX_ONLY)  # grad, vmap & co: raise, pointing to the jax backend
 # the activations: bp.math.activations.NAME, and bp.math.NAME (as in BrainPy) except
 # tanh, which stays NumPy's (the same function)
 NAMESPACE["activations"] = as_module(
