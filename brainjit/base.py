@@ -93,6 +93,27 @@ def _members(obj):
             yield attr, value
 
 
+_METHODS = (None, "absolute", "relative")
+
+
+def _check_method(method) -> None:
+    if method not in _METHODS:
+        raise ValueError(
+            f"method must be 'absolute' (objects keyed by their unique names, BrainPy's "
+            "default), 'relative' (by their attribute paths from this object) or None "
+            f"(brainjit's paths from this object's name, 'Net0.E'); got {method!r}"
+        )
+
+
+def _node_key(method, root, rel: str, node) -> str:
+    """How :meth:`Base.nodes` keys ``node``, found at the attribute path ``rel``."""
+    if method is None:
+        return f"{root.name}.{rel}" if rel else root.name
+    if method == "absolute":
+        return node.name
+    return rel
+
+
 class _ModelTime:
     """``model.t``: the time (ms) up to which this object has been run by a ``bp.Runner``
     (0.0 when built, and after ``reset_state()``). A new Runner on the model starts from
@@ -269,37 +290,71 @@ class Base:
         object.__setattr__(self, attr, value)
 
     # -- the object tree ------------------------------------------------------------
-    def nodes(self, include_self: bool = True) -> dict[str, Base]:
-        """Every ``Base`` reachable from this object, keyed by path, each once."""
+    def nodes(
+        self, method: str | None = None, level: int = -1, include_self: bool = True
+    ) -> dict[str, Base]:
+        """Every ``Base`` reachable from this object, each once, keyed by its path from
+        this object (``'Net0.E'``; found breadth first: the shortest path).
+
+        Args:
+            method: BrainPy's key layouts: ``'absolute'`` keys each object by its unique
+                name (``'E0'``), ``'relative'`` by its attribute path from this object
+                (``''`` for this object, ``'E'``, ``'E.syn'``). ``None`` (brainjit's
+                layout): the relative path after this object's name (``'Net0.E'``).
+            level: how many attribute levels deep to look (``-1``: all; ``0``: only this
+                object; ``1``: its direct children too).
+            include_self: whether this object is in the result.
+
+        Raises:
+            ValueError: an unknown ``method``.
+        """
+        _check_method(method)
         found: dict[str, Base] = {}
         seen: set[int] = set()
-        queue = deque([(self.name, self)])
+        queue = deque([("", self, 0)])
         while queue:
-            path, node = queue.popleft()
+            rel, node, depth = queue.popleft()
             if id(node) in seen:
                 continue
             seen.add(id(node))
             if node is not self or include_self:
-                found[path] = node
+                found[_node_key(method, self, rel, node)] = node
+            if -1 < level <= depth:
+                continue
             for suffix, value in _members(node):
                 if isinstance(value, Base) and id(value) not in seen:
-                    queue.append((f"{path}.{suffix}", value))
+                    queue.append((f"{rel}.{suffix}" if rel else suffix, value, depth + 1))
         return found
 
-    def vars(self) -> dict[str, object]:
-        """Every Variable reachable from this object, keyed by path, each once."""
+    def vars(
+        self, method: str | None = None, level: int = -1, include_self: bool = True
+    ) -> dict[str, object]:
+        """Every Variable reachable from this object, each once, keyed by the path of
+        the object that holds it and its attribute (``'Net0.E.V'``).
+
+        ``method``, ``level`` and ``include_self`` (whether this object's own Variables
+        are included) select the objects as in :meth:`nodes`; with ``'relative'`` this
+        object's own Variables are keyed by their attribute alone (``'V'``), as in
+        BrainPy.
+        """
         found: dict[str, object] = {}
         seen: set[int] = set()
-        for path, node in self.nodes().items():
+        for path, node in self.nodes(method, level).items():
+            if node is self and not include_self:
+                continue
             for suffix, value in _members(node):
                 if _variable.is_variable(value) and id(value) not in seen:
                     seen.add(id(value))
-                    found[f"{path}.{suffix}"] = value
+                    found[f"{path}.{suffix}" if path else suffix] = value
         return found
 
-    def train_vars(self) -> dict[str, object]:
-        """Every TrainVar reachable from this object, keyed by path, each once."""
-        return {k: v for k, v in self.vars().items() if _variable.is_trainvar(v)}
+    def train_vars(
+        self, method: str | None = None, level: int = -1, include_self: bool = True
+    ) -> dict[str, object]:
+        """Every TrainVar reachable from this object, each once (keys and arguments as
+        :meth:`vars`)."""
+        found = self.vars(method, level, include_self)
+        return {k: v for k, v in found.items() if _variable.is_trainvar(v)}
 
     # -- reset and checkpoints ---------------------------------------------------------
     def reset_state(self) -> None:
