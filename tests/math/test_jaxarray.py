@@ -266,7 +266,11 @@ def test_in_place_inside_jax_jit():
 def test_mixing_with_numpy_and_jax_arrays():
     x = ja([1.0, 2.0])
     assert isinstance(np.ones(2) + x, JaxArray)
-    assert isinstance(jnp.ones(2) + x, JaxArray)
+    # JAX takes a JaxArray as an array (__jax_array__): its operators, as jax.numpy's
+    # functions, return jax Arrays (as with BrainPy's arrays)
+    y = jnp.ones(2) + x
+    assert isinstance(y, jax.Array) and not isinstance(y, JaxArray)
+    np.testing.assert_array_equal(np.asarray(y), [2.0, 3.0])
     assert isinstance(x + jnp.ones(2), JaxArray)
     assert isinstance(bp.math.sum(jnp.ones(2)), JaxArray)
     np.testing.assert_allclose(np.sin(x), np.sin([1.0, 2.0]), rtol=1e-6)  # NumPy on our data

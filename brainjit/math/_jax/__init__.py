@@ -17,7 +17,15 @@ from brainjit.math._jax.autodiff import (
     value_and_grad,
     vector_grad,
 )
-from brainjit.math._jax.control_flow import cond, for_loop, ifelse, while_loop
+from brainjit.math._jax.control_flow import (
+    cond,
+    for_loop,
+    ifelse,
+    make_cond,
+    make_loop,
+    make_while,
+    while_loop,
+)
 from brainjit.math._jax.event import event_matvec
 from brainjit.math._jax.jit import jit
 from brainjit.math._jax.ndarray import JaxArray, Parameter, TrainVar, Variable
@@ -35,6 +43,9 @@ NAMESPACE.update(
     while_loop=while_loop,
     cond=cond,
     ifelse=ifelse,
+    make_loop=make_loop,
+    make_while=make_while,
+    make_cond=make_cond,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
     jit=jit,
     clear_cache=clear_cache,

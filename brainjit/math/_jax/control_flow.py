@@ -29,10 +29,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from brainjit.math._jax import _trace
+from brainjit.math._jax import _trace, numpy_dispatch
 from brainjit.math._jax.ndarray import JaxArray, Variable, unwrap, wrap
+from brainjit.math._spellings import check_dyn_vars, make_functions
 
-__all__ = ["for_loop", "while_loop", "cond", "ifelse"]
+__all__ = ["for_loop", "while_loop", "cond", "ifelse", "make_loop", "make_while", "make_cond"]
 
 
 class _Undefined:
@@ -94,6 +95,8 @@ def _discover(fn, *args, where: str):
         _trace.push(recorder)
         try:
             out = fn(*a)
+        except jax.errors.TracerArrayConversionError as err:
+            raise numpy_dispatch.conversion_error(err, where) from None
         finally:
             _trace.pop(recorder)
             recorder.restore()
@@ -145,6 +148,8 @@ class _Stateful:
             with _body_frame(self.where):
                 out = self.fn(*args)
             return [v._value for v in self.vars], out
+        except jax.errors.TracerArrayConversionError as err:
+            raise numpy_dispatch.conversion_error(err, self.where) from None
         finally:
             for v, value in zip(self.vars, saved):
                 v._value = value
@@ -503,7 +508,7 @@ def _unwrapped(fn):
     return f
 
 
-def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
+def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1, dyn_vars=None):
     """Run ``body_fun(*xs)`` for each slice ``xs`` of ``operands`` along axis 0.
 
     ``operands`` is an array or a tuple of arrays of the same length. Variables that
@@ -516,7 +521,11 @@ def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
     ...     return V.value
     >>> bp.math.for_loop(step, bp.math.arange(3.))        # doctest: +SKIP
     JaxArray([[0.], [1.], [3.]], dtype=float32)
+
+    ``dyn_vars`` (BrainPy's spelling: the Variables the body updates) is optional:
+    they are found by tracing; what it lists must be Variables.
     """
+    check_dyn_vars(dyn_vars, "bp.math.for_loop")
     xs = tuple(jnp.asarray(unwrap(o)) for o in _as_tuple(operands))
     items = [jax.ShapeDtypeStruct(x.shape[1:], x.dtype) for x in xs]
     stateful = _Stateful(_unwrapped(body_fun), *items, where="bp.math.for_loop")
@@ -531,12 +540,14 @@ def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
     return wrap(stacked) if stacked is not None else None
 
 
-def while_loop(body_fun, cond_fun, operands):
+def while_loop(body_fun, cond_fun, operands, dyn_vars=None):
     """``while cond_fun(*operands): operands = body_fun(*operands)``; returns operands.
 
     Variables updated in the body keep their updates. Both functions receive the
     operands unpacked; the body returns the new operands (same shapes and dtypes).
+    ``dyn_vars`` (BrainPy's spelling) is optional and checked, as in :func:`for_loop`.
     """
+    check_dyn_vars(dyn_vars, "bp.math.while_loop")
     single = not isinstance(operands, (tuple, list))
     values = _as_tuple(operands)
     names = tuple(f"operand {i}" for i in range(len(values)))
@@ -549,20 +560,24 @@ def while_loop(body_fun, cond_fun, operands):
     return out[0] if single else out
 
 
-def cond(pred, true_fun, false_fun, operands=()):
+def cond(pred, true_fun, false_fun, operands=(), dyn_vars=None):
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
 
     Variables updated in either branch keep their updates (a branch that does not
     write a Variable passes it through). Branches must return the same types.
+    ``dyn_vars`` (BrainPy's spelling) is optional and checked, as in :func:`for_loop`.
     """
+    check_dyn_vars(dyn_vars, "bp.math.cond")
     return _ifelse([pred], [true_fun, false_fun], operands, "bp.math.cond")
 
 
-def ifelse(conditions, branches, operands=()):
+def ifelse(conditions, branches, operands=(), dyn_vars=None):
     """The first branch whose condition holds (the last branch if none does).
 
-    ``conditions`` has one boolean fewer than ``branches``.
+    ``conditions`` has one boolean fewer than ``branches``. ``dyn_vars`` (BrainPy's
+    spelling) is optional and checked, as in :func:`for_loop`.
     """
+    check_dyn_vars(dyn_vars, "bp.math.ifelse")
     return _ifelse(conditions, branches, operands, "bp.math.ifelse")
 
 
@@ -605,3 +620,13 @@ def _describe(tree) -> str:
     leaves, structure = jax.tree_util.tree_flatten(tree)
     text = ", ".join(f"{x.dtype}{list(x.shape)}" for x in leaves) or "nothing"
     return text if structure.num_leaves <= 1 and structure.num_nodes <= 1 else f"({text})"
+
+
+def _wrap_leaf(x):
+    return wrap(x) if isinstance(x, jax.Array) else x
+
+
+_MADE = make_functions(for_loop, while_loop, cond, _wrap_leaf)
+make_loop = _MADE["make_loop"]
+make_while = _MADE["make_while"]
+make_cond = _MADE["make_cond"]

@@ -50,9 +50,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from brainjit.base import Base
-from brainjit.math._jax import _trace, autograph
+from brainjit.math._jax import _trace, autograph, numpy_dispatch
 from brainjit.math._jax import random as _random
 from brainjit.math._jax.ndarray import JaxArray, Variable, _new
+from brainjit.math._spellings import check_dyn_vars
 
 __all__ = ["jit", "clear_cache", "JitFunction", "JitControlFlowError", "JitStateError"]
 
@@ -295,6 +296,8 @@ class _Core:
                 jax.errors.TracerIntegerConversionError,
             ) as err:
                 raise _control_flow_error(err, f"bp.math.jit({self.name})", self.state) from None
+            except jax.errors.TracerArrayConversionError as err:
+                raise numpy_dispatch.conversion_error(err, f"bp.math.jit({self.name})") from None
             del owner, args, kwargs
             out = jax.tree_util.tree_map(_output_leaf, out, is_leaf=_is_array)
             escaped = trace.escaped()
@@ -668,6 +671,7 @@ def jit(
     donate: bool = False,
     show_code: bool = False,
     auto_control_flow: bool = True,
+    dyn_vars=None,
     **numba_options,
 ):
     """Compile a function, a bound method or a ``bp.Base`` object with XLA (jax backend).
@@ -705,10 +709,14 @@ def jit(
             ``fastmath``, ``nogil``, ``cache``, ``boundscheck``, ``nopython``,
             ``error_model``) are accepted and ignored, so that model code runs on both
             backends: XLA parallelises and caches on its own.
+        dyn_vars: BrainPy's spelling (the Variables the function uses): optional, as
+            they are found by tracing; what it lists must be Variables (a Variable, a
+            list, tuple or dict of them, such as ``model.vars()``).
 
     Returns:
         a :class:`JitFunction`, called like ``func``; it returns JaxArrays.
     """
+    check_dyn_vars(dyn_vars, "bp.math.jit")
     unknown = set(numba_options) - _NUMBA_OPTIONS
     if unknown:
         raise TypeError(

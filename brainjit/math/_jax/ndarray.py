@@ -130,6 +130,25 @@ def _check_bounds(index, shape) -> None:
             raise IndexError(f"index {i} is out of bounds for axis {axis} with size {shape[axis]}")
 
 
+_Tracer = jax.core.Tracer
+
+
+def _foreign_write_error(arr) -> _trace.JitStateError:
+    """A traced value written into an array that lives outside a JAX transformation
+    brainjit does not control (``jax.jit``, ``jax.grad``, ``jax.vmap`` ...)."""
+    kind = "Variable" if isinstance(arr, Variable) else "JaxArray"
+    name = getattr(arr, "_name", None)
+    what = f"{kind} {name!r}" if name else f"a {kind} of shape {tuple(arr._value.shape)}"
+    return _trace.JitStateError(
+        f"{what} is written inside a JAX transformation (jax.jit, jax.grad, jax.vmap, "
+        "jax.lax control flow ...): the new value is traced there and cannot be kept after "
+        "it, so the write is refused (the array keeps its value). Use bp.math.jit, "
+        "bp.math.grad, bp.math.for_loop / while_loop / cond instead (they carry Variables "
+        "in and out), or keep the function pure: pass x.value in and return the new value. "
+        "Reading arrays inside JAX transformations is fine."
+    )
+
+
 def _fast_unwrap(x):
     return x.value if isinstance(x, JaxArray) else x
 
@@ -179,6 +198,8 @@ class JaxArray:
             return jnp.asarray(new, dtype=old.dtype)
         if new.shape != old.shape or new.dtype != old.dtype:
             _variable.check_assign(self, old.shape, old.dtype, new)
+        if isinstance(new, _Tracer) and not isinstance(old, _Tracer) and not _trace.storable(new):
+            raise _foreign_write_error(self)
         return new
 
     def update(self, new) -> None:
@@ -192,6 +213,10 @@ class JaxArray:
     def __array__(self, dtype=None, copy=None):
         out = np.asarray(self.value, dtype=dtype)
         return out.copy() if copy else out
+
+    def __jax_array__(self) -> jax.Array:
+        """The wrapped array: ``jax.numpy`` functions take JaxArrays (and Variables)."""
+        return self.value
 
     # -- properties --------------------------------------------------------------
     shape = property(lambda self: self.value.shape, doc="The shape.")
@@ -520,3 +545,40 @@ for _cls in (JaxArray, Variable, TrainVar, Parameter):
     jax.tree_util.register_pytree_node(_cls, _flat, _unflatten_as(_cls))
 
 _variable.register(Variable, TrainVar)
+
+
+def _not_an_array(x):
+    raise TypeError(
+        f"a {type(x).__name__} where JAX needs a jax.Array (for example the output of a "
+        "function differentiated by jax.grad): use its .value (x.value), or bp.math's own "
+        "transformations (bp.math.grad, bp.math.jit ...), which take JaxArrays."
+    )
+
+
+def _register_with_jax() -> None:
+    """Let JAX's primitives (``jax.lax.add(x, y)``) take JaxArrays as their values (JAX's
+    value handlers), and name ``.value`` where JAX needs the type of a JaxArray that is
+    not flattened as a pytree (the output of ``jax.grad``'s function). Private JAX
+    tables: skipped if their layout changed (JaxArrays then reach jax.numpy only, through
+    ``__jax_array__``)."""
+    try:
+        from jax._src import core as jax_core
+        from jax._src import dtypes as jax_dtypes
+
+        handlers = jax_dtypes.canonicalize_value_handlers
+        avals = jax_core.pytype_aval_mappings
+    except (ImportError, AttributeError):  # pragma: no cover
+        return
+
+    def value_of(x):
+        return jax_dtypes.canonicalize_value(x.value)
+
+    for cls in (JaxArray, Variable, TrainVar, Parameter):
+        handlers[cls] = value_of
+        avals[cls] = _not_an_array
+
+
+_register_with_jax()
+
+# NumPy functions on JaxArrays (np.exp(x) in traced code runs bp.math.exp)
+from brainjit.math._jax import numpy_dispatch  # noqa: E402, F401

@@ -6,7 +6,15 @@ from brainjit.math._elementwise import elementwise
 from brainjit.math._numpy import ops, random
 from brainjit.math._numpy.activations import FUNCTIONS as _ACTIVATIONS
 from brainjit.math._numpy.autodiff import FUNCTIONS as _JAX_ONLY
-from brainjit.math._numpy.control_flow import cond, for_loop, ifelse, while_loop
+from brainjit.math._numpy.control_flow import (
+    cond,
+    for_loop,
+    ifelse,
+    make_cond,
+    make_loop,
+    make_while,
+    while_loop,
+)
 from brainjit.math._numpy.event import event_matvec
 from brainjit.math._numpy.jit import jit
 from brainjit.math._numpy.ndarray import Parameter, TrainVar, Variable, ndarray
@@ -23,6 +31,9 @@ NAMESPACE.update(
     while_loop=while_loop,
     cond=cond,
     ifelse=ifelse,
+    make_loop=make_loop,
+    make_while=make_while,
+    make_cond=make_cond,
     jit=jit,
     clear_cache=clear_cache,
     event_matvec=event_matvec,

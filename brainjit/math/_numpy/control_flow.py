@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from brainjit.math._numpy.ops import to_ndarray
+from brainjit.math._spellings import check_dyn_vars, make_functions
 
-__all__ = ["for_loop", "while_loop", "cond", "ifelse"]
+__all__ = ["for_loop", "while_loop", "cond", "ifelse", "make_loop", "make_while", "make_cond"]
 
 
 def _as_tuple(operands) -> tuple:
@@ -40,14 +41,16 @@ def _stack(outputs: list):
     return to_ndarray(np.stack(outputs))
 
 
-def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
+def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1, dyn_vars=None):
     """Run ``body_fun(*xs)`` for each slice ``xs`` of ``operands`` along axis 0.
 
     ``operands`` is an array or a tuple of arrays of the same length. Variables that
     the body updates in place keep their updates. The body's return values are
     stacked along a new leading axis and returned (``None`` if it returns nothing).
-    ``unroll`` only matters on the jax backend.
+    ``unroll`` only matters on the jax backend. ``dyn_vars`` (BrainPy's spelling: the
+    Variables the body updates) is optional; what it lists must be Variables.
     """
+    check_dyn_vars(dyn_vars, "bp.math.for_loop")
     ops = [np.asarray(o) for o in _as_tuple(operands)]
     lengths = {len(o) for o in ops}
     if len(lengths) != 1:
@@ -60,8 +63,12 @@ def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1):
     return _stack(outputs)
 
 
-def while_loop(body_fun, cond_fun, operands):
-    """``while cond_fun(*operands): operands = body_fun(*operands)``; returns operands."""
+def while_loop(body_fun, cond_fun, operands, dyn_vars=None):
+    """``while cond_fun(*operands): operands = body_fun(*operands)``; returns operands.
+
+    ``dyn_vars`` (BrainPy's spelling) is optional and checked, as in :func:`for_loop`.
+    """
+    check_dyn_vars(dyn_vars, "bp.math.while_loop")
     single = not isinstance(operands, (tuple, list))
     values = _as_tuple(operands)
     while cond_fun(*values):
@@ -70,13 +77,25 @@ def while_loop(body_fun, cond_fun, operands):
     return values[0] if single else values
 
 
-def cond(pred, true_fun, false_fun, operands=()):
-    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``."""
-    return ifelse([pred], [true_fun, false_fun], operands)
+def cond(pred, true_fun, false_fun, operands=(), dyn_vars=None):
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
+
+    ``dyn_vars`` (BrainPy's spelling) is optional and checked, as in :func:`for_loop`.
+    """
+    check_dyn_vars(dyn_vars, "bp.math.cond")
+    return _ifelse([pred], [true_fun, false_fun], operands)
 
 
-def ifelse(conditions, branches, operands=()):
-    """The first branch whose condition holds (the last branch if none does)."""
+def ifelse(conditions, branches, operands=(), dyn_vars=None):
+    """The first branch whose condition holds (the last branch if none does).
+
+    ``dyn_vars`` (BrainPy's spelling) is optional and checked, as in :func:`for_loop`.
+    """
+    check_dyn_vars(dyn_vars, "bp.math.ifelse")
+    return _ifelse(conditions, branches, operands)
+
+
+def _ifelse(conditions, branches, operands):
     conditions = list(_as_tuple(conditions))
     branches = list(branches)
     if len(conditions) != len(branches) - 1:
@@ -89,3 +108,9 @@ def ifelse(conditions, branches, operands=()):
         if c:
             return branch(*args)
     return branches[-1](*args)
+
+
+_MADE = make_functions(for_loop, while_loop, cond, to_ndarray)
+make_loop = _MADE["make_loop"]
+make_while = _MADE["make_while"]
+make_cond = _MADE["make_cond"]

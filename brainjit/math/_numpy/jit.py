@@ -60,6 +60,7 @@ from brainjit.math._numpy.rewrite import (
     _python_call,
     build_unit,
 )
+from brainjit.math._spellings import check_dyn_vars
 
 __all__ = ["jit", "JitCompileError", "SourceNotFoundError", "ConstantAttributeWarning"]
 
@@ -81,7 +82,14 @@ _WRAPPERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _WRAPPER_PREFIX = "<bp.math.jit wrapper of "
 
 
-def jit(target=None, *, parallel: bool = False, show_code: bool = False, **options):
+def jit(
+    target=None,
+    *,
+    parallel: bool = False,
+    show_code: bool = False,
+    dyn_vars=None,
+    **options,
+):
     """Compile a function, a bound method or an object (its ``__call__``) with Numba.
 
     Args:
@@ -95,6 +103,9 @@ def jit(target=None, *, parallel: bool = False, show_code: bool = False, **optio
             (and of the functions it calls) float32, as Python floats next to float32
             arrays are under NumPy 2 and JAX (``bp.math.elementwise`` uses it for
             float32 arrays).
+        dyn_vars: BrainPy's spelling (the Variables the function uses): optional, as
+            the rewriter finds them; what it lists must be Variables (a Variable, a
+            list, tuple or dict of them, such as ``model.vars()``).
 
     Random numbers drawn in compiled code come from Numba's generator of the calling
     thread, which ``bp.math.random.seed`` reaches in every thread (on the thread's next
@@ -114,6 +125,7 @@ def jit(target=None, *, parallel: bool = False, show_code: bool = False, **optio
         JitCompileError: the code cannot be rewritten, or Numba cannot compile it (on
             the first call); the message names the class, the method and the line.
     """
+    check_dyn_vars(dyn_vars, "bp.math.jit")
     if target is None:
         return functools.partial(jit, parallel=parallel, show_code=show_code, **options)
     options = dict(options)

@@ -51,6 +51,7 @@ from numba.core.errors import TypingError
 from numba.extending import overload
 
 from brainjit.math._numpy import control_flow
+from brainjit.math._spellings import check_dyn_vars
 
 __all__ = ["construct_of", "lower", "explain"]
 
@@ -301,6 +302,46 @@ def explain(numba_message: str) -> str | None:
 # ----------------------------------------------------------------------------------------
 
 
+def _static_value(rw, expr) -> tuple[bool, object]:
+    """(True, value) of an expression made of free names, attributes, containers and
+    ``.vars()`` / ``.train_vars()`` calls (``dyn_vars=self.vars()``); (False, None) for
+    anything else (a local name, another call): not evaluated."""
+    if isinstance(expr, ast.Constant):
+        return True, expr.value
+    if isinstance(expr, ast.Name):
+        if not rw.is_free(expr.id):
+            return False, None
+        found, value, _ = rw.lookup(expr.id)
+        return found, value
+    if isinstance(expr, ast.Attribute):
+        found, value = _static_value(rw, expr.value)
+        if found and hasattr(value, expr.attr):
+            return True, getattr(value, expr.attr)
+        return False, None
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        items = [_static_value(rw, e) for e in expr.elts]
+        if all(found for found, _ in items):
+            return True, [v for _, v in items]
+        return False, None
+    if isinstance(expr, ast.Dict) and None not in expr.keys:
+        keys = [_static_value(rw, k) for k in expr.keys]
+        values = [_static_value(rw, v) for v in expr.values]
+        if all(found for found, _ in keys + values):
+            return True, {k: v for (_, k), (_, v) in zip(keys, values)}
+        return False, None
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in ("vars", "train_vars")
+        and not expr.args
+        and not expr.keywords
+    ):
+        found, owner = _static_value(rw, expr.func.value)
+        if found and hasattr(owner, "nodes"):  # a bp.Base
+            return True, getattr(owner, expr.func.attr)()
+    return False, None
+
+
 def lower(rw, node: ast.Call, kind: str) -> ast.expr:
     """Write the call ``node`` of ``bp.math.<kind>`` out as statements.
 
@@ -353,7 +394,16 @@ class _Lowering:
             bound = signature.bind(*node.args, **{k.arg: k.value for k in node.keywords})
         except TypeError as exc:
             self.fail(str(exc))
-        return dict(bound.arguments)
+        arguments = dict(bound.arguments)
+        dyn_vars = arguments.pop("dyn_vars", None)
+        if dyn_vars is not None:  # BrainPy's spelling: not needed, checked where it can be
+            found, value = _static_value(self.rw, dyn_vars)
+            if found:
+                try:
+                    check_dyn_vars(value, self.what)
+                except TypeError as exc:
+                    self.fail(str(exc).removeprefix(f"{self.what}: "), dyn_vars)
+        return arguments
 
     def operands(self, expr, as_arrays: bool = False) -> tuple[ast.expr, int | None]:
         """(the operand tuple as an expression, its size if written out in the call)."""
