@@ -42,7 +42,7 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from brainjit.math import _numba
-from brainjit.math._numpy import codecache, lower_control_flow
+from brainjit.math._numpy import codecache, lower_control_flow, truth
 from brainjit.math._numpy import random as _random
 from brainjit.math._numpy import store as stores
 from brainjit.math._numpy.ndarray import ndarray as _bp_ndarray
@@ -549,7 +549,7 @@ class _JitState:
         eager = stores.compile_error(text, same_code)
         if eager is not None:
             return type(eager)("\n".join([str(eager), *parts[1:]]))
-        explained = lower_control_flow.explain(text)
+        explained = lower_control_flow.explain(text) or truth.explain(text)
         if explained is not None:
             parts.insert(1, explained)
         else:

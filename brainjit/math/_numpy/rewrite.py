@@ -54,7 +54,7 @@ import numpy as np
 
 from brainjit import _cache
 from brainjit.math import _elementwise
-from brainjit.math._numpy import inline, lower_control_flow, numba_view
+from brainjit.math._numpy import inline, lower_control_flow, numba_view, truth
 from brainjit.math._numpy import store as stores
 
 __all__ = [
@@ -1828,6 +1828,7 @@ def _build(ctx: Context, func, bound: dict, label: str) -> Unit:
     rewriter.first_line = first
     new = rewriter.rewrite()
     inline.inline_dispatchers(rewriter, new)
+    truth.guard_conditions(rewriter, new)  # `if` on an array: refused while typing
     # the signature: array parameters first, then the explicit ones (bound ones removed)
     args = new.args
     for group in ("posonlyargs", "args", "kwonlyargs"):
