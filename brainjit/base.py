@@ -3,7 +3,8 @@
 Every instance has a unique ``name`` (``Demo20``: the class name and a counter, or the
 ``name=`` given). ``nodes()`` finds every ``Base`` reachable through attributes and
 through lists, tuples and dicts of them; ``vars()`` every Variable; ``train_vars()``
-every TrainVar; each keyed by its path from this object (``'Net0.E.V'``) and listed
+every TrainVar; ``ints()`` every integrator (``bp.odeint``/``bp.sdeint`` step functions
+and integrator methods); each keyed by its path from this object (``'Net0.E.V'``) and listed
 once even when shared by several objects or reachable through a cycle.
 
 Assigning a plain value to an attribute that holds a Variable writes the value into
@@ -22,6 +23,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
+import types
 import weakref
 from collections import defaultdict, deque
 
@@ -112,6 +114,11 @@ def _node_key(method, root, rel: str, node) -> str:
     if method == "absolute":
         return node.name
     return rel
+
+
+def _is_integrator(value) -> bool:
+    """A step function made by ``bp.odeint``/``bp.sdeint`` (or one bound to an object)."""
+    return callable(value) and getattr(value, "__brainjit_integrator__", False) is True
 
 
 class _ModelTime:
@@ -355,6 +362,34 @@ class Base:
         :meth:`vars`)."""
         found = self.vars(method, level, include_self)
         return {k: v for k, v in found.items() if _variable.is_trainvar(v)}
+
+    def ints(
+        self, method: str | None = None, level: int = -1, include_self: bool = True
+    ) -> dict[str, object]:
+        """Every integrator (step function of ``bp.odeint``/``bp.sdeint``) reachable from
+        this object, keyed as :meth:`vars` keys Variables (``'Net0.E.integral'``): those
+        held in attributes (``self.integral = bp.odeint(f)``, each once) and the
+        integrator methods of each object's class (``@bp.odeint`` on a method), bound to
+        the object. Arguments as :meth:`vars`.
+        """
+        found: dict[str, object] = {}
+        seen: set[int] = set()
+        for path, node in self.nodes(method, level).items():
+            if node is self and not include_self:
+                continue
+            members = list(_members(node))
+            own = {suffix for suffix, _ in members}
+            for klass in type(node).__mro__:
+                for attr, value in vars(klass).items():
+                    if attr not in own and _is_integrator(value):
+                        own.add(attr)
+                        members.append((attr, getattr(node, attr)))
+            for suffix, value in members:
+                if _is_integrator(value) and id(value) not in seen:
+                    if not isinstance(value, types.MethodType):
+                        seen.add(id(value))
+                    found[f"{path}.{suffix}" if path else suffix] = value
+        return found
 
     # -- reset and checkpoints ---------------------------------------------------------
     def reset_state(self) -> None:
