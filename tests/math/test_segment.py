@@ -1,5 +1,5 @@
 """Segment reductions, pre/syn/post operators and sparse products (BrainPy 2.x's
-``bm.segment_*``, ``bm.pre2syn``, ``bm.syn2post_*``, ``bm.csr_matvec``,
+``bm.segment_*``, ``bm.pre2syn``, ``bm.syn2post_*``, ``bm.pre2post_*``, ``bm.csr_matvec``,
 ``bm.sparse_matmul``) on both backends, against independent references: NumPy's
 ``ufunc.at`` (segments), per-neuron Python loops (mean, softmax), SciPy's sparse
 matrices (products), ``jax.grad`` of a dense-matrix formulation (gradients); eagerly,
@@ -155,6 +155,43 @@ def test_pre2syn_and_syn2post(backend, conn):
     )
 
 
+def loop_pre2post(pre_values, conn, start, combine):
+    """BrainPy's reference loop: ``out[post] = combine(out[post], pre_values[pre])``."""
+    out = np.full(conn.post_num, start, dtype=float)
+    values = np.broadcast_to(pre_values, (conn.pre_num,))
+    for i, j in zip(conn.pre_ids, conn.post_ids):
+        out[j] = combine(out[j], values[i])
+    return out
+
+
+@pytest.mark.parametrize("scalar", [False, True], ids=["per_neuron", "scalar"])
+def test_pre2post(backend, scalar):
+    conn = CONN_EMPTY
+    pre = 0.75 if scalar else RNG.normal(size=conn.pre_num)
+    args = (conn.post_num, conn.post_ids, conn.pre_ids)
+    t = tol(backend)
+    out = bp.math.pre2post_sum(pre, *args)
+    np.testing.assert_allclose(np.asarray(out), loop_pre2post(pre, conn, 0, np.add), **t)
+    out = bp.math.pre2post_max(pre, *args)  # BrainPy's: from zeros
+    np.testing.assert_allclose(np.asarray(out), loop_pre2post(pre, conn, 0, max), **t)
+    out = bp.math.pre2post_min(pre, *args)
+    np.testing.assert_allclose(np.asarray(out), loop_pre2post(pre, conn, 0, min), **t)
+    values = np.broadcast_to(pre, (conn.pre_num,))[conn.pre_ids]
+    out = bp.math.pre2post_mean(pre, *args)
+    np.testing.assert_allclose(
+        np.asarray(out), loop_mean(values, conn.post_ids, conn.post_num), **t
+    )
+    events = np.zeros(conn.pre_num, bool)
+    events[[0, 9]] = True
+    weights = pre if scalar else RNG.normal(size=conn.num_synapses)
+    out = bp.math.pre2post_event_sum(events, conn.require("pre2post"), conn.post_num, weights)
+    fired = events[conn.pre_ids]
+    expected = np.zeros(conn.post_num)
+    np.add.at(expected, conn.post_ids[fired], np.broadcast_to(weights, fired.shape)[fired])
+    np.testing.assert_allclose(np.asarray(out), expected, **t)
+    assert bp.math.pre2post_csr_event_sum is bp.math.pre2post_event_sum
+
+
 # -- sparse products ----------------------------------------------------------------------
 
 
@@ -230,6 +267,8 @@ class Ops(bp.Base):
         self.soft = bp.math.Variable(bp.math.zeros(CONN.num_synapses))
         self.csr = bp.math.Variable(bp.math.zeros(n))
         self.rows = bp.math.Variable(bp.math.zeros(CONN.pre_num))
+        self.top2 = bp.math.Variable(bp.math.zeros(n))
+        self.fired = bp.math.Variable(bp.math.zeros(n))
 
     def update(self, x):
         n = CONN.post_num
@@ -244,6 +283,9 @@ class Ops(bp.Base):
         self.csr.value = bp.math.csr_matvec(self.w, self.indices, self.indptr, x, shape, True)
         y = bp.math.ones(n)
         self.rows.value = bp.math.csr_matvec(0.5, self.indices, self.indptr, y, shape)
+        pre2post = (self.indices, self.indptr)
+        self.top2.value = bp.math.pre2post_max(x, n, self.post_ids, self.pre_ids)
+        self.fired.value = bp.math.pre2post_event_sum(x > 0, pre2post, n, self.w)
 
 
 def test_inside_bp_math_jit(backend):
@@ -265,6 +307,9 @@ def test_inside_bp_math_jit(backend):
         np.testing.assert_allclose(np.asarray(ops.soft), loop_softmax(syn, post, n), **t)
         np.testing.assert_allclose(np.asarray(ops.csr), mat.T @ x, **t)
         np.testing.assert_allclose(np.asarray(ops.rows), 0.5 * np.diff(CONN.indptr), **t)
+        top2 = np.maximum(ufunc_reference("max", x[CONN.pre_ids], post, n), 0)
+        np.testing.assert_allclose(np.asarray(ops.top2), top2, **t)
+        np.testing.assert_allclose(np.asarray(ops.fired), mat.T @ (x > 0), **t)
 
 
 def test_numba_compiles_segments_without_num_segments():
@@ -421,6 +466,11 @@ CSR_ARGS = dict(values=M.data, indices=M.indices, indptr=M.indptr, vector=np.one
         (lambda: bp.math.syn2post(DATA, IDS[:3], NUM), "one post id per synapse"),
         (lambda: bp.math.syn2post_mean(DATA, IDS, 2.5), "post_num must be a non-negative int"),
         (lambda: bp.math.pre2syn(DATA, IDS.astype(float)), "pre_ids must be a 1-D integer"),
+        (lambda: bp.math.pre2post_sum(DATA, NUM, IDS), "pre_ids is needed"),
+        (
+            lambda: bp.math.pre2post_event_sum(DATA > 0, CONN.indptr, NUM),
+            "pre2post must be the pair",
+        ),
         (lambda: bp.math.pre2syn(DATA[:3], np.array([0, 5])), r"pre_ids must lie in \[0, 3\)"),
         (
             lambda: bp.math.csr_matvec(**{**CSR_ARGS, "vector": np.ones(9)}),

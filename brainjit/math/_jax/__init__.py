@@ -69,8 +69,10 @@ NAMESPACE["activations"] = as_module(
 NAMESPACE.update({k: v for k, v in _ACTIVATIONS.items() if k not in NAMESPACE})
 
 # segment reductions, pre/syn/post and sparse products (BrainPy 2.x's names)
+from brainjit.math._jax import pre2post as _pre2post  # noqa: E402
 from brainjit.math._jax import segment as _segment  # noqa: E402
 from brainjit.math._jax import sparse as _sparse  # noqa: E402
 
 NAMESPACE.update({k: getattr(_segment, k) for k in _segment.__all__})
 NAMESPACE.update({k: getattr(_sparse, k) for k in _sparse.__all__})
+NAMESPACE.update({k: getattr(_pre2post, k) for k in _pre2post.__all__})
