@@ -104,3 +104,22 @@ def test_srk_moments_and_numba(compile_tree):
         mean, second = np.exp(MU * n * dt), np.exp((2 * MU + SIGMA**2) * n * dt)
         assert abs(x.mean() - mean) < 4 * x.std() / np.sqrt(paths), (x.mean(), mean)
         assert abs((x**2).mean() - second) < 4 * (x**2).std() / np.sqrt(paths)
+
+
+def test_srk_without_noise_is_its_deterministic_scheme():
+    """g = 0: SRI2 is the three-stage SSP Runge–Kutta method (order 3), SRI1 the
+    two-stage scheme with c2 = 3/4 (order 2), on a nonlinear non-autonomous drift."""
+
+    def f(x, t, a):
+        return -a * x * x + bp.math.sin(t)
+
+    def zero(x, t, a):
+        return 0.0 * x
+
+    x0 = np.array([0.3, 1.0, 2.0])
+    sri2 = bp.sdeint(f, zero, method="srk2w1_scalar")(x0, 0.4, 1.5, dt=0.2)
+    np.testing.assert_allclose(sri2, bp.odeint(f, method="ssprk3")(x0, 0.4, 1.5, dt=0.2), 1e-14)
+    k1 = f(x0, 0.4, 1.5)
+    k2 = f(x0 + 0.75 * 0.2 * k1, 0.4 + 0.75 * 0.2, 1.5)
+    sri1 = bp.sdeint(f, zero, method="srk1w1_scalar")(x0, 0.4, 1.5, dt=0.2)
+    np.testing.assert_allclose(sri1, x0 + 0.2 * (k1 / 3 + 2 * k2 / 3), rtol=1e-14)
