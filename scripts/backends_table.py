@@ -185,6 +185,14 @@ BEHAVIOUR = (
         "models.md; design.md",
     ),
     (
+        "`segment_*`, `pre2syn`, `syn2post_*`, `pre2post_*`, `csr_matvec`, `sparse_matmul`",
+        "serial Numba loops, also in compiled code except `sparse_matmul` (a dict: eager "
+        "only); compiled, `num_segments` may be left to the ids",
+        "`jax.ops.segment_*` and gathers, differentiable; in jitted code `num_segments` "
+        "must be given (a static size)",
+        "connectivity.md",
+    ),
+    (
         "a `bp.math.jit` function under JAX's own `jax.jit`, `jax.grad`, `jax.vmap`",
         "not applicable (no JAX)",
         "works: Variables are read; a write whose value JAX traces is refused",
