@@ -528,10 +528,10 @@ def test_dyn_vars_accepted_and_checked():
     for dyn_vars in (m.vars(), list(m.vars().values()), (m.W,), m.W, {"a": [m.W, m.b]}):
         for make in (bp.math.grad, bp.math.vector_grad, bp.math.jacrev):
             _close(make(loss, grad_vars=m.b, dyn_vars=dyn_vars)(X3), ref)
-    with pytest.raises(TypeError, match=r"grad\(dyn_vars=\.\.\.\) takes Variables.*JaxArray"):
+    with pytest.raises(TypeError, match=r"bp\.math\.grad: dyn_vars\[1\] \(JaxArray\) is not a"):
         bp.math.grad(loss, dyn_vars=[m.W, bp.math.ones(2)])
     for name in ("value_and_grad", "vector_grad", "jacobian", "jacfwd", "hessian", "vmap"):
-        with pytest.raises(TypeError, match="dyn_vars.*Variable.*float"):
+        with pytest.raises(TypeError, match=r"dyn_vars\['x'\] \(float\) is not a Variable"):
             getattr(bp.math, name)(loss, dyn_vars={"x": 1.0})
 
 

@@ -125,6 +125,10 @@ def test_vmap_inside_grad_and_nested_vmap():
     g = bm.grad(loss, grad_vars=w)(xs)
     pure = lambda w_: jax.vmap(lambda x: jnp.sin(x * w_).sum() ** 2)(xs).sum()  # noqa: E731
     np.testing.assert_allclose(g, jax.grad(pure)(w.value), rtol=1e-5)
+    # per-example gradients: vmap of grad
+    per = bm.vmap(bm.grad(lambda x: bm.sin(x * w).sum() ** 2, grad_vars=w))(xs)
+    pure1 = lambda w_, x: jnp.sin(x * w_).sum() ** 2  # noqa: E731
+    np.testing.assert_allclose(per, jax.vmap(jax.grad(pure1), (None, 0))(w.value, xs), rtol=1e-5)
     v = bm.Variable(jnp.arange(6.0).reshape(2, 3))  # 2 outer lanes of 3 inner lanes
     v0 = np.asarray(v)
 
@@ -138,6 +142,16 @@ def test_vmap_inside_grad_and_nested_vmap():
     np.testing.assert_allclose(v, v0 + np.asarray(xs))
     with pytest.raises(ValueError, match="broadcast"):  # v is shared by the outer lanes
         bm.vmap(lambda a: bm.vmap(inner, batch_vars=v)(a), in_axes=None, axis_size=2)(xs)
+
+    def body(i):  # a compiled loop inside a lane carries the lane's state
+        v.value = v + i
+
+    def lane(x):
+        bm.for_loop(body, x)
+        return v.sum()
+
+    v0 = np.asarray(v)
+    np.testing.assert_allclose(bm.vmap(lane, batch_vars=v)(xs), (v0 + xs.sum(1)[:, None]).sum(1))
 
 
 def test_vmap_errors():
@@ -167,6 +181,15 @@ def test_vmap_errors():
     with pytest.raises(ValueError, match="not a Variable"):
         bm.vmap(writes_array)(jnp.ones(2))
     np.testing.assert_array_equal(arr, np.zeros(3))
+
+    def writes_argument(a):
+        a += 1.0
+        return a
+
+    arg = bm.Variable(jnp.zeros((2, 3)))
+    with pytest.raises(ValueError, match="Variable passed to it as an argument"):
+        bm.vmap(writes_argument)(arg)
+    np.testing.assert_array_equal(arg, np.zeros((2, 3)))
 
 
 def test_pmap_on_the_available_devices():

@@ -12,14 +12,14 @@ Variable is read as it is, and whatever ``f`` writes into Variables (a counter, 
 random key, a running mean) is carried out as an auxiliary output and stored after the
 call, so updates persist. The transforms compose with ``bp.math.jit`` in both orders.
 
-``dyn_vars=`` (BrainPy's spelling) is accepted and checked (:func:`check_dyn_vars`): the
-trace finds the Variables a function uses by itself.
+``dyn_vars=`` (BrainPy's spelling) is accepted and checked
+(:func:`brainjit.math._spellings.check_dyn_vars`): the trace finds the Variables a
+function uses by itself.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +35,7 @@ from brainjit.math._jax.jit import (
     describe,
 )
 from brainjit.math._jax.ndarray import JaxArray, Variable
+from brainjit.math._spellings import check_dyn_vars
 
 __all__ = [
     "grad",
@@ -45,7 +46,6 @@ __all__ = [
     "jacfwd",
     "hessian",
     "GradFunction",
-    "check_dyn_vars",
 ]
 
 _JACOBIANS = ("jacrev", "jacfwd", "hessian")  # modes whose output may be any array
@@ -53,49 +53,6 @@ _JACOBIANS = ("jacrev", "jacfwd", "hessian")  # modes whose output may be any ar
 
 def _is_variable(x) -> bool:
     return isinstance(x, Variable)
-
-
-def check_dyn_vars(dyn_vars, where: str, arg: str = "dyn_vars") -> list:
-    """Check BrainPy's ``dyn_vars=`` argument and return its Variables.
-
-    Tracing finds the Variables a function reads and writes by itself, so the list is
-    not needed; it is accepted so that BrainPy code runs, and checked so that a mistake
-    in it is not silently ignored.
-
-    Args:
-        dyn_vars: None, a Variable, or a list, tuple or dict of them (a collection such
-            as ``model.vars()``), nested or not.
-        where: the name of the caller, for the error message.
-        arg: the argument's name, for the error message (``batch_vars`` uses it too).
-
-    Raises:
-        TypeError: an item is not a Variable.
-    """
-    if dyn_vars is None:
-        return []
-    if isinstance(dyn_vars, Variable):
-        return [dyn_vars]
-    if not isinstance(dyn_vars, (list, tuple, dict)) and isinstance(dyn_vars, Mapping):
-        dyn_vars = dict(dyn_vars)  # a collection of Variables keyed by name
-    leaves = jax.tree_util.tree_leaves(dyn_vars, is_leaf=lambda x: isinstance(x, JaxArray))
-    for leaf in leaves:
-        if not isinstance(leaf, Variable):
-            hint = (
-                " (an array that changes must be a bp.math.Variable: bp.math.Variable(x))"
-                if hasattr(leaf, "shape")
-                else ""
-            )
-            optional = (
-                " dyn_vars is optional in brainjit: the Variables a function uses are found "
-                "when it is traced."
-                if arg == "dyn_vars"
-                else ""
-            )
-            raise TypeError(
-                f"{where}({arg}=...) takes Variables (a Variable, or a list, tuple or dict of "
-                f"them, such as model.vars()); found a {type(leaf).__name__}{hint}.{optional}"
-            )
-    return leaves
 
 
 class GradFunction:

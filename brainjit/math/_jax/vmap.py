@@ -30,7 +30,6 @@ import jax.numpy as jnp
 
 from brainjit.math._jax import _trace, autograph
 from brainjit.math._jax import random as _random
-from brainjit.math._jax.autodiff import check_dyn_vars
 from brainjit.math._jax.jit import (
     JitStateError,
     _control_flow_error,
@@ -40,7 +39,8 @@ from brainjit.math._jax.jit import (
     _state_value,
     describe,
 )
-from brainjit.math._jax.ndarray import JaxArray
+from brainjit.math._jax.ndarray import JaxArray, Variable
+from brainjit.math._spellings import check_dyn_vars
 
 __all__ = ["vmap", "pmap", "VmapFunction"]
 
@@ -107,6 +107,29 @@ class _LaneTrace(_trace.StateTrace):
         )
 
 
+def _batch_variables(batch_vars, where: str) -> list:
+    """The Variables of ``batch_vars`` (a Variable, or a list, tuple or dict of them)."""
+    if batch_vars is None:
+        return []
+    if isinstance(batch_vars, Variable):
+        return [batch_vars]
+    if not isinstance(batch_vars, (list, tuple, dict)) and hasattr(batch_vars, "items"):
+        batch_vars = dict(batch_vars.items())  # a collection of Variables by name
+    leaves = jax.tree_util.tree_leaves(batch_vars, is_leaf=_is_array)
+    for leaf in leaves:
+        if not isinstance(leaf, Variable):
+            hint = (
+                " (state with one value per lane must be a bp.math.Variable: bp.math.Variable(x))"
+                if hasattr(leaf, "shape")
+                else ""
+            )
+            raise TypeError(
+                f"{where}(batch_vars=...) takes Variables (a Variable, or a list, tuple or "
+                f"dict of them, such as model.vars()); found a {type(leaf).__name__}{hint}."
+            )
+    return leaves
+
+
 def _batch_size(in_axes, args, kwargs, batch_values, axis_size, where):
     """The number of lanes: from the mapped arguments, the batched Variables or
     ``axis_size``; all must agree."""
@@ -161,7 +184,7 @@ class VmapFunction:
         self._name = getattr(func, "__qualname__", None) or type(func).__name__
         self._batch = []
         seen = set()
-        for var in check_dyn_vars(batch_vars, f"bp.math.{mode}", "batch_vars"):
+        for var in _batch_variables(batch_vars, f"bp.math.{mode}"):
             if id(var) not in seen:
                 seen.add(id(var))
                 self._batch.append(var)
@@ -197,6 +220,13 @@ class VmapFunction:
                     var._value = value
                 args = jax.tree_util.tree_map(_input_leaf, args, is_leaf=_is_array)
                 kwargs = jax.tree_util.tree_map(_input_leaf, kwargs, is_leaf=_is_array)
+                arg_vars = [
+                    (leaf, leaf._value)
+                    for leaf in jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_array)
+                    if isinstance(leaf, Variable)
+                ]
+                for var, _ in arg_vars:  # the lane's copies (jax's), not state
+                    _trace.mark_local(var)
                 try:
                     out = autograph.convert_callable(self._func)(*args, **kwargs)
                 except (
@@ -205,6 +235,14 @@ class VmapFunction:
                 ) as err:
                     raise _control_flow_error(err, where, []) from None
                 del args, kwargs
+                if any(var._value is not before for var, before in arg_vars):
+                    raise JitStateError(
+                        f"{where} writes a Variable passed to it as an argument: each lane "
+                        "has its own copy of it, which is lost after the call. Let the "
+                        "function reach the Variable itself (self, a closure) and list it in "
+                        "batch_vars, or return the new value."
+                    )
+                del arg_vars
                 out = jax.tree_util.tree_map(_plain, out, is_leaf=_is_array)
                 escaped = trace.escaped()
                 if escaped:
