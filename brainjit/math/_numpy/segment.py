@@ -50,10 +50,10 @@ __all__ = [
 
 @numba.njit(cache=True, nogil=True)
 def _sum_rows(data, ids, out):
-    num = out.shape[0]
+    num = np.uintp(out.shape[0])
     for i in range(data.shape[0]):
-        s = ids[i]
-        if 0 <= s < num:
+        s = np.uintp(ids[i])  # unsigned: no wrap-around test (negative ids: huge)
+        if s < num:
             for j in range(data.shape[1]):
                 out[s, j] += data[i, j]
     return out
@@ -61,10 +61,10 @@ def _sum_rows(data, ids, out):
 
 @numba.njit(cache=True, nogil=True)
 def _prod_rows(data, ids, out):
-    num = out.shape[0]
+    num = np.uintp(out.shape[0])
     for i in range(data.shape[0]):
-        s = ids[i]
-        if 0 <= s < num:
+        s = np.uintp(ids[i])  # unsigned: no wrap-around test (negative ids: huge)
+        if s < num:
             for j in range(data.shape[1]):
                 out[s, j] *= data[i, j]
     return out
@@ -72,10 +72,10 @@ def _prod_rows(data, ids, out):
 
 @numba.njit(cache=True, nogil=True)
 def _max_rows(data, ids, out):
-    num = out.shape[0]
+    num = np.uintp(out.shape[0])
     for i in range(data.shape[0]):
-        s = ids[i]
-        if 0 <= s < num:
+        s = np.uintp(ids[i])  # unsigned: no wrap-around test (negative ids: huge)
+        if s < num:
             for j in range(data.shape[1]):
                 x = data[i, j]
                 if x > out[s, j] or x != x:  # NaN wins, as in np.maximum
@@ -85,10 +85,10 @@ def _max_rows(data, ids, out):
 
 @numba.njit(cache=True, nogil=True)
 def _min_rows(data, ids, out):
-    num = out.shape[0]
+    num = np.uintp(out.shape[0])
     for i in range(data.shape[0]):
-        s = ids[i]
-        if 0 <= s < num:
+        s = np.uintp(ids[i])  # unsigned: no wrap-around test (negative ids: huge)
+        if s < num:
             for j in range(data.shape[1]):
                 x = data[i, j]
                 if x < out[s, j] or x != x:
