@@ -203,5 +203,9 @@ def test_pmap_on_the_available_devices():
     out = bm.pmap(step, batch_vars=h)(jnp.ones((1, 3)))
     np.testing.assert_allclose(out, [3.0])
     np.testing.assert_allclose(h, np.ones((1, 3)))
+    jitted = bm.jit(bm.pmap(step, batch_vars=h))  # compiled once, with the caller
+    for expected in (2.0, 3.0):
+        np.testing.assert_allclose(jitted(jnp.ones((1, 3))), [3.0 * expected])
+        np.testing.assert_allclose(h, np.full((1, 3), expected))
     with pytest.raises(ValueError, match="xla_force_host_platform_device_count"):
         bm.pmap(lambda x: x)(jnp.ones((n + 1, 2)))

@@ -391,7 +391,8 @@ def pmap(
     The mapped axis must not be longer than the number of devices
     (``jax.local_device_count()``). On a CPU there is one device unless JAX is started
     with ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` (set before JAX is
-    imported), which simulates N.
+    imported), which simulates N. Called eagerly it compiles on every call; wrap the
+    caller in ``bp.math.jit`` to compile once.
 
     Args:
         func: the function, bound method, callable object or jitted function to map.
