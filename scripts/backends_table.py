@@ -172,6 +172,13 @@ BEHAVIOUR = (
         "scaling.md",
     ),
     (
+        "NumPy's functions (`np.exp`) on `bp.math` arrays in compiled code",
+        "NumPy's own: Numba compiles them (and maps `bp.math.exp` to `np.exp`)",
+        "run `bp.math`'s (`__array_ufunc__`/`__array_function__`); a function JAX lacks, or "
+        "NumPy given a raw traced value, is an error naming the line and `bp.math.<name>`",
+        "migrating.md",
+    ),
+    (
         "`bp.math.elementwise` in compiled code",
         "one fused Numba loop over the neurons (`out=` writes in place)",
         "the function applied to whole arrays (XLA fuses it)",
