@@ -547,3 +547,29 @@ def test_numpy_backend_says_to_use_jax(name):
     assert "jax" in function.__doc__
     with pytest.raises(NotImplementedError, match=r"use_backend\('jax'\)"):
         function(lambda x: (x**2).sum())
+
+
+def test_holomorphic_and_allow_int_as_in_jax():
+    zs = jnp.asarray([1.0 + 1.0j, 0.5 - 2.0j])
+    c = bp.math.Variable(jnp.asarray(0.5 + 0.25j))  # a complex Variable, read
+
+    def f(z):
+        return bp.math.sin(z) * z**2 + c
+
+    def pure(z):
+        return jnp.sin(z) * z**2 + c.value
+
+    _close(bp.math.grad(f, holomorphic=True)(zs[0]), jax.grad(pure, holomorphic=True)(zs[0]))
+    for name in ("jacrev", "jacfwd"):
+        got = getattr(bp.math, name)(f, holomorphic=True)(zs)
+        _close(got, getattr(jax, name)(pure, holomorphic=True)(zs))
+    total = lambda z: pure(z).sum()  # noqa: E731
+    _close(
+        bp.math.hessian(lambda z: f(z).sum(), holomorphic=True)(zs),
+        jax.hessian(total, holomorphic=True)(zs),
+    )
+    g_x, g_n = bp.math.grad(lambda x, n: (x * n).sum(), argnums=(0, 1), allow_int=True)(
+        jnp.ones(2), jnp.arange(2)
+    )
+    _close(g_x, jnp.asarray([0.0, 1.0]))
+    assert g_n.dtype == jax.dtypes.float0 and g_n.shape == (2,)

@@ -55,14 +55,33 @@ def _is_variable(x) -> bool:
     return isinstance(x, Variable)
 
 
+def _grad_leaf(x):
+    """A gradient as a JaxArray; the float0 "gradient" of an integer input (``allow_int``)
+    as JAX gives it."""
+    if getattr(x, "dtype", None) == jax.dtypes.float0:
+        return x
+    return _output_leaf(x)
+
+
 class GradFunction:
     """A function that returns gradients (made by :func:`grad`, :func:`value_and_grad`,
     :func:`vector_grad`); see those for what it returns."""
 
     def __init__(
-        self, func, grad_vars, argnums, has_aux, return_value, mode, dyn_vars=None
+        self,
+        func,
+        grad_vars,
+        argnums,
+        has_aux,
+        return_value,
+        mode,
+        dyn_vars=None,
+        holomorphic=False,
+        allow_int=False,
     ) -> None:
         check_dyn_vars(dyn_vars, f"bp.math.{mode}")
+        self._holomorphic = bool(holomorphic)
+        self._allow_int = bool(allow_int)
         if not callable(func):
             raise TypeError(
                 f"bp.math.{mode}() expects a function, a bound method or a callable object, "
@@ -208,7 +227,11 @@ class GradFunction:
             grads, (value, aux, new_values) = self._jacobian(pure, values, diff)
         else:
             (value, (aux, new_values)), (var_grads, arg_grads) = jax.value_and_grad(
-                pure, argnums=(0, 1), has_aux=True
+                pure,
+                argnums=(0, 1),
+                has_aux=True,
+                holomorphic=self._holomorphic,
+                allow_int=self._allow_int,
             )(values, diff)
             grads = self._assemble(var_grads, arg_grads)
         for var, new in zip(written, new_values):
@@ -233,12 +256,16 @@ class GradFunction:
             return out, (out, aux, new_values)
 
         x = (values, diff)
+        holo = self._holomorphic
         if self._mode == "jacrev":
-            jac, extra = jax.jacrev(joint, has_aux=True)(x)
+            jac, extra = jax.jacrev(
+                joint, has_aux=True, holomorphic=holo, allow_int=self._allow_int
+            )(x)
         elif self._mode == "jacfwd":
-            jac, extra = jax.jacfwd(joint, has_aux=True)(x)
+            jac, extra = jax.jacfwd(joint, has_aux=True, holomorphic=holo)(x)
         else:
-            jac, extra = jax.jacfwd(jax.jacrev(joint, has_aux=True), has_aux=True)(x)
+            rev = jax.jacrev(joint, has_aux=True, holomorphic=holo)
+            jac, extra = jax.jacfwd(rev, has_aux=True, holomorphic=holo)(x)
         out_tree = jax.tree_util.tree_structure(extra[0])
         x_tree = jax.tree_util.tree_structure(x)
 
@@ -250,12 +277,12 @@ class GradFunction:
         return out_tree.unflatten(blocks), extra
 
     def _assemble(self, var_grads, arg_grads):
-        arg_grads = jax.tree_util.tree_map(_output_leaf, arg_grads, is_leaf=_is_array)
+        arg_grads = jax.tree_util.tree_map(_grad_leaf, arg_grads, is_leaf=_is_array)
         if isinstance(self._argnums, int):
             arg_grads = arg_grads[0]
         if self._tree is None:
             return arg_grads
-        unique = [jax.tree_util.tree_map(_output_leaf, g, is_leaf=_is_array) for g in var_grads]
+        unique = [jax.tree_util.tree_map(_grad_leaf, g, is_leaf=_is_array) for g in var_grads]
         var_grads = jax.tree_util.tree_unflatten(self._tree, [unique[i] for i in self._index])
         if self._argnums is None:
             return var_grads
@@ -276,7 +303,11 @@ _ARGS = """
         has_aux: ``func`` returns ``(output, aux)``; ``aux`` is passed through.
         dyn_vars: BrainPy's list of the Variables ``func`` uses (a Variable, a list,
             tuple or dict of them, ``model.vars()``): optional, checked, not needed (the
-            trace finds them)."""
+            trace finds them).
+        holomorphic: ``func`` is holomorphic (complex inputs and outputs), as in JAX
+            (not :func:`vector_grad`).
+        allow_int: allow integer inputs, whose gradient has JAX's trivial dtype float0
+            (:func:`grad`, :func:`value_and_grad`, :func:`jacrev` only)."""
 
 _GRADS = """
     ``grads`` are the gradients of ``grad_vars`` if only they are given, those of the
@@ -285,52 +316,98 @@ _GRADS = """
 """
 
 
+def _make(mode, func, grad_vars, argnums, has_aux, return_value, **options):
+    if func is None:  # a decorator with arguments: @bp.math.grad(grad_vars=...)
+        return lambda f: _make(mode, f, grad_vars, argnums, has_aux, return_value, **options)
+    return GradFunction(func, grad_vars, argnums, has_aux, return_value, mode, **options)
+
+
 def grad(
-    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+    func=None,
+    grad_vars=None,
+    argnums=None,
+    has_aux=False,
+    return_value=False,
+    *,
+    dyn_vars=None,
+    holomorphic=False,
+    allow_int=False,
 ):
-    if func is None:  # @bp.math.grad(grad_vars=...)
-        return lambda f: grad(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
-    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "grad", dyn_vars)
+    return _make(
+        "grad", func, grad_vars, argnums, has_aux, return_value,
+        dyn_vars=dyn_vars, holomorphic=holomorphic, allow_int=allow_int,
+    )  # fmt: skip
 
 
-def value_and_grad(func=None, grad_vars=None, argnums=None, has_aux=False, *, dyn_vars=None):
-    if func is None:
-        return lambda f: value_and_grad(f, grad_vars, argnums, has_aux, dyn_vars=dyn_vars)
-    return GradFunction(func, grad_vars, argnums, has_aux, False, "value_and_grad", dyn_vars)
+def value_and_grad(
+    func=None,
+    grad_vars=None,
+    argnums=None,
+    has_aux=False,
+    *,
+    dyn_vars=None,
+    holomorphic=False,
+    allow_int=False,
+):
+    return _make(
+        "value_and_grad", func, grad_vars, argnums, has_aux, False,
+        dyn_vars=dyn_vars, holomorphic=holomorphic, allow_int=allow_int,
+    )  # fmt: skip
 
 
 def vector_grad(
     func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
 ):
-    if func is None:
-        return lambda f: vector_grad(
-            f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars
-        )
-    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "vector_grad", dyn_vars)
+    return _make("vector_grad", func, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
 
 
 def jacrev(
-    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+    func=None,
+    grad_vars=None,
+    argnums=None,
+    has_aux=False,
+    return_value=False,
+    *,
+    dyn_vars=None,
+    holomorphic=False,
+    allow_int=False,
 ):
-    if func is None:
-        return lambda f: jacrev(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
-    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "jacrev", dyn_vars)
+    return _make(
+        "jacrev", func, grad_vars, argnums, has_aux, return_value,
+        dyn_vars=dyn_vars, holomorphic=holomorphic, allow_int=allow_int,
+    )  # fmt: skip
 
 
 def jacfwd(
-    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+    func=None,
+    grad_vars=None,
+    argnums=None,
+    has_aux=False,
+    return_value=False,
+    *,
+    dyn_vars=None,
+    holomorphic=False,
 ):
-    if func is None:
-        return lambda f: jacfwd(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
-    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "jacfwd", dyn_vars)
+    return _make(
+        "jacfwd", func, grad_vars, argnums, has_aux, return_value,
+        dyn_vars=dyn_vars, holomorphic=holomorphic,
+    )  # fmt: skip
 
 
 def hessian(
-    func=None, grad_vars=None, argnums=None, has_aux=False, return_value=False, *, dyn_vars=None
+    func=None,
+    grad_vars=None,
+    argnums=None,
+    has_aux=False,
+    return_value=False,
+    *,
+    dyn_vars=None,
+    holomorphic=False,
 ):
-    if func is None:
-        return lambda f: hessian(f, grad_vars, argnums, has_aux, return_value, dyn_vars=dyn_vars)
-    return GradFunction(func, grad_vars, argnums, has_aux, return_value, "hessian", dyn_vars)
+    return _make(
+        "hessian", func, grad_vars, argnums, has_aux, return_value,
+        dyn_vars=dyn_vars, holomorphic=holomorphic,
+    )  # fmt: skip
 
 
 jacobian = jacrev
