@@ -3,6 +3,7 @@
 
     python benchmarks/builtin_models.py                    # this tree, both backends
     python benchmarks/builtin_models.py --base HEAD~3      # before (HEAD~3) and after
+    python benchmarks/builtin_models.py --base c802a90 --after 6cbfab2   # two commits
     python benchmarks/builtin_models.py --models Izhikevich AMPA --backends numpy --no-write
 
 The networks (dt = 0.1 ms, seed 42), the same for every model:
@@ -16,15 +17,16 @@ The networks (dt = 0.1 ms, seed 42), the same for every model:
   neuron, as in ``examples/coba.py``). The row ``two LIF groups`` is the same network
   without the synapse: what the synapse adds is the difference.
 
-For each backend, one process per version (this working tree, and with ``--base`` the
-earlier commit checked out into a temporary ``git worktree``; the networks are built
-by this file's code, from each version's ``brainjit``) builds every network, compiles
-it with a first run, then waits for orders on its standard input: the parent makes the
-versions run in turn, round after round, so both see the same load of this shared
-machine. A round is one ``runner.run(duration)`` timed from the outside. Medians over
-the rounds, in milliseconds of wall time per biological second; ``spikes`` says whether
-the two versions gave the same spikes (counted over all rounds, the first run's
-included).
+For each backend, one process per version (this working tree or ``--after``, and with
+``--base`` the earlier commit, commits checked out into a temporary ``git worktree``;
+the networks are built by this file's code, from each version's ``brainjit``) builds
+every network, compiles it with a first run, then waits for orders on its standard
+input: the parent makes the versions run in turn, round after round, so both see the
+same load of this shared machine. A round is one ``runner.run(duration)`` timed from
+the outside. Medians over the rounds (and the best round: the least disturbed by other
+load; the ratio compares the best), in milliseconds of wall time per biological
+second; ``spikes`` says whether the two versions gave the same spikes (counted over all
+rounds, the first run's included).
 """
 
 from __future__ import annotations
@@ -183,6 +185,7 @@ def measure(args, versions: dict[str, Path]) -> list[dict]:
                         spikes[version] = count
                 row = {"model": model, "backend": backend, "spikes": spikes}
                 row.update({v: statistics.median(s) for v, s in samples.items()})
+                row.update({f"{v} min": min(s) for v, s in samples.items()})
                 rows.append(row)
                 print(json.dumps(row), flush=True)
         finally:
@@ -194,20 +197,21 @@ def measure(args, versions: dict[str, Path]) -> list[dict]:
 
 def table(rows: list[dict], labels: dict[str, str]) -> str:
     versions = list(labels)
-    head = "| model | backend | " + " | ".join(f"{labels[v]} ms per s" for v in versions)
+    head = "| model | backend | " + " | ".join(f"{labels[v]} best / median" for v in versions)
     rule = "|---|---|" + "---:|" * len(versions)
     if len(versions) == 2:
-        head += " | after / before | spikes |"
+        head += " | after / before (best) | spikes |"
         rule += "---:|---|"
     else:
         head += " | spikes |"
         rule += "---:|"
     lines = [head, rule]
     for row in rows:
-        cells = [f"{row['model']}", row["backend"]] + [f"{row[v]:.0f}" for v in versions]
+        cells = [row["model"], row["backend"]]
+        cells += [f"{row[f'{v} min']:.0f} / {row[v]:.0f}" for v in versions]
         if len(versions) == 2:
             a, b = versions
-            cells.append(f"{row[b] / row[a]:.2f}")
+            cells.append(f"{row[f'{b} min'] / row[f'{a} min']:.2f}")
             same = row["spikes"][a] == row["spikes"][b]
             cells.append("same" if same else f"{row['spikes'][a]} vs {row['spikes'][b]}")
         else:
@@ -223,6 +227,7 @@ def main(argv=None) -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", help="an earlier commit to compare with (before)")
+    parser.add_argument("--after", help="a later commit (default: this working tree)")
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--rounds", type=int, default=5)
@@ -232,21 +237,29 @@ def main(argv=None) -> None:
 
     versions: dict[str, Path] = {}
     labels: dict[str, str] = {}
-    tree = None
-    if args.base:
-        base = short_rev(args.base)
-        tree = Path(tempfile.mkdtemp(prefix="brainjit-bm-")) / base
+    trees = []
+
+    def worktree(rev: str) -> Path:
+        trees.append(Path(tempfile.mkdtemp(prefix="brainjit-bm-")) / rev)
         subprocess.run(
-            ["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True
+            ["git", "worktree", "add", "--detach", str(trees[-1]), rev], cwd=ROOT, check=True
         )
-        versions["before"], labels["before"] = tree, f"before ({base})"
-    versions["after"] = ROOT
-    labels["after"] = f"{'after ' if args.base else ''}({short_rev('HEAD')} + working tree)"
+        return trees[-1]
+
     try:
+        if args.base:
+            base = short_rev(args.base)
+            versions["before"], labels["before"] = worktree(base), f"before ({base})"
+        if args.after:
+            after = short_rev(args.after)
+            versions["after"], labels["after"] = worktree(after), f"after ({after})"
+        else:
+            versions["after"] = ROOT
+            labels["after"] = f"{'after ' if args.base else ''}({short_rev('HEAD')} + working tree)"
         rows = measure(args, versions)
     finally:
-        if tree is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
+        for path in trees:
+            subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT)
     text = table(rows, labels)
     print()
     print(text)
@@ -263,8 +276,10 @@ def main(argv=None) -> None:
 
 Command: `{command.strip()}` — {time.strftime("%Y-%m-%d")}, {machine()}; {args.rounds}
 rounds of {args.duration:g} ms per model, the versions in turn; milliseconds of wall
-time per biological second (median). The machine is shared (2 cores, other jobs
-running): the numbers move by 10-20 % from run to run; compare within a row.
+time per biological second, best round / median. The machine is shared (2 cores,
+other jobs running; 1-minute load average {os.getloadavg()[0]:.1f} at the end): a median
+can move by 2x from one run to the next (see the unchanged models: LIF, HH, TraubHH,
+PoissonGroup, two LIF groups, Exponential (coba)); the best rounds are steadier.
 
 The networks{doc.rstrip()}
 
