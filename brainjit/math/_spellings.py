@@ -123,6 +123,7 @@ def make_functions(for_loop, while_loop, cond, wrap=lambda x: x) -> dict:
                 return rebuild(list(values or [])), results
             return rebuild(list(out or []))
 
+        loop.__brainjit_made_by__ = "bp.math.make_loop"
         return loop
 
     def make_while(cond_fun, body_fun, dyn_vars=None):
@@ -148,6 +149,7 @@ def make_functions(for_loop, while_loop, cond, wrap=lambda x: x) -> dict:
             while_loop(body, cond_fun, x)
             return None
 
+        loop.__brainjit_made_by__ = "bp.math.make_while"
         return loop
 
     def make_cond(true_fun, false_fun, dyn_vars=None):
@@ -165,6 +167,7 @@ def make_functions(for_loop, while_loop, cond, wrap=lambda x: x) -> dict:
                 return cond(pred, lambda: true_fun(None), lambda: false_fun(None), ())
             return cond(pred, true_fun, false_fun, (x,))
 
+        branch.__brainjit_made_by__ = "bp.math.make_cond"
         return branch
 
     return {"make_loop": make_loop, "make_while": make_while, "make_cond": make_cond}

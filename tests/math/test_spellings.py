@@ -172,3 +172,19 @@ def test_make_loop_inside_jit_on_jax():
     xs = np.arange(6.0, dtype=np.float32).reshape(3, 2)
     np.testing.assert_allclose(np.asarray(run(bm.asarray(xs))), np.cumsum(xs, 0))
     np.testing.assert_allclose(np.asarray(v), xs.sum(0))
+
+
+def test_make_loop_inside_numpy_compiled_code_is_a_clear_error():
+    a = bm.Variable(np.zeros(2))
+
+    def body(x):
+        a.value = a + x
+
+    loop = bm.make_loop(body, dyn_vars=[a], out_vars=a)
+
+    def run(xs):
+        return loop(xs)
+
+    with pytest.raises(TypeError, match=r"made by bp\.math\.make_loop cannot run in compiled"):
+        bm.jit(run)(np.ones((3, 2)))
+    np.testing.assert_allclose(run(np.ones((3, 2)))[:, 0], [1.0, 2.0, 3.0])  # eager: works

@@ -1016,6 +1016,14 @@ class _Rewriter(ast.NodeTransformer):
         construct = lower_control_flow.construct_of(func)
         if construct is not None:  # bp.math.for_loop & co: written out as plain Python
             return lower_control_flow.lower(self, node, construct)
+        made_by = getattr(func, "__brainjit_made_by__", None)
+        if made_by is not None:  # bp.math.make_loop & co (BrainPy 1.1): Python only
+            self.fail(
+                node,
+                f"a function made by {made_by} cannot run in compiled code on the numpy "
+                "backend; call it outside bp.math.jit (it runs the loop in Python), or write "
+                "bp.math.for_loop / while_loop / cond, which compile here",
+            )
         # arguments that are objects bind the callee's parameters at compile time
         try:
             signature = inspect.signature(func)
