@@ -128,10 +128,11 @@ BEHAVIOUR = (
         "jit.md",
     ),
     (
-        "Python `if`/`for`/`while` on array values in jitted code",
+        "Python `if`/`for`/`while` on values computed in jitted code (a condition on a "
+        "whole array is refused on both, naming the line)",
         "compiled natively by Numba",
         "converted to `cond`/`for_loop`/`while_loop` (`auto_control_flow=True`)",
-        "control_flow.md",
+        "control_flow.md; jit.md",
     ),
     (
         "`for_loop`, `while_loop`, `cond`, `ifelse` in jitted code",
