@@ -33,3 +33,7 @@ from brainjit import checkpoint  # noqa: E402
 from brainjit.checkpoint import load_state, save_state  # noqa: E402
 
 __all__ += ["checkpoint", "save_state", "load_state"]
+
+from brainjit import training  # noqa: E402
+
+__all__ += ["training"]
