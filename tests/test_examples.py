@@ -22,6 +22,28 @@ QUICK_ARGS: dict[str, list[str]] = {
     "cuba.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
     "cobahh.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
     "decision_making.py": ["--scale", "0.05", "--duration", "300", *_SMALL],
+    "fit_rates.py": [
+        "--neurons",
+        "20",
+        "--steps",
+        "40",
+        "--trials",
+        "2",
+        "--iterations",
+        "3",
+        *_SMALL,
+    ],
+    "train_digits.py": [
+        "--epochs",
+        "1",
+        "--n-train",
+        "128",
+        "--hidden",
+        "32",
+        "--steps",
+        "10",
+        *_SMALL,
+    ],
 }
 # scripts that run every backend unless told one: told the backend under test
 BACKEND_ARG = {"math_tour.py"}
