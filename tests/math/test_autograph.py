@@ -301,7 +301,7 @@ def test_conversion_can_be_switched_off():
 def test_show_code_prints_the_converted_source(capsys):
     bp.math.jit(masked_sum, show_code=True)(bp.math.ones(3), 2)
     out = capsys.readouterr().out
-    assert "__bj.for_stmt" in out and "__bj.if_stmt" in out
+    assert "__bj_loops.for_range" in out and "__bj.if_stmt" in out
 
 
 def test_converted_source_keeps_functions_without_control_flow_intact():

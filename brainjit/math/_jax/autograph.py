@@ -38,6 +38,7 @@ import weakref
 __all__ = ["convert", "converted_source", "ConversionError"]
 
 RUNTIME = "__bj"
+LOOPS = "__bj_loops"  # the runtime of loops over static ranges (.static_loops)
 
 
 class ConversionError(Exception):
@@ -179,11 +180,62 @@ def escape_of(stmts: list[ast.stmt], loop: bool) -> str | None:
     return visitor.found
 
 
+class _Loads(ast.NodeVisitor):
+    """Every ``Name`` node that reads a variable, nested functions included."""
+
+    def __init__(self) -> None:
+        self.loads: list[ast.Name] = []
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            self.loads.append(node)
+
+
+def _mutators(stmts: list[ast.stmt]) -> str | None:
+    """The first call of a container-mutating method (``x.append(...)``) in ``stmts``."""
+    from brainjit.math._jax.static_loops import MUTATORS
+
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in MUTATORS
+            ):
+                return ast.unparse(node.func)
+    return None
+
+
+def _annotate_loops(fdef: ast.AST) -> None:
+    """Give every ``for`` statement of ``fdef`` what its static-range runtime needs:
+    ``_bj_outside``, the names read anywhere in the function outside the loop, and
+    ``_bj_blocker``, why its body cannot be rolled (a Python container mutated) or None.
+    """
+    visitor = _Loads()
+    visitor.visit(fdef)
+    for node in ast.walk(fdef):
+        if not isinstance(node, ast.For):
+            continue
+        inside = {id(n) for n in ast.walk(node) if isinstance(n, ast.Name)}
+        node._bj_outside = sorted({n.id for n in visitor.loads if id(n) not in inside})
+        call = _mutators(node.body)
+        node._bj_blocker = (
+            f"the body calls {call}(), a Python side effect that a rolled loop would run "
+            "once (with traced values)"
+            if call
+            else None
+        )
+
+
 # -- the transformer -----------------------------------------------------------------
 
 
 def _rt(attr: str) -> ast.Attribute:
     return ast.Attribute(value=ast.Name(id=RUNTIME, ctx=ast.Load()), attr=attr, ctx=ast.Load())
+
+
+def _loops(attr: str) -> ast.Attribute:
+    return ast.Attribute(value=ast.Name(id=LOOPS, ctx=ast.Load()), attr=attr, ctx=ast.Load())
 
 
 def _names_tuple(names: list[str], ctx) -> ast.Tuple:
@@ -332,14 +384,14 @@ class _Converter(ast.NodeTransformer):
     def visit_For(self, node: ast.For):
         self.generic_visit(node)
         iterable = node.iter
-        if _is_call_of(iterable, "range"):  # range(n) with a traced n: see control_flow.range_
+        is_range = _is_call_of(iterable, "range")
+        if is_range:  # range(n) with a traced n: see control_flow.range_
             iterable = _call(_rt("range_"), iterable.args[1:], iterable.keywords)
         escape = escape_of(node.body, loop=True)
         if escape or node.orelse:
-            node.iter = _call(
-                _rt("python_iter"),
-                [iterable, self._where(node), ast.Constant(escape or "for-else")],
-            )
+            where = [iterable, self._where(node), ast.Constant(escape or "for-else")]
+            run = _loops("python_range") if is_range else _rt("python_iter")
+            node.iter = _call(run, where)
             return node
         target_names: list[str] = []
         _target_names(node.target, target_names)
@@ -349,16 +401,23 @@ class _Converter(ast.NodeTransformer):
         bind_item = ast.Assign(targets=[node.target], value=ast.Name(id=item, ctx=ast.Load()))
         body = [bind_item, *node.body]
         body_def = _state_def(body_name, [state, item], names, body, _names_tuple(names, ast.Load))
-        call = _call(
-            _rt("for_stmt"),
-            [
-                iterable,
-                ast.Name(id=body_name, ctx=ast.Load()),
-                _names_tuple(names, ast.Load),
-                _const_tuple(names),
-                self._where(node),
-            ],
-        )
+        args = [
+            iterable,
+            ast.Name(id=body_name, ctx=ast.Load()),
+            _names_tuple(names, ast.Load),
+            _const_tuple(names),
+            self._where(node),
+        ]
+        if is_range:  # a static range may roll (static_loops.for_range)
+            outside = [n for n in getattr(node, "_bj_outside", names) if n in names]
+            blocker = getattr(node, "_bj_blocker", None)
+            keywords = [
+                ast.keyword(arg="outside", value=_const_tuple(outside)),
+                ast.keyword(arg="blocker", value=ast.Constant(blocker)),
+            ]
+            call = _call(_loops("for_range"), args, keywords)
+        else:
+            call = _call(_rt("for_stmt"), args)
         out = [*_undefined_guards(names), body_def]
         out.append(ast.Assign(targets=[_names_tuple(names, ast.Store)], value=call))
         return [ast.copy_location(s, node) for s in out]
@@ -461,6 +520,7 @@ def _transform(func) -> tuple[ast.Module, str]:
     fdef.decorator_list = []
     first_line = func.__code__.co_firstlineno
     ast.increment_lineno(tree, first_line - 1)
+    _annotate_loops(fdef)
     _Converter(filename).generic_visit(fdef)
     # the converted function is built by a factory taking the original's free variables
     freevars = list(func.__code__.co_freevars)
@@ -495,13 +555,14 @@ def convert(func):
     cached = _cache.get(func)
     if cached is not None:
         return cached
-    from brainjit.math._jax import control_flow
+    from brainjit.math._jax import control_flow, static_loops
 
     module, _ = _transform(func)
     # compiled under the original file name (tracebacks show the user's lines) and run in
     # the function's own module globals, where the runtime is reachable as ``__bj``
     code = compile(module, inspect.getsourcefile(func) or "<converted>", "exec")
     func.__globals__.setdefault(RUNTIME, control_flow)
+    func.__globals__.setdefault(LOOPS, static_loops)
     scope: dict = {}
     exec(code, func.__globals__, scope)  # noqa: S102  (our own generated code)
     cells = [c.cell_contents for c in (func.__closure__ or ())]

@@ -34,6 +34,7 @@ and objects that die take their programs with them. :func:`clear_cache` forgets 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import operator
@@ -50,7 +51,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brainjit.base import Base
-from brainjit.math._jax import _trace, autograph, numpy_dispatch
+from brainjit.math._jax import _trace, autograph, numpy_dispatch, static_loops
 from brainjit.math._jax import random as _random
 from brainjit.math._jax.ndarray import JaxArray, Variable, _new
 from brainjit.math._spellings import check_dyn_vars
@@ -206,6 +207,7 @@ class _Core:
         self.warned: set[str] = set()
         self.last_reads: list = []
         self.last_writes: list = []
+        self.last_loops: list = []  # static_loops.LoopNote of the last trace
         self.reset()
         _ALL_CORES.add(self)
 
@@ -261,6 +263,7 @@ class _Core:
         """The body that jax.jit traces: thread the state through the target."""
         self.num_traces += 1
         state = self.state
+        stack = contextlib.ExitStack()
         trace = _trace.StateTrace()
         for var in state:
             trace.adopt(var)
@@ -281,6 +284,7 @@ class _Core:
             if owner is None:
                 raise ReferenceError(f"bp.math.jit({self.name}): the object has been deleted")
             try:
+                loops = stack.enter_context(static_loops.collect())  # for show_code
                 if self.func is None:
                     target = owner
                     if self.auto_control_flow:
@@ -313,7 +317,9 @@ class _Core:
             arg_writes = {i: _state_value(v) for i, v, before in arg_vars if v._value is not before}
             self.last_reads = list(trace.reads.values())
             self.last_writes = list(trace.written.values())
+            self.last_loops = loops
         finally:
+            stack.close()
             _trace.pop(trace)
             reverted = trace.restore()
         if reverted:
@@ -443,6 +449,9 @@ class _Core:
         print("  Variables read:    " + (", ".join(map(describe, self.last_reads)) or "(none)"))
         print("  Variables written: " + (", ".join(map(describe, self.last_writes)) or "(none)"))
         print(jaxpr)
+        if self.last_loops:
+            print("  loops over static ranges (auto_control_flow):")
+            print("\n".join(f"    {note}" for note in dict.fromkeys(map(str, self.last_loops))))
         if self.auto_control_flow:
             source = self._converted_source()
             if source:
