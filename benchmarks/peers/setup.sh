@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Creates one virtual environment per peer simulator, at the repository root:
 #
-#   bash benchmarks/peers/setup.sh                 # .venv-brian2, .venv-brainpy, .venv-nest
+#   bash benchmarks/peers/setup.sh                 # .venv-brian2, .venv-brainpy, .venv-nest,
+#                                                  # .venv-snntorch
 #   bash benchmarks/peers/setup.sh brainpy nest    # only these
 #   PYTHON_BRIAN2=/path/to/python3.13 bash benchmarks/peers/setup.sh brian2
 #
 # Each from benchmarks/peers/requirements-<peer>.txt (pinned versions). The peers pin
 # their own NumPy and jax, hence environments apart from the project's .venv. Each
-# peer prefers a Python (Brian2 2.11: 3.13; BrainPy 2.9: 3.12; NEST's wheel: 3.11),
+# peer prefers a Python (Brian2 2.11: 3.13; BrainPy 2.9: 3.12; NEST's wheel: 3.11;
+# snnTorch: 3.11, for which this machine has PyTorch's CPU wheel on disk),
 # found on PATH or among pyenv's versions, else it takes python3 and the requirements
 # files' older pins for it. PYTHON_<PEER> overrides the choice. A peer that fails to
 # install is reported and skipped; benchmarks/compare.py then lists it as not installed.
@@ -44,18 +46,19 @@ setup_peer() {  # setup_peer NAME PREFERRED_VERSION...
         return 1
     fi
     "$venv/bin/python" -m pip freeze > "$venv/freeze.txt"
-    echo "   installed: $(grep -i -E "^(brian2|brainpy|nest-simulator|jax|numpy)==" "$venv/freeze.txt" | tr '\n' ' ')"
+    echo "   installed: $(grep -i -E "^(brian2|brainpy|nest-simulator|snntorch|torch|jax|numpy)==" "$venv/freeze.txt" | tr '\n' ' ')"
 }
 
 peers=("$@")
-[ ${#peers[@]} -eq 0 ] && peers=(brian2 brainpy nest)
+[ ${#peers[@]} -eq 0 ] && peers=(brian2 brainpy nest snntorch)
 status=0
 for peer in "${peers[@]}"; do
     case "$peer" in
         brian2) setup_peer brian2 3.13 3.12 3.11 || status=1 ;;
         brainpy) setup_peer brainpy 3.12 3.13 3.11 || status=1 ;;
         nest) setup_peer nest 3.11 || status=1 ;;
-        *) echo "unknown peer '$peer' (brian2, brainpy, nest)" >&2; status=2 ;;
+        snntorch) setup_peer snntorch 3.11 || status=1 ;;
+        *) echo "unknown peer '$peer' (brian2, brainpy, nest, snntorch)" >&2; status=2 ;;
     esac
 done
 exit $status
