@@ -19,7 +19,9 @@ from brainjit.dyn.base import (
     check_positive,
 )
 from brainjit.dyn.neurons import HH, LIF, AdEx, ExpIF, Izhikevich, TraubHH
+from brainjit.dyn.nmda import NMDA
 from brainjit.dyn.sources import PoissonGroup, SpikeTimeGroup
+from brainjit.dyn.stp import STP
 from brainjit.dyn.synapses import (
     AMPA,
     Alpha,
@@ -55,4 +57,6 @@ __all__ = [
     "Alpha",
     "AMPA",
     "GABAa",
+    "NMDA",
+    "STP",
 ]

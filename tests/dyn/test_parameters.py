@@ -40,6 +40,8 @@ SYNAPSES = [
     bp.dyn.Alpha,
     bp.dyn.AMPA,
     bp.dyn.GABAa,
+    bp.dyn.STP,
+    bp.dyn.NMDA,
 ]
 SOURCES = [bp.dyn.PoissonGroup, bp.dyn.SpikeTimeGroup]
 OTHERS = [bp.dyn.Delay]  # the synapses' ring buffer
