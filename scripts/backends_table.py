@@ -135,6 +135,14 @@ BEHAVIOUR = (
         "control_flow.md; jit.md",
     ),
     (
+        "a Python `for i in range(n)` with a constant `n` in jitted code",
+        "compiled natively by Numba: compile time does not depend on `n`",
+        "more than 8 iterations: rolled into one `lax.fori_loop` (compile time and memory "
+        "flat in `n`, `grad` works through it); a body that needs a concrete `i` unrolls, "
+        "with the reason in `show_code` (and a warning from 100 iterations)",
+        "control_flow.md",
+    ),
+    (
         "`for_loop`, `while_loop`, `cond`, `ifelse` in jitted code",
         "written out as the loop or `if` they stand for, compiled by Numba",
         "`jax.lax.scan`/`while_loop`/`cond`; writes into non-Variable arrays refused",
