@@ -6,6 +6,7 @@ from brainjit.math._jax import (
     _jax_fixes,  # noqa: F401  (an aborted trace frees its constants)
     ops,
     random,
+    surrogate,
 )
 from brainjit.math._jax.activations import FUNCTIONS as _ACTIVATIONS
 from brainjit.math._jax.autodiff import (
@@ -76,3 +77,8 @@ from brainjit.math._jax import sparse as _sparse  # noqa: E402
 NAMESPACE.update({k: getattr(_segment, k) for k in _segment.__all__})
 NAMESPACE.update({k: getattr(_sparse, k) for k in _sparse.__all__})
 NAMESPACE.update({k: getattr(_pre2post, k) for k in _pre2post.__all__})
+
+# spike functions with surrogate gradients: bp.math.surrogate.NAME (BrainPy's bm.surrogate)
+NAMESPACE["surrogate"] = as_module(
+    "brainjit.math.surrogate", surrogate._surrogate.__doc__, surrogate.NAMESPACE
+)

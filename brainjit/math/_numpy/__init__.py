@@ -3,7 +3,7 @@
 from brainjit.math import _numba  # noqa: F401  (its fix to Numba applies on import)
 from brainjit.math._clear import clear_cache
 from brainjit.math._elementwise import elementwise
-from brainjit.math._numpy import ops, random
+from brainjit.math._numpy import ops, random, surrogate
 from brainjit.math._numpy.activations import FUNCTIONS as _ACTIVATIONS
 from brainjit.math._numpy.autodiff import FUNCTIONS as _JAX_ONLY
 from brainjit.math._numpy.control_flow import (
@@ -56,3 +56,8 @@ from brainjit.math._numpy import sparse as _sparse  # noqa: E402
 NAMESPACE.update({k: getattr(_segment, k) for k in _segment.__all__})
 NAMESPACE.update({k: getattr(_sparse, k) for k in _sparse.__all__})
 NAMESPACE.update({k: getattr(_pre2post, k) for k in _pre2post.__all__})
+
+# spike functions with surrogate gradients: bp.math.surrogate.NAME (BrainPy's bm.surrogate)
+NAMESPACE["surrogate"] = as_module(
+    "brainjit.math.surrogate", surrogate._surrogate.__doc__, surrogate.NAMESPACE
+)
