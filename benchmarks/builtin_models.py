@@ -65,6 +65,12 @@ SYNAPSES = {
     "Alpha": ("Alpha", dict(weight=0.05, output="coba", E=0.0)),
     "AMPA": ("AMPA", dict(weight=0.01)),
     "GABAa": ("GABAa", dict(weight=0.01)),
+    # Tsodyks-Markram on the COBA synapse: the cost of short-term plasticity over it
+    "STP (coba)": (
+        "STP",
+        dict(weight=1.0, tau=5.0, output="coba", E=0.0, U=0.3, tau_d=200.0, tau_f=600.0),
+    ),
+    "NMDA": ("NMDA", dict(weight=0.01)),
 }
 OTHERS = ("PoissonGroup", "two LIF groups")
 MODELS = (*NEURONS, OTHERS[0], OTHERS[1], *SYNAPSES)
@@ -124,12 +130,18 @@ def child(root: str, backend: str, models: list[str]) -> None:
     bp.math.use_backend(backend)
     runners = {}
     for model in models:
+        if model in SYNAPSES and not hasattr(bp.dyn, SYNAPSES[model][0]):
+            runners[model] = None  # a model this version does not have: no time
+            continue
         runner, monitor = build(bp, model)
         runner.run(20.0)  # compiles
         runners[model] = runner, monitor, int(runner.mon[monitor].sum())
     print("READY", flush=True)
     for line in sys.stdin:
         model, duration = line.rsplit(maxsplit=1)
+        if runners[model] is None:
+            print(json.dumps([float("nan"), 0]), flush=True)
+            continue
         runner, monitor, first = runners[model]
         start = time.perf_counter()
         runner.run(float(duration))
