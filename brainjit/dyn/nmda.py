@@ -71,8 +71,9 @@ class NMDA(Synapse):
     ``x`` at the end of its step; ``g`` rises from the next step, peaks after a few ms
     and decays with ``tau_decay`` (``g`` saturates at 1 for bursts). The postsynaptic
     conductance is ``g_post = sum(weight * g[pre])`` over the synapses onto each
-    neuron (``bp.math.event_matvec`` with ``g`` as values), and the current added to
-    ``post.input`` is
+    neuron (``bp.math.event_matvec`` with ``g`` as values: ``g`` stays non-zero for
+    hundreds of ms after a spike, so every synapse is visited every step, as for
+    ``AMPA``), and the current added to ``post.input`` is
 
     .. math:: I = g_{post}\, B(V)\, (E - V), \qquad
               B(V) = \frac{1}{1 + \frac{[Mg^{2+}]}{\beta} e^{-\alpha V}}

@@ -89,7 +89,9 @@ class STP(Synapse):
     else 0) per presynaptic neuron; ``g`` per postsynaptic neuron. One step is two
     ``bp.math.elementwise`` calls (the resources; ``g`` and the output) around one
     ``bp.math.event_matvec`` (with ``released`` as the events: only the synapses of
-    the neurons whose spike arrived are touched).
+    the neurons whose spike arrived are touched: a Numba loop on the numpy backend and
+    on the jax backend's CPU; elsewhere, e.g. on a GPU, numeric events take
+    ``event_matvec``'s dense path, every synapse once per step).
 
     Defaults: BrainPy's ``STP`` (``U`` = 0.15, ``tau_f`` = 1500 ms, ``tau_d`` = 200 ms,
     ``tau`` = 8 ms): a facilitating synapse, generic rather than fitted to one
