@@ -20,6 +20,7 @@ from brainjit.dyn.base import (
 )
 from brainjit.dyn.neurons import HH, LIF, AdEx, ExpIF, Izhikevich, TraubHH
 from brainjit.dyn.nmda import NMDA
+from brainjit.dyn.plasticity import STDP, PlasticSynapse, TripletSTDP
 from brainjit.dyn.sources import PoissonGroup, SpikeTimeGroup
 from brainjit.dyn.stp import STP
 from brainjit.dyn.synapses import (
@@ -57,6 +58,9 @@ __all__ = [
     "Alpha",
     "AMPA",
     "GABAa",
+    "PlasticSynapse",
+    "STDP",
+    "TripletSTDP",
     "NMDA",
     "STP",
 ]

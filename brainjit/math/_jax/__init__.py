@@ -28,6 +28,11 @@ from brainjit.math._jax.control_flow import (
     while_loop,
 )
 from brainjit.math._jax.event import event_matvec
+from brainjit.math._jax.event_select import (
+    event_csr_gather,
+    event_csr_scatter,
+    event_csr_select,
+)
 from brainjit.math._jax.jit import jit
 from brainjit.math._jax.ndarray import JaxArray, Parameter, TrainVar, Variable
 from brainjit.math._jax.vmap import pmap, vmap
@@ -60,6 +65,9 @@ NAMESPACE.update(
     vmap=vmap,
     pmap=pmap,
     event_matvec=event_matvec,
+    event_csr_select=event_csr_select,
+    event_csr_gather=event_csr_gather,
+    event_csr_scatter=event_csr_scatter,
     elementwise=elementwise,
 )
 # the activations: bp.math.activations.NAME, and bp.math.NAME (as in BrainPy) except

@@ -16,6 +16,11 @@ from brainjit.math._numpy.control_flow import (
     while_loop,
 )
 from brainjit.math._numpy.event import event_matvec
+from brainjit.math._numpy.event_select import (
+    event_csr_gather,
+    event_csr_scatter,
+    event_csr_select,
+)
 from brainjit.math._numpy.jit import jit
 from brainjit.math._numpy.ndarray import Parameter, TrainVar, Variable, ndarray
 from brainjit.math._numpy.ops import as_module
@@ -37,6 +42,9 @@ NAMESPACE.update(
     jit=jit,
     clear_cache=clear_cache,
     event_matvec=event_matvec,
+    event_csr_select=event_csr_select,
+    event_csr_gather=event_csr_gather,
+    event_csr_scatter=event_csr_scatter,
     elementwise=elementwise,
     random=as_module("brainjit.math.random", random.__doc__, random.NAMESPACE),
 )
