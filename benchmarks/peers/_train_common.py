@@ -40,6 +40,7 @@ import math
 import os
 import resource
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -163,29 +164,35 @@ def save_grads(path: str, loss, g_in, g_out, spikes) -> None:
     )
 
 
-def emit(
-    framework: str,
-    step_s: list[float],
-    first_s: float,
-    rss_before: float,
-    losses: list[float],
-    **extra,
-) -> dict:
-    """Print the one JSON line of a timing run (last on stdout) and return it.
+def time_steps(step, warmup: int, iters: int) -> dict:
+    """Run ``warmup + iters`` training steps, ``step()`` each (it returns the loss as a
+    float once the new weights are ready), and time the last ``iters``.
 
-    ``step_s``: seconds of each timed training step (forward, backward and Adam update,
-    until the new weights are ready); ``first_s``: the first step (compilation
-    included); ``rss_before``: resident MB before the first step; ``losses``: the loss
-    of every step, warm-up included."""
-    result = {
-        "framework": framework,
-        "step_s": step_s,
-        "first_s": first_s,
+    Returns ``step_s`` (wall-clock seconds of each timed step), ``cpu_s`` (the CPU
+    seconds this process spent in it, all its threads: steadier than the wall clock on
+    a loaded machine, and equal to it for a single-threaded step on an idle one),
+    ``first_s`` (the first step, compilation included), ``rss_before_mb`` (resident MB
+    before the first step) and ``losses`` (every step's, warm-up included)."""
+    rss_before = current_rss_mb()
+    losses, wall, cpu = [], [], []
+    for _ in range(warmup + iters):
+        t0, c0 = time.perf_counter(), time.process_time()
+        losses.append(step())
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - t0)
+    return {
+        "step_s": wall[warmup:],
+        "cpu_s": cpu[warmup:],
+        "first_s": wall[0],
         "rss_before_mb": rss_before,
-        "peak_rss_mb": peak_rss_mb(),
         "losses": losses,
-        **extra,
     }
+
+
+def emit(framework: str, timing: dict, **extra) -> dict:
+    """Print the one JSON line of a timing run (last on stdout) and return it:
+    :func:`time_steps`'s ``timing``, the peak resident MB and ``extra``."""
+    result = {"framework": framework, **timing, "peak_rss_mb": peak_rss_mb(), **extra}
     sys.stdout.flush()
     print(json.dumps(result), flush=True)
     return result

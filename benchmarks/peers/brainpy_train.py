@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _train_common as c  # noqa: E402
@@ -94,18 +93,9 @@ def main(argv=None) -> dict | None:
         jax.block_until_ready((bm.as_jax(net.w_in.value), bm.as_jax(net.w_out.value)))
         return float(loss)
 
-    rss_before = c.current_rss_mb()
-    losses, times = [], []
-    for _ in range(args.warmup + args.iters):
-        t0 = time.perf_counter()
-        losses.append(timed_step())
-        times.append(time.perf_counter() - t0)
     return c.emit(
         "brainpy",
-        times[args.warmup :],
-        times[0],
-        rss_before,
-        losses,
+        c.time_steps(timed_step, args.warmup, args.iters),
         version=bp.__version__,
         jax_version=jax.__version__,
         dtype=args.dtype,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _train_common as c  # noqa: E402
@@ -94,18 +93,9 @@ def main(argv=None) -> dict | None:
         opt.step()
         return loss.item()  # waits for nothing: PyTorch on the CPU is synchronous
 
-    rss_before = c.current_rss_mb()
-    losses, times = [], []
-    for _ in range(args.warmup + args.iters):
-        t0 = time.perf_counter()
-        losses.append(train_step())
-        times.append(time.perf_counter() - t0)
     return c.emit(
         "snntorch",
-        times[args.warmup :],
-        times[0],
-        rss_before,
-        losses,
+        c.time_steps(train_step, args.warmup, args.iters),
         version=snn.__version__,
         torch_version=torch.__version__,
         threads=torch.get_num_threads(),
