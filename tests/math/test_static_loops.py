@@ -111,6 +111,33 @@ def test_program_size_does_not_grow_with_n():
     np.testing.assert_allclose(np.asarray(f(x, 10_000)), ref, rtol=1e-4)
 
 
+def sines(x, n):
+    total = 0.0  # a static accumulator: its type is known after one iteration
+    for i in range(n):
+        total = total + bp.math.sin(x[i % 3])
+    return total
+
+
+def test_the_first_iteration_runs_before_the_loop_only_when_needed():
+    """A body whose carried names are all traced arrays is traced once, inside the loop;
+    a static accumulator (``0.0``) makes the first iteration run before it."""
+    x = bp.math.asarray(np.array([0.1, 0.2, 0.3], np.float32))
+    programs, notes = {}, {}
+    for func in (scaled, sines):
+        f = bp.math.jit(func, static_argnums=1)
+        with static_loops.collect() as found:
+            programs[func] = str(jax.make_jaxpr(lambda v, f=f: f(v, 50).value)(x.value))
+        notes[func] = found[0]
+    assert programs[scaled].count(" sin ") == 1  # one body: inside the fori_loop
+    assert notes[scaled].rolled and not notes[scaled].peeled
+    assert str(notes[scaled]).endswith("50 iterations rolled into lax.fori_loop")
+    assert programs[sines].count(" sin ") == 2  # the first iteration, then the loop
+    assert notes[sines].rolled and notes[sines].peeled
+    assert "(the first iteration runs before it, 49 in the loop)" in str(notes[sines])
+    ref = sum(np.sin(np.float32([0.1, 0.2, 0.3]))[i % 3] for i in range(50))
+    np.testing.assert_allclose(float(bp.math.jit(sines, static_argnums=1)(x, 50)), ref, rtol=1e-5)
+
+
 def test_short_loops_stay_unrolled():
     out, notes = run_noting(bp.math.jit(scaled, static_argnums=1), bp.math.ones(2), 8)
     assert notes == []  # 8 iterations: unrolled, nothing to report
@@ -251,7 +278,7 @@ def breaks(x):
     [
         (python_list, "cannot run on a traced index"),
         (appends, "out.append()"),
-        (growing, "'s' is float32[2]"),
+        (growing, "'s' is float32[1] before the loop but float32[2]"),
         (counter, "'k' (read after the loop) is computed from static values only"),
         (breaks, "its body uses 'break'"),
     ],

@@ -11,8 +11,9 @@ Here such a loop of more than :data:`ROLL_ABOVE` iterations becomes a rolled
 works through it) whose carry is the Variables the body writes and the local names
 it assigns, as for a traced range. How:
 
-1. the first iteration runs as Python (peeled): names first assigned in the body get
-   their types, and a ``0`` or ``0.0`` accumulator its array type;
+1. if a name the body assigns is not defined yet or holds a static value (a ``0.0``
+   accumulator, a Python counter), the first iteration runs as Python (peeled): the
+   names get their types, and what stays static is known;
 2. the other iterations are one ``fori_loop`` over a traced index; the body is traced
    once, abstractly first (``jax.eval_shape``), to learn what it writes and to check
    that what it carries keeps its shape and dtype.
@@ -75,18 +76,21 @@ _CONTAINERS = (list, dict, set, bytearray)
 class LoopNote:
     """What happened to one static ``for ... in range(...)`` loop in traced code."""
 
-    __slots__ = ("where", "n", "rolled", "reason")
+    __slots__ = ("where", "n", "rolled", "reason", "peeled")
 
-    def __init__(self, where: str, n: int, rolled: bool, reason: str) -> None:
+    def __init__(self, where: str, n: int, rolled: bool, reason: str, peeled: bool) -> None:
         self.where, self.n, self.rolled, self.reason = where, n, rolled, reason
+        self.peeled = peeled  # the first iteration ran as Python, before the loop
 
     def __str__(self) -> str:
         what = f"{self.where}: a for loop over a static range of {self.n} iterations"
-        if self.rolled:
+        if self.rolled and self.peeled:
             return (
                 f"{what} rolled into lax.fori_loop (the first iteration runs before it, "
                 f"{self.n - 1} in the loop)"
             )
+        if self.rolled:
+            return f"{what} rolled into lax.fori_loop"
         return f"{what} unrolled: {self.reason}"
 
     def __repr__(self) -> str:
@@ -113,8 +117,8 @@ def collect():
         del stack[max(k for k, c in enumerate(stack) if c is notes)]
 
 
-def _note(where: str, n: int, rolled: bool, reason: str = "") -> None:
-    note = LoopNote(where, n, rolled, reason)
+def _note(where: str, n: int, rolled: bool, reason: str = "", peeled: bool = False) -> None:
+    note = LoopNote(where, n, rolled, reason, peeled)
     for notes in _NOTES.stack:
         notes.append(note)
     if not rolled and n >= WARN_FROM:
@@ -204,8 +208,13 @@ def for_range(iterable, body, values: tuple, names: tuple, where: str, outside=(
     n = len(iterable)
     if n <= ROLL_ABOVE or not _trace.jax_tracing():
         return control_flow.for_stmt(iterable, body, values, names, where)
-    values = body(values, iterable[0])  # the first iteration, as Python runs it
-    rest = iterable[1:]
+    # names first assigned in the loop, or static values (a 0.0 accumulator, a Python
+    # counter): the first iteration runs as Python, and tells their types
+    peeled = any(v is control_flow.UNDEFINED or _is_static(v) for v in values)
+    rest = iterable
+    if peeled:
+        values = body(values, iterable[0])
+        rest = iterable[1:]
     reason = blocker or _why_not(values, names, frozenset(outside))
     if reason is None:
         from brainjit.math._jax.jit import _Restructure
@@ -219,7 +228,7 @@ def for_range(iterable, body, values: tuple, names: tuple, where: str, outside=(
         except Exception as err:  # noqa: BLE001  (the body cannot roll: unroll it)
             reason = f"the body cannot run on a traced index ({_first_line(err)})"
         else:
-            _note(where, n, True)
+            _note(where, n, True, peeled=peeled)
             return result
     _note(where, n, False, reason)
     for i in rest:
