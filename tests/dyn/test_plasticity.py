@@ -29,6 +29,7 @@ T0 = 20.0  # ms: the first spike of the pair patterns
 LAGS = [-40.0, -12.5, -3.0, -0.5, 0.0, 0.4, 3.0, 12.5, 40.0]  # ms: t_post - t_pre
 DELAY = 1.5  # ms
 N_IN = 50  # the random trains onto LIF neurons
+LIF_PARAMS = dict(V_rest=-65.0, V_reset=-65.0, V_th=-50.0, tau=10.0, t_ref=2.0, V_initial=-65.0)
 
 
 def _patterns():
@@ -133,18 +134,27 @@ def _build():
     rng = np.random.default_rng(3)
     flat = rng.choice(N_IN * (STEPS - 1), size=800, replace=False)
     inputs = bp.dyn.SpikeTimeGroup(N_IN, flat % N_IN, (flat // N_IN) * DT)
-    lif = bp.dyn.LIF(10, V_rest=-65.0, V_reset=-65.0, V_th=-50.0, tau=10.0, t_ref=2.0,
-                     V_initial=-65.0)  # fmt: skip
+    lif = bp.dyn.LIF(10, **LIF_PARAMS)
     conn = bp.conn.FixedProb(0.5, seed=11)
     syns["lif_stdp"] = bp.dyn.STDP(inputs, lif, conn, **SYNAPSE, **STDP_CASES["add"])
-    net = bp.Network(syns, pre=pre, post=post, inputs=inputs, lif=lif)
+    # transmission: STDP that does not change its weights onto a copy of the LIF group,
+    # a static Exponential synapse (same weights, tau, output) onto another
+    lifs = [bp.dyn.LIF(10, **LIF_PARAMS) for _ in range(2)]
+    frozen = dict(STDP_CASES["add"], A_plus=0.0, A_minus=0.0)
+    conn = bp.conn.FixedProb(0.5, seed=11)
+    syns["frozen"] = bp.dyn.STDP(inputs, lifs[0], conn, **SYNAPSE, **frozen)
+    conn = bp.conn.FixedProb(0.5, seed=11)
+    static = bp.dyn.Exponential(inputs, lifs[1], conn, weight=0.5, **SYNAPSE)
+    net = bp.Network(syns, static, pre=pre, post=post, inputs=inputs, lif=lif, lif_frozen=lifs[0],
+                     lif_static=lifs[1])  # fmt: skip
     input_trains = [list(np.sort(flat[flat % N_IN == i] // N_IN) * DT) for i in range(N_IN)]
     return net, syns, input_trains
 
 
 def _run(backend):
     net, syns, input_trains = _build()
-    monitors = {"w": ("add.weight", [0, 4, 8, 12]), "spikes": "lif.spike"}
+    monitors = {"w": ("add.weight", [0, 4, 8, 12]), "spikes": "lif.spike",
+                "V_frozen": "lif_frozen.V", "V_static": "lif_static.V"}  # fmt: skip
     runner = bp.Runner(net, monitors=monitors, monitor_every=EVERY, dt=DT, progress_bar=False)
     runner.run(STEPS * DT)
     weights = {key: np.asarray(s.weight, dtype=float).copy() for key, s in syns.items()}
@@ -379,6 +389,16 @@ def test_stdp_on_a_random_csr_onto_lif_neurons(result):
     ]
     np.testing.assert_allclose(res["weights"]["lif_stdp"], expected, **tol(backend))
     assert np.abs(res["weights"]["lif_stdp"] - 0.5).max() > 1e-3  # the rule did something
+
+
+def test_transmission_is_a_static_synapses(result):
+    """A plastic synapse transmits as the static synapse of the same kind: STDP whose
+    amplitudes are 0 and bp.dyn.Exponential drive two LIF groups to the same voltages."""
+    backend, res = result
+    V, V_static = res["mon"]["V_frozen"], res["mon"]["V_static"]
+    assert np.ptp(V_static) > 10.0  # driven to threshold
+    np.testing.assert_array_equal(V, V_static)
+    np.testing.assert_array_equal(res["weights"]["frozen"], 0.5)
 
 
 def test_both_backends_give_the_same_weights():
