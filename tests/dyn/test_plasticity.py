@@ -408,3 +408,35 @@ def test_both_backends_give_the_same_weights():
     assert np.abs(a["weights"]["lif_stdp"] - 0.5).max() > 1e-3  # the rule did something
     for key in a["weights"]:
         np.testing.assert_allclose(a["weights"][key], b["weights"][key], rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, error, match",
+    [
+        (bp.dyn.STDP, dict(w_min=0.5, w_max=0.5), ValueError, r"w_min \(0.5\) must be smaller"),
+        (bp.dyn.STDP, dict(weight=1.5), ValueError, r"initial weights must lie in \[w_min"),
+        (bp.dyn.STDP, dict(weight_dependence="soft"), ValueError, "'additive' or 'multiplicative'"),
+        (bp.dyn.STDP, dict(nearest=1), TypeError, "nearest must be True or False"),
+        (bp.dyn.STDP, dict(tau_plus=0.0), ValueError, "tau_plus"),
+        (bp.dyn.STDP, dict(A_minus=-0.1), ValueError, "A_minus"),
+        (bp.dyn.STDP, dict(tau=-1.0), ValueError, "tau"),
+        (bp.dyn.TripletSTDP, dict(tau_y=-5.0), ValueError, "tau_y"),
+        (bp.dyn.TripletSTDP, dict(A3_plus=-1.0), ValueError, "A3_plus"),
+        (bp.dyn.TripletSTDP, dict(w_max=0.2), ValueError, r"initial weights must lie"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(cls, kwargs, error, match):
+    pre = bp.dyn.SpikeTimeGroup(2, [0], [1.0])
+    post = Target(2, [1], [2.0])
+    with pytest.raises(error, match=match):
+        cls(pre, post, bp.conn.All2All(), **kwargs)
+
+
+def test_post_without_spikes_is_a_clear_error():
+    pre = bp.dyn.SpikeTimeGroup(2, [0], [1.0])
+    post = bp.dyn.SpikeTimeGroup(2, [0], [1.0])
+    post.V = bp.math.Variable(bp.math.zeros(2))
+    post.input = bp.math.Variable(bp.math.zeros(2))
+    del post.spike
+    with pytest.raises(ValueError, match="has no spike Variable"):
+        Hebb(pre, post, bp.conn.All2All())
