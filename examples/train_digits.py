@@ -19,7 +19,7 @@ pass keeps the exact threshold. The loss is the softmax cross-entropy; the gradi
 comes by backpropagation through time over the whole simulation
 (``bp.training.run_trials``: a batch of trials, one per image, in one compiled loop),
 and optax's Adam updates the weights (``bp.training.Optax``), the whole train step in
-one ``bp.math.jit``. Typical result: about 96% test accuracy after 15 epochs (10 s)
+one ``bp.math.jit``. Typical result: about 96% test accuracy after 15 epochs (a few seconds)
 (``benchmarks/RESULTS.md``).
 
 Gradient training needs the jax backend: on the numpy backend this script says so and
