@@ -201,6 +201,15 @@ BEHAVIOUR = (
         "models.md; design.md",
     ),
     (
+        "`event_csr_select`, `event_csr_gather`, `event_csr_scatter` (plastic synapses: the "
+        "synapses of the neurons that fired)",
+        "exactly the entries of the rows that fired, in row order (a Numba loop; the length "
+        "follows the spikes)",
+        "every entry (static shapes), those of rows that did not fire out of range: writes "
+        "drop them, gathers clamp",
+        "plasticity.md",
+    ),
+    (
         "`segment_*`, `pre2syn`, `syn2post_*`, `pre2post_*`, `csr_matvec`, `sparse_matmul`",
         "serial Numba loops, also in compiled code except `sparse_matmul` (a dict: eager "
         "only); compiled, `num_segments` may be left to the ids",
