@@ -24,7 +24,8 @@ fresh process; reported:
 
 *Before*: the loop unrolled (``static_loops.ROLL_ABOVE`` raised, which is what every
 static loop did before rolling), for n <= --max-unrolled; *after*: the loop rolled
-into one ``lax.fori_loop``, for n up to --max-rolled.
+into one ``lax.fori_loop``, for n up to --max-rolled. For comparison, the forward
+method on the numpy backend (Numba compiles the loop as a loop) at the rolled sizes.
 
 Usage: python benchmarks/static_loops.py [--size 20] [--max-unrolled 100]
        [--max-rolled 10000] [--timeout 600] [--code TEXT] [--no-write]
@@ -58,7 +59,7 @@ def measure(kind: str, n_steps: int, rolled: bool, size: int) -> dict:
     import brainjit as bp
     from brainjit.math._jax import static_loops
 
-    bp.math.use_backend("jax")
+    bp.math.use_backend("numpy" if kind == "numpy" else "jax")
     if not rolled:
         static_loops.ROLL_ABOVE = 10**9  # every static loop unrolls, as before
     bp.math.random.seed(0)
@@ -80,14 +81,15 @@ def measure(kind: str, n_steps: int, rolled: bool, size: int) -> dict:
             return self.E.V.sum()
 
     model = Model(size, n_steps)
-    if kind == "jit":
+    if kind in ("jit", "numpy"):
         f = bp.math.jit(model.run)
     else:
         f = bp.math.jit(bp.math.grad(model.run, grad_vars=model.train_vars()))
 
     def result(out) -> float:
-        leaves = jax.tree_util.tree_leaves(out)
-        jax.block_until_ready(leaves)
+        leaves = jax.tree_util.tree_leaves(out, is_leaf=lambda x: isinstance(x, np.ndarray))
+        if kind != "numpy":
+            jax.block_until_ready(leaves)
         return float(sum(np.asarray(x).sum() for x in leaves))
 
     state = {k: v.value for k, v in model.vars().items()}
@@ -108,7 +110,7 @@ def measure(kind: str, n_steps: int, rolled: bool, size: int) -> dict:
         "call_ms": min(times) * 1e3,
         "peak_mb": (peak - base) / 1024,
         "value": value,
-        "traces": f.num_traces,
+        "traces": getattr(f, "num_traces", None),
     }
 
 
@@ -178,23 +180,27 @@ def main() -> None:
         "|---|---|---:|---:|---:|---:|---:|"
     )
     print(header)
-    for kind in ("jit", "grad"):
-        for rolled, ns in ((False, unrolled_ns), (True, rolled_ns)):
-            for n in ns:
-                r = child(kind, n, rolled, args.size, args.timeout)
-                what = (
-                    f"| {'forward' if kind == 'jit' else 'gradient'} | "
-                    f"{'rolled (after)' if rolled else 'unrolled (before)'} | {n} | "
+    cases = [
+        (kind, rolled, ns)
+        for kind in ("jit", "grad")
+        for rolled, ns in ((False, unrolled_ns), (True, rolled_ns))
+    ]
+    cases.append(("numpy", True, rolled_ns))  # Numba compiles the loop as a loop
+    labels = {"jit": "forward", "grad": "gradient", "numpy": "forward, numpy backend"}
+    for kind, rolled, ns in cases:
+        for n in ns:
+            r = child(kind, n, rolled, args.size, args.timeout)
+            loop = "unrolled (before)" if not rolled else "rolled (after)"
+            what = f"| {labels[kind]} | {'Numba loop' if kind == 'numpy' else loop} | {n} | "
+            if isinstance(r, str):  # it did not finish
+                row = what + f"{r} | | | |"
+            else:
+                row = what + (
+                    f"{r['first']:.2f} | {r['call_ms']:.2f} | {r['peak_mb']:.0f} | "
+                    f"{r['value']:.6g} |"
                 )
-                if isinstance(r, str):  # it did not finish
-                    row = what + f"{r} | | | |"
-                else:
-                    row = what + (
-                        f"{r['first']:.2f} | {r['call_ms']:.2f} | {r['peak_mb']:.0f} | "
-                        f"{r['value']:.6g} |"
-                    )
-                rows.append(row)
-                print(row, flush=True)
+            rows.append(row)
+            print(row, flush=True)
     if args.no_write:
         return
     text = "\n".join(
@@ -208,7 +214,10 @@ def main() -> None:
             "static loop, before rolling); *after*: rolled into one `lax.fori_loop`. "
             "First call = trace + compile + run; peak memory = growth of the process's "
             "peak RSS during the first call (each row a fresh process); result = the "
-            "summed potential or gradient (equal for both loops).",
+            "summed potential or gradient (equal for both loops). The numpy backend's "
+            "rows: the same method under `bp.math.jit`, which Numba compiles as a loop "
+            "(its initial potentials come from its own random generator, hence another "
+            "result).",
             "",
             header,
             *rows,
