@@ -247,8 +247,7 @@ def ref_hebb(pre_times, post_times, weight=0.5, eta=0.01, decay=0.002, tau_x=30.
     return w
 
 
-def tol(backend):
-    return dict(rtol=0, atol=1e-12)
+TOL = dict(rtol=0, atol=1e-12)  # both backends in float64: rounding error only
 
 
 # -- the tests --------------------------------------------------------------------------
@@ -268,7 +267,7 @@ def test_pair_at_each_lag_is_the_analytic_window(result):
         expected = np.where(lag >= 0, 0.01 * np.exp(-lag / 17.0), -0.012 * np.exp(lag / 34.0))
         if key != "add":
             expected = _bounded(expected)
-        np.testing.assert_allclose(dw, expected, err_msg=f"{backend} {key}", **tol(backend))
+        np.testing.assert_allclose(dw, expected, err_msg=f"{backend} {key}", **TOL)
     # the same step counts as pre before post: potentiation by A_plus exactly
     assert res["weights"]["add"][LAGS.index(0.0)] == pytest.approx(0.51, abs=1e-14)
 
@@ -304,8 +303,8 @@ def test_nearest_and_all_to_all_on_triplets_of_spikes(result):
     assert nearest[2] == W_HI - 0.5  # the second potentiation stops at w_max
     got_all = res["weights"]["add"][k : k + 4] - 0.5
     got_near = res["weights"]["nearest_delay_bounds"][k : k + 4] - 0.5
-    np.testing.assert_allclose(got_all, all_to_all, **tol(backend))
-    np.testing.assert_allclose(got_near, nearest, **tol(backend))
+    np.testing.assert_allclose(got_all, all_to_all, **TOL)
+    np.testing.assert_allclose(got_near, nearest, **TOL)
 
 
 @pytest.mark.parametrize("key", list(STDP_CASES))
@@ -314,7 +313,7 @@ def test_stdp_matches_the_event_reference_on_every_train(result, key):
     kw = STDP_CASES[key]
     expected = [ref_stdp(p, q, **kw) for p, q in PATTERNS]
     np.testing.assert_allclose(res["weights"][key], expected, err_msg=f"{backend} {key}",
-                               **tol(backend))  # fmt: skip
+                               **TOL)  # fmt: skip
 
 
 def test_multiplicative_pairs_are_soft_bounded(result):
@@ -324,13 +323,13 @@ def test_multiplicative_pairs_are_soft_bounded(result):
     # soft bounds: potentiation in proportion to w_max - w, depression to w - w_min
     pot = 0.05 * (0.9 - 0.3) * np.exp(-lag / 20.0)
     dep = -0.04 * (0.3 - 0.1) * np.exp(lag / 20.0)
-    np.testing.assert_allclose(w - 0.3, np.where(lag >= 0, pot, dep), **tol(backend))
+    np.testing.assert_allclose(w - 0.3, np.where(lag >= 0, pot, dep), **TOL)
 
 
 def test_triplet_matches_the_event_reference(result):
     backend, res = result
     expected = [ref_triplet(p, q, **TRIPLET) for p, q in PATTERNS]
-    np.testing.assert_allclose(res["weights"]["triplet"], expected, **tol(backend))
+    np.testing.assert_allclose(res["weights"]["triplet"], expected, **TOL)
 
 
 def test_triplet_pairs_and_pre_post_post_are_analytic(result):
@@ -340,7 +339,7 @@ def test_triplet_pairs_and_pre_post_post_are_analytic(result):
     lag = np.array(LAGS) - 1.0
     expected = np.where(lag >= 0, a2p * np.exp(-lag / tp), -a2m * np.exp(lag / tm))
     got = res["weights"]["triplet"][: len(LAGS)] - 0.5
-    np.testing.assert_allclose(got, expected, **tol(backend))
+    np.testing.assert_allclose(got, expected, **TOL)
     # pre at t (arriving 1 ms later), post at t+10 and t+20: lags 9 and 19 ms
     got = res["weights"]["triplet"][len(LAGS) + 2] - 0.5
     expected = a2p * math.exp(-9 / tp) + math.exp(-19 / tp) * (a2p + a3p * math.exp(-10 / ty))
@@ -350,13 +349,13 @@ def test_triplet_pairs_and_pre_post_post_are_analytic(result):
 def test_a_rule_of_ones_own(result):
     backend, res = result
     expected = [ref_hebb(p, q) for p, q in PATTERNS]
-    np.testing.assert_allclose(res["weights"]["hebb"], expected, **tol(backend))
+    np.testing.assert_allclose(res["weights"]["hebb"], expected, **TOL)
     # a single pair: each arrival (0.3 ms after the spike) scales w by 1 - decay, and a
     # post spike after it adds eta exp(-lag / tau_x)
     lag = np.array(LAGS) - 0.3
     expected = -0.5 * 0.002 + np.where(lag >= 0, 0.01 * np.exp(-lag / 30.0), 0.0)
     np.testing.assert_allclose(res["weights"]["hebb"][: len(LAGS)] - 0.5, expected,
-                               **tol(backend))  # fmt: skip
+                               **TOL)  # fmt: skip
 
 
 def test_weights_are_monitored_every_k_steps(result):
@@ -368,7 +367,7 @@ def test_weights_are_monitored_every_k_steps(result):
         p, q = PATTERNS[i]
         kw = STDP_CASES["add"]
         expected = [ref_stdp(p, q, upto=int(round(t / DT)), **kw) for t in ts]
-        np.testing.assert_allclose(w[:, col], expected, **tol(backend))
+        np.testing.assert_allclose(w[:, col], expected, **TOL)
     np.testing.assert_array_equal(w[-1], res["weights"]["add"][[0, 4, 8, 12]])
 
 
@@ -387,7 +386,7 @@ def test_stdp_on_a_random_csr_onto_lif_neurons(result):
         for i in range(N_IN)
         for j in indices[indptr[i] : indptr[i + 1]]
     ]
-    np.testing.assert_allclose(res["weights"]["lif_stdp"], expected, **tol(backend))
+    np.testing.assert_allclose(res["weights"]["lif_stdp"], expected, **TOL)
     assert np.abs(res["weights"]["lif_stdp"] - 0.5).max() > 1e-3  # the rule did something
 
 
