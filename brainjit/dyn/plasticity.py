@@ -5,7 +5,8 @@ synapses, for rules of one's own), :class:`STDP` (pair-based) and :class:`Triple
 A plastic synapse is a :class:`~brainjit.dyn.synapses.Synapse` (CSR connectivity,
 ``output='cuba'``/``'coba'``, ``delay``) whose weights, one per synapse in CSR order,
 are a Variable (``syn.weight``) that the rule changes while the model runs: readable
-after a run, monitorable by the Runner (``monitors={'syn.weight': ids}``).
+after a run, monitorable by the Runner (``monitors={'w': ('syn.weight', ids)}``, a subset
+of the synapses, recorded every ``monitor_every`` steps).
 
 **A step** (``update(t, dt)``, in this order):
 
