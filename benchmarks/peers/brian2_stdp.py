@@ -11,7 +11,9 @@ song2000
     ``--inputs`` (1000) Poisson inputs at ``--rate`` (15 Hz) onto one conductance-based
     integrate-and-fire neuron, ``taum dv/dt = ge (Ee - v) + El - v``, ``dge/dt = -ge/taue``;
     taum = 10 ms, Ee = 0 mV, El = -74 mV, threshold -54 mV, reset -60 mV, no refractory
-    period, taue = 5 ms, v(0) = reset; additive all-to-all STDP with hard bounds:
+    period, taue = 5 ms, v(0) = reset (the example writes the driving force ``Ee - vr``;
+    here it is ``Ee - v``, the paper's conductance-based neuron); additive all-to-all
+    STDP with hard bounds:
     ``on_pre: ge += w; Apre += dApre; w = clip(w + Apost, 0, gmax)``,
     ``on_post: Apost += dApost; w = clip(w + Apre, 0, gmax)``, traces decaying with
     taupre = taupost = 20 ms, gmax = 0.01, dApre = 0.01 gmax, dApost = -1.05 dApre;
