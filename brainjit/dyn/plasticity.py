@@ -31,8 +31,10 @@ The updates are event-driven on the sparse projection (``bp.math.event_csr_selec
 on the numpy backend the hooks see only the synapses of the neurons that fired (the
 rows of the presynaptic CSR, or of its transpose, built once at construction, for the
 postsynaptic side), so a step costs O(neurons + the synapses of the spikes), not
-O(synapses). On the jax backend (static shapes) they see every synapse, those of
-neurons that did not fire masked: their returned weights are dropped.
+O(synapses). On the jax backend (static shapes) they see, when at most about 1/64 of
+a side's neurons fired, the synapses of those neurons padded to a fixed number (rows of
+a padded table, built once), else every synapse; the returned weights of synapses
+whose neuron did not fire (padding, or the others) are dropped (``_Side``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,80 @@ def _transpose(indptr: np.ndarray, indices: np.ndarray, post_num: int):
     post_indptr = np.zeros(post_num + 1, dtype=np.int64)
     np.cumsum(np.bincount(indices, minlength=post_num), out=post_indptr[1:])
     return post_indptr, order.astype(np.int64), pre_of[order]
+
+
+class _Side:
+    """One side (presynaptic or postsynaptic) of a plastic synapse on the jax backend.
+
+    The synapses of a neuron are a row of a CSR structure (``indptr``; ``ids``: the
+    synapse of each entry, None: the entry itself; ``others``: the neuron at the other
+    end). XLA needs static shapes, so a step cannot visit exactly the rows that fired;
+    instead, when at most ``cap`` neurons fired (about ``rows / 64``, as
+    ``bm.event_matvec``), their ids (``nonzero(size=cap)``) pick rows of a padded
+    ``(rows + 1, max_row)`` table of synapse ids, and the hook sees those ``cap *
+    max_row`` synapses (padding: the id ``num_synapses``, out of range, whose new
+    weight is dropped). Otherwise (a burst, or when the table is not smaller than the
+    synapses) the hook sees every synapse, and the weights of those without a spike are
+    kept by a select. ``lax.cond`` (``bm.cond``) picks the path at run time.
+    """
+
+    def __init__(self, indptr, ids, others, rows: int):
+        counts = np.diff(np.asarray(indptr)).astype(np.int64)
+        nnz = int(counts.sum())
+        own = np.repeat(np.arange(rows, dtype=np.int64), counts)
+        syn = np.arange(nnz, dtype=np.int64) if ids is None else np.asarray(ids, np.int64)
+        others = np.asarray(others, np.int64)
+        # every synapse in CSR order (synapse id s at position s): this side's neuron and
+        # the other neuron of each
+        order = np.argsort(syn, kind="stable")
+        self.own_all = own[order].astype(np.int32)
+        self.other_all = others[order].astype(np.int32)
+        width = int(counts.max()) if rows and nnz else 0
+        self.cap = max(1, -(-rows // 64))
+        self.sparse = 0 < width and self.cap * width < nnz
+        if self.sparse:
+            table = np.full((rows + 1, width), nnz, dtype=np.int32)  # row `rows`: padding
+            other = np.zeros((rows + 1, width), dtype=np.int32)
+            column = np.arange(nnz) - np.repeat(np.asarray(indptr)[:-1], counts)
+            table[own, column] = syn
+            other[own, column] = others
+            self.table, self.other_table = table, other
+        self.rows, self.nnz = rows, nnz
+
+    def apply(self, owner, hook, spikes, t, dt, post_first):
+        """``owner.weight`` updated by ``hook(spikes, w, pre, post, t, dt)`` on the
+        synapses of the neurons that fired (``post_first``: this side is the
+        postsynaptic one, so ``own`` ids are ``post``)."""
+        import jax.numpy as jnp
+
+        from brainjit.math._jax.ndarray import unwrap, wrap
+
+        def call(w, own, other):
+            pre, post = (other, own) if post_first else (own, other)
+            return hook(spikes, w, pre, post, t, dt)
+
+        def every(_):
+            fired = jnp.asarray(unwrap(spikes))[self.own_all] != 0
+            new = call(owner.weight.value, self.own_all, self.other_all)
+            owner.weight.value = bm.where(wrap(fired), new, owner.weight.value)
+
+        if not self.sparse:
+            every(None)
+            return
+
+        def some(_):
+            fired = jnp.asarray(unwrap(spikes)) != 0
+            rows = jnp.nonzero(fired, size=self.cap, fill_value=self.rows)[0]
+            syn = jnp.asarray(self.table)[rows].reshape(-1)
+            own = jnp.broadcast_to(rows[:, None], (self.cap, self.table.shape[1])).reshape(-1)
+            other = jnp.asarray(self.other_table)[rows].reshape(-1)
+            weight = unwrap(owner.weight.value)
+            w = weight.at[syn].get(mode="clip")
+            new = jnp.asarray(unwrap(call(wrap(w), wrap(own), wrap(other))), weight.dtype)
+            owner.weight.value = wrap(weight.at[syn].set(new, mode="drop"))
+
+        count = jnp.sum(jnp.asarray(unwrap(spikes)) != 0)
+        bm.cond(wrap(count <= self.cap), some, every, (wrap(count),))
 
 
 class PlasticSynapse(Synapse):
@@ -94,9 +170,10 @@ class PlasticSynapse(Synapse):
 
     ``w``, ``pre`` and ``post`` are arrays over a selection of synapses: on the numpy
     backend exactly the synapses of the neurons that fired (in CSR order; possibly
-    none), on the jax backend every synapse (those of the other neurons have their
-    returned weights dropped). So a hook computes each synapse's new weight from that
-    synapse's values only (gather per-neuron traces with ``trace[pre]``,
+    none), on the jax backend a fixed number of synapses that includes them (those of
+    at most ``cap`` neurons that fired, padded; or every synapse in a burst), the
+    returned weights of the others dropped. So a hook computes each synapse's new
+    weight from that synapse's values only (gather per-neuron traces with ``trace[pre]``,
     ``trace[post]``) and does not reduce over or scatter into its arrays. The default
     hooks change nothing. Every value is in the units of the weights; times in ms.
     """
@@ -132,6 +209,14 @@ class PlasticSynapse(Synapse):
         indptr, indices = np.asarray(self.indptr), np.asarray(self.indices)
         # the transpose, once: the synapses onto each postsynaptic neuron
         self.post_indptr, self.post_syn, self.post_pre = _transpose(indptr, indices, post.num)
+        # which synapses the hooks see: on numpy those of the neurons that fired; on jax
+        # (static shapes) those of at most `cap` neurons that fired, or every synapse
+        if bm.get_backend_name() == "jax":
+            self.pre_side = _Side(indptr, None, indices, pre.num)
+            self.post_side = _Side(self.post_indptr, self.post_syn, self.post_pre, post.num)
+            self.apply_hooks = self.update_jax
+        else:
+            self.apply_hooks = self.update_fired
 
     # -- the hooks ------------------------------------------------------------------
     def on_step(self, t, dt):
@@ -169,6 +254,16 @@ class PlasticSynapse(Synapse):
         post_spike = self.post.spike
         self.transmit(pre_spike, dt)
         self.on_step(t, dt)
+        self.apply_hooks(pre_spike, post_spike, t, dt)
+
+    def update_jax(self, pre_spike, post_spike, t, dt):
+        """jax: the hooks on the synapses of the presynaptic, then the postsynaptic
+        neurons that fired (see :class:`_Side`)."""
+        self.pre_side.apply(self, self.on_pre, pre_spike, t, dt, post_first=False)
+        self.post_side.apply(self, self.on_post, post_spike, t, dt, post_first=True)
+
+    def update_fired(self, pre_spike, post_spike, t, dt):
+        """numpy: the hooks on the synapses of the neurons that fired only."""
         syn, pre, post = bm.event_csr_select(pre_spike, self.indptr, self.indices)
         w = self.on_pre(pre_spike, bm.event_csr_gather(self.weight, syn), pre, post, t, dt)
         bm.event_csr_scatter(self.weight, syn, w)
