@@ -17,6 +17,17 @@ Spikes: ``spike`` is set in the step ``update(t, dt)`` in which the threshold is
 crossed, and ``t_last_spike`` records that ``t``. A refractory period ``t_ref`` (ms)
 clamps ``V`` at ``V_reset`` for the next ``round(t_ref / dt)`` steps (the test is
 ``t - t_last_spike < t_ref + dt / 2``, which is robust to rounding of ``t``).
+
+Gradients (jax backend): every neuron takes ``spike_fun``, a surrogate spike function
+(``bm.surrogate.Sigmoid()`` & co). By default (``None``) the spike is the exact test
+``V >= V_th`` and ``spike`` is boolean: its gradient is 0, and a gradient that flows
+through it warns (``bm.surrogate.ZeroGradientWarning``, naming the group). With a
+surrogate, ``spike = spike_fun(V - V_th)`` (``V - V_th`` in mV, so ``alpha`` is per mV)
+is a float array (``bm.dftype()``), exactly 0 or 1 forward (the same spikes as the
+default), and the reset is differentiable: ``V = V_reset * spike + V * (1 - spike)``
+(BrainPy's default, ``detach_spk=False``; the gradient flows through the reset too),
+``w += b * spike`` / ``u += d * spike`` for the adaptation variables. The refractory
+clamp and ``t_last_spike`` have no gradient with respect to the spike.
 """
 
 from __future__ import annotations
@@ -34,11 +45,13 @@ NEVER = -1e7  # t_last_spike before the first spike
 
 def _spike_state(group: NeuGroup, V0, refractory: bool = True) -> None:
     """The Variables of the neuron models: V, input, spike, t_last_spike and (models with
-    a refractory period) refractory."""
+    a refractory period) refractory. ``spike`` is boolean, or floats with a surrogate
+    spike function (``group.spike_fun``)."""
     dtype = bm.dftype()  # float64 on numpy, float32 on jax, or bm.set_dfloat's
     group.V = bm.Variable(bm.asarray(bm.zeros(group.num, dtype=dtype) + V0, dtype=dtype))
     group.input = bm.Variable(bm.zeros(group.num, dtype=dtype))
-    group.spike = bm.Variable(bm.zeros(group.num, dtype=bool))
+    spike_dtype = bool if group.spike_fun is None else dtype
+    group.spike = bm.Variable(bm.zeros(group.num, dtype=spike_dtype))
     group.t_last_spike = bm.Variable(bm.zeros(group.num, dtype=dtype) + NEVER)
     if refractory:
         group.refractory = bm.Variable(bm.zeros(group.num, dtype=bool))
@@ -49,19 +62,106 @@ def _check_threshold(owner: str, V_reset, V_th) -> None:
         raise ValueError(f"{owner}: V_reset ({V_reset}) must be below V_th ({V_th})")
 
 
-_STEPS: dict = {}  # (class, method) -> (integral, step), both bm.elementwise
+def _check_spike_fun(owner: str, spike_fun):
+    """``spike_fun`` as a ``bm.surrogate.Surrogate`` (or None), else a TypeError."""
+    if spike_fun is None or isinstance(spike_fun, bm.surrogate.Surrogate):
+        return spike_fun
+    classes = {
+        getattr(bm.surrogate, name): cls
+        for name, cls in (
+            ("sigmoid", "Sigmoid"),
+            ("fast_sigmoid", "FastSigmoid"),
+            ("arctan", "Arctan"),
+            ("piecewise_linear", "PiecewiseLinear"),
+            ("piecewise_quadratic", "PiecewiseQuadratic"),
+            ("gaussian", "Gaussian"),
+        )
+    }
+    for function, cls in classes.items():  # bm.surrogate.sigmoid: its class, defaults
+        if spike_fun is function:
+            return getattr(bm.surrogate, cls)()
+    raise TypeError(
+        f"{owner}: spike_fun must be a surrogate spike function of bm.surrogate, e.g. "
+        f"spike_fun=bm.surrogate.Sigmoid(alpha=4.0), or None; got {spike_fun!r}"
+    )
 
 
-def _fused(cls, method, equations, make_step):
+_SPIKING: dict = {}  # key -> the spike helpers (shared, so that steps are shared too)
+
+
+def _spiking(owner: str, spike_fun):
+    """``(key, alpha, spike_of, reset, jump, fired, gate)``: how a step computes and uses
+    spikes, as functions that compiled steps call (module docstring):
+
+    - ``spike_of(V, V_th, alpha)``: the spike (boolean ``V >= V_th``, or floats
+      ``spike_fun(V - V_th)``);
+    - ``reset(spike, V_reset, V)``: ``V`` after the reset;
+    - ``jump(spike, x, d)``: ``x + d`` where it spiked (adaptation variables);
+    - ``fired(spike)``: a boolean (for ``t_last_spike`` and the refractory period):
+      ``spike >= 1/2``, so that it is ``V >= V_th`` for a smooth step too
+      (``origin=True``: every smooth step is 1/2 at 0);
+    - ``gate(spike, condition)``: the spike where a boolean condition holds.
+    """
+    if spike_fun is None:
+        threshold = bm.surrogate.exact_threshold(owner)  # warns when differentiated
+        key, alpha = threshold, 0.0
+    else:
+        function = spike_fun.function
+        key, alpha = function, spike_fun.alpha
+    if key not in _SPIKING:
+        if spike_fun is None:
+
+            def spike_of(V, V_th, alpha):
+                return threshold(V, V_th)
+
+            def reset(spike, V_reset, V):
+                return bm.where(spike, V_reset, V)
+
+            def jump(spike, x, d):
+                return bm.where(spike, x + d, x)
+
+            def fired(spike):
+                return spike
+
+            def gate(spike, condition):
+                return bm.logical_and(spike, condition)
+
+        else:
+
+            def spike_of(V, V_th, alpha):
+                return function(V - V_th, alpha)
+
+            def reset(spike, V_reset, V):
+                return V_reset * spike + V * (1.0 - spike)
+
+            def jump(spike, x, d):
+                return x + d * spike
+
+            def fired(spike):
+                return spike >= 0.5  # f(0) = 1/2: also V >= V_th for a smooth step
+
+            def gate(spike, condition):
+                return spike * condition
+
+        _SPIKING[key] = (spike_of, reset, jump, fired, gate)
+    return (key, alpha) + _SPIKING[key]
+
+
+_STEPS: dict = {}  # (class, method, spike key) -> (integral, step), both bm.elementwise
+
+
+def _fused(cls, method, equations, make_step, spiking):
     """``(integral, step)``: ``equations()`` integrated by ``method`` (``bp.odeint``) and
-    ``make_step(integral)``, a whole step of one neuron (integration, refractory period,
-    spike and reset), both ``bm.elementwise``: one fused loop over the neurons in Numba
-    code, whole arrays elsewhere. Made once per class and method and shared by its
-    groups (one compilation for them all)."""
-    key = (cls, method)
+    ``make_step(integral, spiking)``, a whole step of one neuron (integration,
+    refractory period, spike and reset; ``spiking``: see :func:`_spiking`), both
+    ``bm.elementwise``: one fused loop over the neurons in Numba code, whole arrays
+    elsewhere. Made once per class, method and spike function and shared by the groups
+    (one compilation for them all)."""
+    key = (cls, method, spiking[0])
     if key not in _STEPS:
-        integral = odeint(equations(), method=method)
-        _STEPS[key] = bm.elementwise(integral), bm.elementwise(make_step(integral))
+        integral = None if equations is None else odeint(equations(), method=method)
+        step = bm.elementwise(make_step(integral, spiking))
+        _STEPS[key] = (None if integral is None else bm.elementwise(integral)), step
     return _STEPS[key]
 
 
@@ -80,20 +180,25 @@ def lif_exact(V, t, I_ext, V_rest, R, tau, dt=0.1):
     return V_inf + (V - V_inf) * bm.exp(-dt / tau)
 
 
-@bm.elementwise
-def lif_exact_step(V, I_ext, t_last_spike, t, dt, V_rest, V_reset, V_th, R, tau, t_ref):
-    """A whole LIF step per neuron with the exact integration (``method='exact'``):
-    integrate, hold refractory neurons, detect and reset spikes. Returns the new ``V``,
-    ``spike``, ``t_last_spike`` and ``refractory``, and 0 for the input (cleared in the
-    same pass: one pass less over memory). One fused loop in Numba code
-    (``bm.elementwise``); whole arrays elsewhere."""
-    V_inf = V_rest + R * I_ext
-    V_new = V_inf + (V - V_inf) * bm.exp(-dt / tau)
-    refractory = (t - t_last_spike) < t_ref + 0.5 * dt
-    V_new = bm.where(refractory, V, V_new)
-    spike = V_new >= V_th
-    V_new = bm.where(spike, V_reset, V_new)
-    return V_new, spike, bm.where(spike, t, t_last_spike), bm.logical_or(refractory, spike), 0.0
+def _lif_exact_step(integral, spiking):
+    """A whole LIF step per neuron with the exact integration (``method='exact'``;
+    ``integral`` is unused: the step is written out)."""
+    spike_of, reset, _, fired, _ = spiking[2:]
+
+    def lif_exact_step(V, I_ext, t_last_spike, t, dt, V_rest, V_reset, V_th, R, tau, t_ref, alpha):
+        """Integrate, hold refractory neurons, detect and reset spikes. Returns the new
+        ``V``, ``spike``, ``t_last_spike`` and ``refractory``, and 0 for the input
+        (cleared in the same pass: one pass less over memory)."""
+        V_inf = V_rest + R * I_ext
+        V_new = V_inf + (V - V_inf) * bm.exp(-dt / tau)
+        refractory = (t - t_last_spike) < t_ref + 0.5 * dt
+        V_new = bm.where(refractory, V, V_new)
+        spike = spike_of(V_new, V_th, alpha)
+        V_new = reset(spike, V_reset, V_new)
+        now = fired(spike)
+        return V_new, spike, bm.where(now, t, t_last_spike), bm.logical_or(refractory, now), 0.0
+
+    return lif_exact_step
 
 
 class LIF(NeuGroup):
@@ -113,6 +218,9 @@ class LIF(NeuGroup):
         method: ``'exact'`` (default: the closed-form step for the input held over the
             step, :func:`lif_exact`; the same result as exponential Euler, computed with
             one ``exp`` per step) or any ``bp.odeint`` method for ``lif_dV``.
+        spike_fun: None (the exact spike test; ``spike`` is boolean) or a surrogate
+            spike function for gradients, e.g. ``bm.surrogate.Sigmoid(alpha=4.0)``
+            (module docstring: float spikes, differentiable reset).
 
     Defaults: not a published cell. The LIF model has no canonical parameter set; the
     defaults are BrainPy's (``brainpy.dyn.LIF``): potentials relative to rest (``V_rest``
@@ -132,10 +240,12 @@ class LIF(NeuGroup):
         t_ref=0.0,
         V_initial=None,
         method="exact",
+        spike_fun=None,
         name=None,
     ):
         super().__init__(size, name=name)
         owner = f"LIF {self.name}"
+        self.spike_fun = _check_spike_fun(owner, spike_fun)
         check_finite(owner, V_rest=V_rest, V_reset=V_reset, V_th=V_th, V_initial=V_initial)
         check_positive(owner, tau=tau, R=R)
         check_nonnegative(owner, t_ref=t_ref)
@@ -144,11 +254,18 @@ class LIF(NeuGroup):
         self.R, self.tau, self.t_ref = R, tau, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
         self.exact = method == "exact"
-        self.integral = lif_exact if self.exact else odeint(lif_dV, method=method)
+        self._spiking = _spiking(owner, self.spike_fun)
+        self.alpha = self._spiking[1]
+        self.spike_of, self.reset, _, self.fired, _ = self._spiking[2:]
+        if self.exact:
+            self.integral = lif_exact
+            self.step = _fused(LIF, "exact", None, _lif_exact_step, self._spiking)[1]
+        else:
+            self.integral = odeint(lif_dV, method=method)
 
     def update(self, t, dt):
         if self.exact:
-            lif_exact_step(
+            self.step(
                 self.V,
                 self.input,
                 self.t_last_spike,
@@ -160,17 +277,19 @@ class LIF(NeuGroup):
                 self.R,
                 self.tau,
                 self.t_ref,
+                self.alpha,
                 out=(self.V, self.spike, self.t_last_spike, self.refractory, self.input),
             )
             return
         V = self.integral(self.V, t, self.input, self.V_rest, self.R, self.tau, dt=dt)
         refractory = (t - self.t_last_spike) < self.t_ref + 0.5 * dt
         V = bm.where(refractory, self.V, V)
-        spike = V >= self.V_th
+        spike = self.spike_of(V, self.V_th, self.alpha)
+        now = self.fired(spike)
         self.spike.value = spike
-        self.t_last_spike.value = bm.where(spike, t, self.t_last_spike)
-        self.V.value = bm.where(spike, self.V_reset, V)
-        self.refractory.value = bm.logical_or(refractory, spike)
+        self.t_last_spike.value = bm.where(now, t, self.t_last_spike)
+        self.V.value = self.reset(spike, self.V_reset, V)
+        self.refractory.value = bm.logical_or(refractory, now)
         self.input[:] = 0.0
 
 
@@ -182,19 +301,21 @@ def expif_dV(V, t, I_ext, V_rest, V_T, delta_T, R, tau):
     return (-(V - V_rest) + exp_term + R * I_ext) / tau
 
 
-def _expif_step(integral):
+def _expif_step(integral, spiking):
     """One ExpIF step of one neuron; returns the new ``V, spike, t_last_spike,
     refractory`` and 0, the input of the next step (cleared in the same pass)."""
+    spike_of, reset, _, fired, _ = spiking[2:]
 
     def expif_step(
-        V, I_ext, t_last_spike, t, dt, V_rest, V_T, delta_T, R, tau, V_reset, V_th, t_ref
+        V, I_ext, t_last_spike, t, dt, V_rest, V_T, delta_T, R, tau, V_reset, V_th, t_ref, alpha
     ):
         V_new = integral(V, t, I_ext, V_rest, V_T, delta_T, R, tau, dt=dt)
         refractory = (t - t_last_spike) < t_ref + 0.5 * dt
         V_new = bm.where(refractory, V, V_new)
-        spike = V_new >= V_th
-        V_new = bm.where(spike, V_reset, V_new)
-        return V_new, spike, bm.where(spike, t, t_last_spike), bm.logical_or(refractory, spike), 0.0
+        spike = spike_of(V_new, V_th, alpha)
+        V_new = reset(spike, V_reset, V_new)
+        now = fired(spike)
+        return V_new, spike, bm.where(now, t, t_last_spike), bm.logical_or(refractory, now), 0.0
 
     return expif_step
 
@@ -226,10 +347,12 @@ class ExpIF(NeuGroup):
         t_ref=1.7,
         V_initial=None,
         method="exp_euler",
+        spike_fun=None,
         name=None,
     ):
         super().__init__(size, name=name)
         owner = f"ExpIF {self.name}"
+        self.spike_fun = _check_spike_fun(owner, spike_fun)
         check_finite(owner, V_rest=V_rest, V_reset=V_reset, V_th=V_th, V_T=V_T, V_initial=V_initial)
         check_positive(owner, tau=tau, R=R, delta_T=delta_T)
         check_nonnegative(owner, t_ref=t_ref)
@@ -237,7 +360,11 @@ class ExpIF(NeuGroup):
         self.V_rest, self.V_reset, self.V_th = V_rest, V_reset, V_th
         self.V_T, self.delta_T, self.R, self.tau, self.t_ref = V_T, delta_T, R, tau, t_ref
         _spike_state(self, V_rest if V_initial is None else V_initial)
-        self.integral, self.step = _fused(ExpIF, method, lambda: expif_dV, _expif_step)
+        self._spiking = _spiking(owner, self.spike_fun)
+        self.alpha = self._spiking[1]
+        self.integral, self.step = _fused(
+            ExpIF, method, lambda: expif_dV, _expif_step, self._spiking
+        )
 
     def update(self, t, dt):
         self.step(
@@ -254,6 +381,7 @@ class ExpIF(NeuGroup):
             self.V_reset,
             self.V_th,
             self.t_ref,
+            self.alpha,
             out=(self.V, self.spike, self.t_last_spike, self.refractory, self.input),
         )
 
@@ -270,9 +398,10 @@ def adex_dw(w, t, V, V_rest, a, tau_w):
     return (a * (V - V_rest) - w) / tau_w
 
 
-def _adex_step(integral):
+def _adex_step(integral, spiking):
     """One AdEx step of one neuron; returns the new ``V, w, spike, t_last_spike,
     refractory`` and 0, the input of the next step (cleared in the same pass)."""
+    spike_of, reset, jump, fired, _ = spiking[2:]
 
     def adex_step(
         V,
@@ -292,17 +421,19 @@ def _adex_step(integral):
         V_reset,
         V_th,
         t_ref,
+        alpha,
     ):
         V_new, w_new = integral(V, w, t, I_ext, V_rest, V_T, delta_T, R, tau, a, tau_w, dt=dt)
         refractory = (t - t_last_spike) < t_ref + 0.5 * dt
         V_new = bm.where(refractory, V, V_new)
-        spike = V_new >= V_th
+        spike = spike_of(V_new, V_th, alpha)
+        now = fired(spike)
         return (
-            bm.where(spike, V_reset, V_new),
-            bm.where(spike, w_new + b, w_new),
+            reset(spike, V_reset, V_new),
+            jump(spike, w_new, b),
             spike,
-            bm.where(spike, t, t_last_spike),
-            bm.logical_or(refractory, spike),
+            bm.where(now, t, t_last_spike),
+            bm.logical_or(refractory, now),
             0.0,
         )
 
@@ -346,10 +477,12 @@ class AdEx(NeuGroup):
         t_ref=0.0,
         V_initial=None,
         method="exp_euler",
+        spike_fun=None,
         name=None,
     ):
         super().__init__(size, name=name)
         owner = f"AdEx {self.name}"
+        self.spike_fun = _check_spike_fun(owner, spike_fun)
         check_finite(
             owner,
             V_rest=V_rest,
@@ -369,7 +502,9 @@ class AdEx(NeuGroup):
         _spike_state(self, V_rest if V_initial is None else V_initial)
         self.w = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
         equations = lambda: JointEq(adex_dV, adex_dw)  # noqa: E731
-        self.integral, self.step = _fused(AdEx, method, equations, _adex_step)
+        self._spiking = _spiking(owner, self.spike_fun)
+        self.alpha = self._spiking[1]
+        self.integral, self.step = _fused(AdEx, method, equations, _adex_step, self._spiking)
 
     def update(self, t, dt):
         self.step(
@@ -390,6 +525,7 @@ class AdEx(NeuGroup):
             self.V_reset,
             self.V_th,
             self.t_ref,
+            self.alpha,
             out=(self.V, self.w, self.spike, self.t_last_spike, self.refractory, self.input),
         )
 
@@ -405,21 +541,23 @@ def izh_du(u, t, V, a, b):
     return a * (b * V - u)
 
 
-def _izh_step(integral):
+def _izh_step(integral, spiking):
     """One Izhikevich step of one neuron; returns the new ``V, u, spike, t_last_spike,
     refractory`` and 0, the input of the next step (cleared in the same pass)."""
+    spike_of, reset, jump, fired, _ = spiking[2:]
 
-    def izhikevich_step(V, u, I_ext, t_last_spike, t, dt, a, b, c, d, V_th, t_ref):
+    def izhikevich_step(V, u, I_ext, t_last_spike, t, dt, a, b, c, d, V_th, t_ref, alpha):
         V_new, u_new = integral(V, u, t, I_ext, a, b, dt=dt)
         refractory = (t - t_last_spike) < t_ref + 0.5 * dt
         V_new = bm.where(refractory, V, V_new)
-        spike = V_new >= V_th
+        spike = spike_of(V_new, V_th, alpha)
+        now = fired(spike)
         return (
-            bm.where(spike, c, V_new),
-            bm.where(spike, u_new + d, u_new),
+            reset(spike, c, V_new),
+            jump(spike, u_new, d),
             spike,
-            bm.where(spike, t, t_last_spike),
-            bm.logical_or(refractory, spike),
+            bm.where(now, t, t_last_spike),
+            bm.logical_or(refractory, now),
             0.0,
         )
 
@@ -451,10 +589,12 @@ class Izhikevich(NeuGroup):
         t_ref=0.0,
         V_initial=-65.0,
         method="exp_euler",
+        spike_fun=None,
         name=None,
     ):
         super().__init__(size, name=name)
         owner = f"Izhikevich {self.name}"
+        self.spike_fun = _check_spike_fun(owner, spike_fun)
         check_finite(owner, a=a, b=b, c=c, d=d, V_th=V_th, V_initial=V_initial)
         check_nonnegative(owner, t_ref=t_ref)
         _check_threshold(owner, c, V_th)
@@ -464,7 +604,9 @@ class Izhikevich(NeuGroup):
         _spike_state(self, V_initial)
         self.u = bm.Variable(bm.asarray(self.V * b, dtype=self.V.dtype))
         equations = lambda: JointEq(izh_dV, izh_du)  # noqa: E731
-        self.integral, self.step = _fused(Izhikevich, method, equations, _izh_step)
+        self._spiking = _spiking(owner, self.spike_fun)
+        self.alpha = self._spiking[1]
+        self.integral, self.step = _fused(Izhikevich, method, equations, _izh_step, self._spiking)
 
     def update(self, t, dt):
         self.step(
@@ -480,6 +622,7 @@ class Izhikevich(NeuGroup):
             self.d,
             self.V_th,
             self.t_ref,
+            self.alpha,
             out=(self.V, self.u, self.spike, self.t_last_spike, self.refractory, self.input),
         )
 
@@ -576,10 +719,12 @@ class HH(NeuGroup):
         V_th=20.0,
         V_initial=-65.0,
         method="exp_euler",
+        spike_fun=None,
         name=None,
     ):
         super().__init__(size, name=name)
         owner = f"{type(self).__name__} {self.name}"
+        self.spike_fun = _check_spike_fun(owner, spike_fun)
         extra = {key: getattr(self, key) for key in self._extra_parameters}
         check_finite(owner, ENa=ENa, EK=EK, EL=EL, V_th=V_th, V_initial=V_initial, **extra)
         check_nonnegative(owner, gNa=gNa, gK=gK, gL=gL)
@@ -595,10 +740,13 @@ class HH(NeuGroup):
         # one fused loop over the neurons in Numba code (bm.elementwise): integration
         # and spike detection, the rates computed once per neuron, no temporary arrays.
         # Shared by the groups of a class and method (one compilation for them all).
-        key = (type(self), method)
+        self._spiking = _spiking(owner, self.spike_fun)
+        self.alpha = self._spiking[1]
+        key = (type(self), method, self._spiking[0])
         if key not in _HH_STEPS:
             integral = odeint(self._equations(), method=method)
-            _HH_STEPS[key] = bm.elementwise(integral), bm.elementwise(self._step(integral))
+            step = self._step(integral, self._spiking)
+            _HH_STEPS[key] = bm.elementwise(integral), bm.elementwise(step)
         self.integral, self.step = _HH_STEPS[key]
 
     def _equations(self):
@@ -606,17 +754,21 @@ class HH(NeuGroup):
         return JointEq(hh_dV, hh_dm, hh_dh, hh_dn)
 
     @staticmethod
-    def _step(integral):
+    def _step(integral, spiking):
         """One step of one neuron: ``integral``, then a spike where ``V`` crosses ``V_th``
         upwards; returns the new ``V, m, h, n, spike, t_last_spike`` and 0, the input of
-        the next step (cleared in the same pass)."""
+        the next step (cleared in the same pass). With a surrogate, the spike is
+        ``spike_fun(V_new - V_th)`` where ``V < V_th`` before the step (no reset)."""
+        spike_of, _, _, fired, gate = spiking[2:]
 
-        def hh_step(V, m, h, n, t_last_spike, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, V_th, dt):
+        def hh_step(
+            V, m, h, n, t_last_spike, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, V_th, dt, alpha
+        ):
             V_new, m_new, h_new, n_new = integral(
                 V, m, h, n, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, dt=dt
             )
-            spike = bm.logical_and(V_new >= V_th, V < V_th)
-            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike), 0.0
+            spike = gate(spike_of(V_new, V_th, alpha), V < V_th)
+            return V_new, m_new, h_new, n_new, spike, bm.where(fired(spike), t, t_last_spike), 0.0
 
         return hh_step
 
@@ -638,6 +790,7 @@ class HH(NeuGroup):
             self.C,
             self.V_th,
             dt,
+            self.alpha,
             out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike, self.input),
         )
 
@@ -701,6 +854,7 @@ class TraubHH(HH):
         V_th=-20.0,
         V_initial=-60.0,
         method="exp_euler",
+        spike_fun=None,
         name=None,
     ):
         self.VT = VT
@@ -716,6 +870,7 @@ class TraubHH(HH):
             V_th=V_th,
             V_initial=V_initial,
             method=method,
+            spike_fun=spike_fun,
             name=name,
         )
 
@@ -735,15 +890,17 @@ class TraubHH(HH):
         return JointEq(hh_dV, traub_dm, traub_dh, traub_dn)
 
     @staticmethod
-    def _step(integral):
+    def _step(integral, spiking):
+        spike_of, _, _, fired, gate = spiking[2:]
+
         def traub_hh_step(
-            V, m, h, n, t_last_spike, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, VT, V_th, dt
+            V, m, h, n, t_last_spike, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, VT, V_th, dt, alpha
         ):
             V_new, m_new, h_new, n_new = integral(
                 V, m, h, n, t, I_ext, gNa, ENa, gK, EK, gL, EL, C, VT, dt=dt
             )
-            spike = bm.logical_and(V_new >= V_th, V < V_th)
-            return V_new, m_new, h_new, n_new, spike, bm.where(spike, t, t_last_spike), 0.0
+            spike = gate(spike_of(V_new, V_th, alpha), V < V_th)
+            return V_new, m_new, h_new, n_new, spike, bm.where(fired(spike), t, t_last_spike), 0.0
 
         return traub_hh_step
 
@@ -766,5 +923,6 @@ class TraubHH(HH):
             self.VT,
             self.V_th,
             dt,
+            self.alpha,
             out=(self.V, self.m, self.h, self.n, self.spike, self.t_last_spike, self.input),
         )

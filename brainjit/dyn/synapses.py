@@ -52,7 +52,8 @@ class Delay(Base):
         num: the length of the values (e.g. the number of presynaptic neurons).
         delay: the delay in ms; ``steps = round(delay / dt)``.
         dt: the time step (ms) the model will be run with.
-        dtype: the dtype of the values (bool for spikes).
+        dtype: the dtype of the values (bool for spikes; floats for the spikes of a
+            neuron with a surrogate spike function, ``spike_fun=``).
 
     ``push(x)`` stores ``x`` and returns the value pushed ``steps`` calls earlier
     (zeros/False at first); with ``steps == 0`` it returns ``x`` itself. Call it once
@@ -145,7 +146,10 @@ class Synapse(TwoEndConn):
         self.coba = output == "coba"
         self.E = float(E)
         self.weight = _weights(owner, weight, self.num_synapses)
-        self.pre_delay = Delay(pre.num, delay, dt)
+        # spikes wait in the delay with their dtype: bool, or floats (a neuron with a
+        # surrogate spike function, whose gradient flows through the synapse)
+        spike = getattr(pre, "spike", None)
+        self.pre_delay = Delay(pre.num, delay, dt, dtype=bool if spike is None else spike.dtype)
 
     def presynaptic_spikes(self):
         """This step's presynaptic spikes: ``pre.spike`` from ``delay`` ms ago."""
