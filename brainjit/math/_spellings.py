@@ -13,9 +13,27 @@ and branches over Variables; :func:`make_functions` builds them on a backend's
 
 from __future__ import annotations
 
+import numbers
+
 from brainjit.math import _variable
 
-__all__ = ["check_dyn_vars", "make_functions"]
+__all__ = ["check_dyn_vars", "check_remat", "make_functions"]
+
+
+def check_remat(remat, where: str) -> int:
+    """``for_loop``'s ``remat`` as a block length: 0 (no rematerialisation), 1
+    (``True``: every step checkpointed, BrainPy's ``remat=True``) or ``k`` (blocks of
+    ``k`` steps checkpointed); a ValueError naming ``where`` otherwise."""
+    if remat is False or remat is None:
+        return 0
+    if remat is True:
+        return 1
+    if isinstance(remat, numbers.Integral) and not isinstance(remat, bool) and remat >= 1:
+        return int(remat)
+    raise ValueError(
+        f"{where}: remat must be False, True (checkpoint every step) or a number of steps "
+        f"k >= 1 (checkpoint blocks of k steps, e.g. remat=100), got {remat!r}"
+    )
 
 
 def check_dyn_vars(dyn_vars, where: str) -> tuple:

@@ -31,7 +31,7 @@ import numpy as np
 
 from brainjit.math._jax import _trace, numpy_dispatch
 from brainjit.math._jax.ndarray import JaxArray, Variable, unwrap, wrap
-from brainjit.math._spellings import check_dyn_vars, make_functions
+from brainjit.math._spellings import check_dyn_vars, check_remat, make_functions
 
 __all__ = ["for_loop", "while_loop", "cond", "ifelse", "make_loop", "make_while", "make_cond"]
 
@@ -508,7 +508,9 @@ def _unwrapped(fn):
     return f
 
 
-def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1, dyn_vars=None):
+def for_loop(
+    body_fun, operands, reverse: bool = False, unroll: int = 1, remat=False, dyn_vars=None
+):
     """Run ``body_fun(*xs)`` for each slice ``xs`` of ``operands`` along axis 0.
 
     ``operands`` is an array or a tuple of arrays of the same length. Variables that
@@ -522,22 +524,71 @@ def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1, dyn_var
     >>> bp.math.for_loop(step, bp.math.arange(3.))        # doctest: +SKIP
     JaxArray([[0.], [1.], [3.]], dtype=float32)
 
+    ``remat`` trades computation for memory in gradients (reverse mode: ``bm.grad``
+    & co), with ``jax.checkpoint``. Backpropagation through the loop needs, for every
+    step, what the step computed; by default all of it is kept from the forward pass.
+
+    - ``remat=True`` (BrainPy's spelling): each step is checkpointed. Only what the
+      loop carries (the Variables it updates) is kept per step; the rest of a step is
+      computed again during the backward pass.
+    - ``remat=k`` (an int): blocks of ``k`` steps are checkpointed (an outer loop over
+      the blocks, each an inner loop of ``k`` steps). The carry is kept only at the
+      start of each block; during the backward pass each block is run again, keeping
+      its ``k`` steps. Memory: about ``n / k`` carries plus ``k`` steps' intermediates
+      instead of ``n`` steps' (``k`` near ``sqrt(n)`` keeps the least); time: one more
+      forward pass. A length that ``k`` does not divide ends with a shorter block.
+
+    The results (values and gradients) are those of the plain loop: only what is kept
+    changes. ``unroll`` applies to the steps (the inner loop).
+
     ``dyn_vars`` (BrainPy's spelling: the Variables the body updates) is optional:
     they are found by tracing; what it lists must be Variables.
     """
     check_dyn_vars(dyn_vars, "bp.math.for_loop")
+    block = check_remat(remat, "bp.math.for_loop")
     xs = tuple(jnp.asarray(unwrap(o)) for o in _as_tuple(operands))
     items = [jax.ShapeDtypeStruct(x.shape[1:], x.dtype) for x in xs]
     stateful = _Stateful(_unwrapped(body_fun), *items, where="bp.math.for_loop")
-    final, stacked = jax.lax.scan(
-        lambda vv, x: stateful(vv, *x),
-        stateful.initial(),
-        xs,
-        reverse=reverse,
-        unroll=unroll,
-    )
+
+    def step(vv, x):
+        return stateful(vv, *x)
+
+    if block:
+        final, stacked = _remat_scan(step, stateful.initial(), xs, block, reverse, unroll)
+    else:
+        final, stacked = jax.lax.scan(step, stateful.initial(), xs, reverse=reverse, unroll=unroll)
     stateful.write_back(final)
     return wrap(stacked) if stacked is not None else None
+
+
+def _remat_scan(step, init, xs: tuple, block: int, reverse: bool, unroll: int):
+    """``lax.scan(step, init, xs, reverse=reverse)`` with ``jax.checkpoint`` on every
+    step (``block == 1``) or on blocks of ``block`` steps (nested scans; a last, shorter
+    block for the remainder)."""
+    if block == 1:
+        return jax.lax.scan(jax.checkpoint(step), init, xs, reverse=reverse, unroll=unroll)
+    n = xs[0].shape[0]
+    if reverse:  # the same loop on the reversed operands, the records reversed back
+        xs = tuple(jnp.flip(x, 0) for x in xs)
+    tmap = jax.tree_util.tree_map
+
+    @jax.checkpoint
+    def run_block(carry, xs_block):
+        return jax.lax.scan(step, carry, xs_block, unroll=unroll)
+
+    q, r = divmod(n, block)
+    carry, parts = init, []
+    if q:
+        head = tuple(x[: q * block].reshape((q, block) + x.shape[1:]) for x in xs)
+        carry, ys = jax.lax.scan(run_block, carry, head)
+        parts.append(tmap(lambda y: y.reshape((q * block,) + y.shape[2:]), ys))
+    if r or not q:
+        carry, ys = run_block(carry, tuple(x[q * block :] for x in xs))
+        parts.append(ys)
+    stacked = parts[0] if len(parts) == 1 else tmap(lambda a, b: jnp.concatenate([a, b]), *parts)
+    if reverse:
+        stacked = tmap(lambda y: jnp.flip(y, 0), stacked)
+    return carry, stacked
 
 
 def while_loop(body_fun, cond_fun, operands, dyn_vars=None):

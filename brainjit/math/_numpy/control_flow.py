@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from brainjit.math._numpy.ops import to_ndarray
-from brainjit.math._spellings import check_dyn_vars, make_functions
+from brainjit.math._spellings import check_dyn_vars, check_remat, make_functions
 
 __all__ = ["for_loop", "while_loop", "cond", "ifelse", "make_loop", "make_while", "make_cond"]
 
@@ -41,16 +41,23 @@ def _stack(outputs: list):
     return to_ndarray(np.stack(outputs))
 
 
-def for_loop(body_fun, operands, reverse: bool = False, unroll: int = 1, dyn_vars=None):
+def for_loop(
+    body_fun, operands, reverse: bool = False, unroll: int = 1, remat=False, dyn_vars=None
+):
     """Run ``body_fun(*xs)`` for each slice ``xs`` of ``operands`` along axis 0.
 
     ``operands`` is an array or a tuple of arrays of the same length. Variables that
     the body updates in place keep their updates. The body's return values are
     stacked along a new leading axis and returned (``None`` if it returns nothing).
-    ``unroll`` only matters on the jax backend. ``dyn_vars`` (BrainPy's spelling: the
-    Variables the body updates) is optional; what it lists must be Variables.
+    ``unroll`` only matters on the jax backend. ``remat`` (``False``, ``True`` or a
+    number of steps ``k``: rematerialisation for gradients, see the jax backend's
+    ``for_loop``) is checked and ignored: this backend computes no gradients, so
+    nothing is kept for a backward pass, and the same code runs on both backends.
+    ``dyn_vars`` (BrainPy's spelling: the Variables the body updates) is optional; what
+    it lists must be Variables.
     """
     check_dyn_vars(dyn_vars, "bp.math.for_loop")
+    check_remat(remat, "bp.math.for_loop")
     ops = [np.asarray(o) for o in _as_tuple(operands)]
     lengths = {len(o) for o in ops}
     if len(lengths) != 1:
