@@ -229,8 +229,10 @@ def run(model, n_steps=None, inputs=(), monitors=None, dt: float = 0.1, t0=None,
         dt: the time step (ms).
         t0: the time of the first step (ms); default: the model's time ``model.t``
             (which this function does not advance: it may run traced).
-        loop_options: passed to ``bp.math.for_loop`` (``unroll=``, and whatever else
-            the active version of ``for_loop`` takes).
+        loop_options: passed to ``bp.math.for_loop``: ``unroll=``, and ``remat=``
+            (``True``: checkpoint every step; ``k``: blocks of ``k`` steps), which
+            trades a second forward pass for memory in gradients of long runs (see
+            ``docs/training.md``, "Memory: rematerialisation").
 
     Returns:
         a dict: each monitor's records (``(n_steps, ...)``, time first, as JaxArrays)
