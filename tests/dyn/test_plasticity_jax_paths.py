@@ -1,10 +1,11 @@
 """The two paths of a plastic synapse's step on the jax backend (``_Side`` in
-``bp.dyn.plasticity``): when at most ``cap`` neurons of a side fired the hooks see the
-synapses of those rows only (a padded table), otherwise (a burst) every synapse. A
-random CSR between two groups that fire at given times, with steps of a few spikes and
-steps where every neuron fires, on both sides: the weights after the run equal the
-numpy backend's (which visits exactly the synapses of the neurons that fired) to
-rounding error, for additive and multiplicative STDP and a rule with a delay.
+``bp.dyn.plasticity``, its minimum size lowered): when at most ``cap`` neurons of a side
+fired the hooks see the synapses of those rows only (a padded table), otherwise (a
+burst) every synapse. A random CSR between two groups that fire at given times, with
+steps of a few spikes and steps where every neuron fires, on both sides: the weights
+after the run equal the numpy backend's (which visits exactly the synapses of the
+neurons that fired) to rounding error, for additive and multiplicative STDP and a rule
+with a delay.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from dyn_helpers import backend64
 
 import brainjit as bp
+from brainjit.dyn import plasticity
 
 DT = 0.1
 N_PRE, N_POST, P, STEPS = 300, 200, 0.08, 400
@@ -55,7 +57,9 @@ RULES = {
 
 
 def run(backend):
-    with backend64(backend):
+    # a small network: take the padded-table path below its usual minimum size too
+    with backend64(backend), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plasticity._Side, "min_synapses", 0)
         pre, post = bp.dyn.SpikeTimeGroup(N_PRE, *PRE), Target(N_POST, *POST)
         syns = {
             name: bp.dyn.STDP(pre, post, CSR, weight=W0, tau=None, **kw)
@@ -90,3 +94,11 @@ def test_jax_paths_give_the_numpy_weights(results, rule):
     (expected, _), (weights, _) = results
     assert np.abs(expected[rule] - W0).max() > 0.05  # the rule changed the weights
     np.testing.assert_allclose(weights[rule], expected[rule], rtol=1e-12, atol=1e-14)
+
+
+def test_small_projections_take_every_synapse():
+    """Below ``min_synapses`` synapses the padded table is not built (one path)."""
+    indptr = np.concatenate([[0], np.cumsum(CSR.sum(axis=1))])
+    indices = np.nonzero(CSR)[1]
+    side = plasticity._Side(indptr, None, indices, N_PRE)
+    assert indices.size < plasticity._Side.min_synapses and not side.sparse
