@@ -378,31 +378,65 @@ class STDP(PlasticSynapse):
         self.x_pre = bm.Variable(bm.zeros(pre.num, dtype=bm.dftype()))
         self.x_post = bm.Variable(bm.zeros(post.num, dtype=bm.dftype()))
 
+    # the updates are fused loops on the numpy backend (bm.elementwise, in place with
+    # out=): a chain of array expressions allocates at every operation
     def on_step(self, t, dt):
-        self.x_pre.value = self.x_pre * bm.exp(-dt / self.tau_plus)
-        self.x_post.value = self.x_post * bm.exp(-dt / self.tau_minus)
+        _scale(self.x_pre, bm.exp(-dt / self.tau_plus), out=(self.x_pre,))
+        _scale(self.x_post, bm.exp(-dt / self.tau_minus), out=(self.x_post,))
 
     def on_pre(self, spikes, w, pre, post, t, dt):
+        y = self.x_post[post]
         if self.multiplicative:
-            dw = self.A_minus * (w - self.w_min) * self.x_post[post]
+            new = _soft_depress(w, y, self.A_minus, self.w_min, self.w_max)
         else:
-            dw = self.A_minus * self.x_post[post]
+            new = _additive(w, y, -self.A_minus, self.w_min, self.w_max)
         if self.nearest:
             self.x_pre.value = bm.where(spikes, 1.0, self.x_pre)
         else:
-            self.x_pre.value = self.x_pre + spikes
-        return _clip(w - dw, self.w_min, self.w_max)
+            _add(self.x_pre, spikes, out=(self.x_pre,))
+        return new
 
     def on_post(self, spikes, w, pre, post, t, dt):
+        x = self.x_pre[pre]
         if self.multiplicative:
-            dw = self.A_plus * (self.w_max - w) * self.x_pre[pre]
+            new = _soft_potentiate(w, x, self.A_plus, self.w_min, self.w_max)
         else:
-            dw = self.A_plus * self.x_pre[pre]
+            new = _additive(w, x, self.A_plus, self.w_min, self.w_max)
         if self.nearest:
             self.x_post.value = bm.where(spikes, 1.0, self.x_post)
         else:
-            self.x_post.value = self.x_post + spikes
-        return _clip(w + dw, self.w_min, self.w_max)
+            _add(self.x_post, spikes, out=(self.x_post,))
+        return new
+
+
+@bm.elementwise
+def _scale(x, factor):
+    """``x * factor`` (a trace's decay over a step)."""
+    return x * factor
+
+
+@bm.elementwise
+def _add(x, spikes):
+    """``x + spikes`` (a trace's increment at the spikes)."""
+    return x + spikes
+
+
+@bm.elementwise
+def _additive(w, x, a, w_min, w_max):
+    """``w + a x`` clipped to ``[w_min, w_max]`` (additive STDP; ``a < 0``: depression)."""
+    return bm.minimum(bm.maximum(w + a * x, w_min), w_max)
+
+
+@bm.elementwise
+def _soft_depress(w, y, a, w_min, w_max):
+    """``w - a (w - w_min) y`` clipped (multiplicative depression)."""
+    return bm.minimum(bm.maximum(w - a * (w - w_min) * y, w_min), w_max)
+
+
+@bm.elementwise
+def _soft_potentiate(w, x, a, w_min, w_max):
+    """``w + a (w_max - w) x`` clipped (multiplicative potentiation)."""
+    return bm.minimum(bm.maximum(w + a * (w_max - w) * x, w_min), w_max)
 
 
 class TripletSTDP(PlasticSynapse):
