@@ -257,11 +257,9 @@ class LIF(NeuGroup):
         self._spiking = _spiking(owner, self.spike_fun)
         self.alpha = self._spiking[1]
         self.spike_of, self.reset, _, self.fired, _ = self._spiking[2:]
-        if self.exact:
-            self.integral = lif_exact
-            self.step = _fused(LIF, "exact", None, _lif_exact_step, self._spiking)[1]
-        else:
-            self.integral = odeint(lif_dV, method=method)
+        # both branches of update() are compiled (numpy backend): step exists for any method
+        self.step = _fused(LIF, "exact", None, _lif_exact_step, self._spiking)[1]
+        self.integral = lif_exact if self.exact else odeint(lif_dV, method=method)
 
     def update(self, t, dt):
         if self.exact:

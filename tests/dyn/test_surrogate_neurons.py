@@ -2,9 +2,9 @@
 
 - the same forward pass as without one (every built-in neuron, every state Variable,
   exactly; ``spike`` then floats 0/1);
-- a network of surrogate LIF groups through every kind of synapse (delays, STP, NMDA,
-  AMPA, STDP) gives the same spikes in the Runner on numpy (compiled) and jax as the
-  default network, and its float spikes are monitored;
+- a network of surrogate LIF groups through every kind of synapse code (delays, STP,
+  NMDA, AMPA's kinetics, STDP) gives the same spikes in the Runner on numpy (compiled)
+  and jax as the default network, and its float spikes are monitored;
 - gradients (jax): no surrogate warns (ZeroGradientWarning, naming the group); with
   one, the gradient of a one-neuron loss equals a hand-written pure-JAX LIF's, and the
   smoothed model's (``origin=True``) gradient equals its finite differences, for one
@@ -40,16 +40,18 @@ MODELS = {
 }
 
 
-def run_group(name, spike_fun, steps=200, dt=0.05):
-    """Every Variable of the group after each of ``steps`` eager steps."""
+def run_group(name, spike_fun, steps=200, dt=0.05, jit=False):
+    """Every Variable of the group after each of ``steps`` steps (eager, or compiled by
+    ``bm.jit``)."""
     kwargs, current, spread = MODELS[name]
     group = getattr(bp.dyn, name.split("-")[0])(N, spike_fun=spike_fun, **kwargs)
     group.V[:] = np.asarray(group.V) + spread * np.linspace(-1.0, 1.0, N)
     drive = np.linspace(0.5, 1.5, N) * current
     records = []
+    update = bm.jit(group.update) if jit else group.update
     for i in range(steps):
         group.input[:] = drive
-        group.update(i * dt, dt)
+        update(i * dt, dt)
         records.append({k.split(".", 1)[1]: np.array(v) for k, v in group.vars().items()})
     return group, {key: np.stack([r[key] for r in records]) for key in records[0]}
 
@@ -64,6 +66,18 @@ def test_same_forward_pass_with_a_surrogate(name):
     assert set(np.unique(out["spike"])) <= {0.0, 1.0}
     for key in ref:
         np.testing.assert_array_equal(out[key].astype(ref[key].dtype), ref[key], err_msg=key)
+
+
+def test_lif_with_an_ode_method_compiled_on_numpy():
+    """LIF's update with ``method='euler'`` (not the fused exact step), compiled by
+    Numba: the same as eagerly, with and without a surrogate."""
+    bm.use_backend("numpy")
+    for spike_fun in (None, bm.surrogate.Gaussian()):
+        ref = run_group("LIF-euler", spike_fun, steps=100)[1]
+        out = run_group("LIF-euler", spike_fun, steps=100, jit=True)[1]
+        assert ref["spike"].sum() > 0
+        for key in ref:
+            np.testing.assert_allclose(out[key], ref[key], rtol=1e-12, err_msg=key)
 
 
 def test_spike_fun_checked():
@@ -85,7 +99,6 @@ def network(spike_fun):
     post = bp.dyn.LIF(10, spike_fun=spike_fun, **LIF_CELL)
     conn = bp.conn.FixedProb(0.5, seed=3)
     synapses = dict(
-        delta=bp.dyn.Delta(pre, post, conn, weight=0.3, delay=0.5),
         expo=bp.dyn.Exponential(pre, post, conn, weight=0.05, output="coba", E=0.0, delay=1.0),
         ampa=bp.dyn.AMPA(pre, post, conn, weight=0.01),
         stp=bp.dyn.STP(pre, post, conn, weight=0.5, tau=5.0, U=0.3, tau_d=100.0, tau_f=300.0),
