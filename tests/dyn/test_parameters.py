@@ -21,6 +21,7 @@ import brainjit as bp
 # parameters that are not numbers (groups, connectivity, options, names)
 NOT_NUMBERS = {
     "self",
+    "spike_fun",  # a surrogate spike function (tests/dyn/test_surrogate_neurons.py)
     "size",
     "num",
     "pre",
