@@ -72,7 +72,9 @@ class Monitors(dict):
             raise TypeError(
                 f"spike_events: the monitor {name!r} records {self[name].dtype} values, "
                 f"not spikes: spike_events needs a boolean monitor (e.g. 'E.spike'); "
-                f"boolean monitors: {sorted(self._spikes) or '(none)'}"
+                f"boolean monitors: {sorted(self._spikes) or '(none)'}. (A neuron group "
+                "with a surrogate spike function, spike_fun=, has float spikes: "
+                f"np.nonzero(mon[{name!r}]) gives their steps and neuron ids.)"
             )
         steps, ids = recorder.events(lambda: self.bits(name))
         return self._step_time(steps), ids
