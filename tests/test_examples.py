@@ -22,7 +22,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "cuba.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
     "cobahh.py": ["--scale", "0.1", "--duration", "50", *_SMALL],
     "decision_making.py": ["--scale", "0.05", "--duration", "300", *_SMALL],
-    "stdp_song2000.py": ["--inputs", "100", "--duration", "500", *_SMALL],
+    "stdp_song2000.py": ["--inputs", "100", "--duration", "200", *_SMALL],
     "fit_rates.py": [
         "--neurons",
         "20",
