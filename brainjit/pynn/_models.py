@@ -1,0 +1,367 @@
+"""The brainjit models behind ``brainjit.pynn``: PyNN's standard cells, spike sources,
+synapses and current sources, written as ordinary brainjit models (``NeuGroup``,
+``TwoEndConn``) so that a PyNN network runs as one compiled loop of ``bp.Runner``.
+
+Units are PyNN's throughout: ms, mV, nA, nF, µS, Hz. Parameters are per-neuron
+Variables (``group.p['tau_m']``: ``Population.set`` between runs writes them, nothing
+is compiled again); state Variables have PyNN's names (``v``, ``isyn_exc``,
+``gsyn_exc``, ...).
+
+Time and order within a step (the conventions of NEST, PyNN's reference simulator):
+
+- In the step from ``t`` to ``t + dt`` a cell integrates its membrane with the synaptic
+  state at ``t``, then its synaptic currents or conductances decay and take the
+  weights arriving in this step (``exc_in``, ``inh_in``), then it tests the threshold;
+  a spike is stamped ``t + dt`` (the end of the step).
+- A projection with delay ``d`` (a whole number ``D >= 1`` of steps) delivers a spike
+  stamped ``t_s`` into ``exc_in``/``inh_in`` of the step that ends at ``t_s + d``: it
+  acts on the membrane from then on.
+- Current sources write ``i_inj`` (nA) before the cells integrate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyNN.parameters import Sequence
+
+from brainjit import math as bm
+from brainjit.dyn.base import DynamicalSystem, NeuGroup, TwoEndConn
+from brainjit.dyn.synapses import Delay
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _param_variable(value, num: int):
+    """A per-neuron float Variable holding ``value`` (a number or an array of ``num``)."""
+    arr = np.broadcast_to(np.asarray(value, dtype=float), (num,)).copy()
+    return bm.Variable(bm.asarray(arr, dtype=bm.dftype()))
+
+
+class _Parameters:
+    """Per-cell parameter Variables in ``self.p``, by native name."""
+
+    def _make_parameters(self, parameters) -> None:
+        self.p = {}
+        for key in self.param_names:
+            var = _param_variable(np.asarray(parameters[key], dtype=float), self.num)
+            setattr(self, "p_" + key, var)
+            self.p[key] = var
+
+    def get_native(self, name: str) -> np.ndarray:
+        """The values of parameter ``name``, one per cell (a NumPy copy)."""
+        return np.array(self.p[name].value, dtype=float)
+
+    def set_native(self, name: str, index: np.ndarray, value) -> None:
+        """Write ``value`` (a number, or one per cell of ``index``) into the cells
+        ``index`` of parameter ``name``: in place, nothing is compiled again."""
+        if name not in self.p:
+            raise KeyError(f"{type(self).__name__} has no parameter {name!r}")
+        arr = self.get_native(name)
+        arr[index] = np.asarray(value, dtype=float)
+        self.p[name].value = bm.asarray(arr, dtype=arr.dtype)
+
+
+class PyNNCell(_Parameters, NeuGroup):
+    """Base class of the cells of ``brainjit.pynn``.
+
+    Args:
+        size: the number of cells.
+        parameters: ``{native name: number or array}``, every name of ``param_names``.
+        dt: the time step (ms) of the simulation.
+
+    Attributes: ``p`` (a dict of the parameter Variables, by native name), the state
+    Variables named in ``state_names``, ``spike`` (bool), ``exc_in`` / ``inh_in``
+    (the weights arriving in this step, per cell; synapses add to them) and ``i_inj``
+    (nA from current sources, this step).
+    """
+
+    param_names: tuple[str, ...] = ()
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, size, parameters: dict, dt: float, name=None):
+        super().__init__(size, name=name)
+        missing = set(self.param_names) - set(parameters)
+        if missing:
+            raise ValueError(f"{type(self).__name__}: missing parameters {sorted(missing)}")
+        self.dt = float(dt)
+        self._make_parameters(parameters)
+        zeros = np.zeros(self.num)
+        for key in self.state_names:
+            setattr(self, key, bm.Variable(bm.asarray(zeros, dtype=bm.dftype())))
+        self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
+        self.exc_in = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
+        self.inh_in = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
+        self.i_inj = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
+
+    def dynamic_variables(self) -> list:
+        """The Variables that change during a run (not parameters): reset() zeroes them
+        before the initial values are written again."""
+        names = list(self.state_names) + ["spike", "exc_in", "inh_in", "i_inj"]
+        return [getattr(self, key) for key in names]
+
+
+# -- integrate-and-fire cells with exponential synapses ------------------------------------
+
+
+def _psc_propagator(tau_s, tau_m, cm, dt):
+    """The voltage response over one step of ``dt`` to a unit exponential current of
+    time constant ``tau_s`` (NEST's P21): ``tau_s tau_m / (cm (tau_m - tau_s))
+    (exp(-dt/tau_m) - exp(-dt/tau_s))``, with its limit ``dt/cm exp(-dt/tau_m)`` for
+    ``tau_s == tau_m``."""
+    e_m = bm.exp(-dt / tau_m)
+    e_s = bm.exp(-dt / tau_s)
+    diff = tau_m - tau_s
+    same = bm.abs(diff) < 1e-10 * tau_m
+    safe = bm.where(same, 1.0, diff)
+    general = tau_s * tau_m / (cm * safe) * (e_m - e_s)
+    return bm.where(same, dt / cm * e_m, general)
+
+
+@bm.elementwise
+def if_curr_exp_step(
+    v, isyn_exc, isyn_inh, refr, exc_in, inh_in, i_inj, dt,
+    cm, tau_m, v_rest, v_reset, v_thresh, tau_refrac, i_offset, tau_syn_E, tau_syn_I,
+):  # fmt: skip
+    """One step of ``IF_curr_exp`` (exact integration, NEST's ``iaf_psc_exp``)."""
+    p22 = bm.exp(-dt / tau_m)
+    p20 = tau_m / cm * (1.0 - p22)
+    p21e = _psc_propagator(tau_syn_E, tau_m, cm, dt)
+    p21i = _psc_propagator(tau_syn_I, tau_m, cm, dt)
+    free = refr <= 0.0
+    v_free = v_rest + (v - v_rest) * p22 + isyn_exc * p21e + isyn_inh * p21i
+    v_free = v_free + (i_offset + i_inj) * p20
+    v_new = bm.where(free, v_free, v)
+    refr = bm.where(free, refr, refr - 1.0)
+    isyn_exc = isyn_exc * bm.exp(-dt / tau_syn_E) + exc_in
+    isyn_inh = isyn_inh * bm.exp(-dt / tau_syn_I) + inh_in
+    spike = v_new >= v_thresh
+    v_new = bm.where(spike, v_reset, v_new)
+    refr = bm.where(spike, bm.round(tau_refrac / dt), refr)
+    zero = 0.0 * exc_in
+    return v_new, isyn_exc, isyn_inh, refr, spike, zero, zero, zero
+
+
+class IFCurrExp(PyNNCell):
+    """PyNN's ``IF_curr_exp``: a leaky integrate-and-fire neuron with exponentially
+    decaying synaptic currents, integrated exactly (NEST's ``iaf_psc_exp``)."""
+
+    param_names = (
+        "cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_offset",
+        "tau_syn_E", "tau_syn_I",
+    )  # fmt: skip
+    state_names = ("v", "isyn_exc", "isyn_inh", "refr")
+
+    def update(self, t, dt):
+        p = self.p
+        if_curr_exp_step(
+            self.v, self.isyn_exc, self.isyn_inh, self.refr, self.exc_in, self.inh_in,
+            self.i_inj, dt, p["cm"], p["tau_m"], p["v_rest"], p["v_reset"], p["v_thresh"],
+            p["tau_refrac"], p["i_offset"], p["tau_syn_E"], p["tau_syn_I"],
+            out=(self.v, self.isyn_exc, self.isyn_inh, self.refr, self.spike, self.exc_in,
+                 self.inh_in, self.i_inj),
+        )  # fmt: skip
+
+
+@bm.elementwise
+def if_cond_exp_step(
+    v, gsyn_exc, gsyn_inh, refr, exc_in, inh_in, i_inj, dt,
+    cm, tau_m, v_rest, v_reset, v_thresh, tau_refrac, i_offset, tau_syn_E, tau_syn_I,
+    e_rev_E, e_rev_I,
+):  # fmt: skip
+    """One step of ``IF_cond_exp``: the membrane with the conductances held over the
+    step is linear in ``v``, integrated exactly (exponential Euler); the conductances
+    decay exactly and take the arriving weights (µS)."""
+    g_leak = cm / tau_m
+    g_tot = g_leak + gsyn_exc + gsyn_inh
+    v_inf = (g_leak * v_rest + gsyn_exc * e_rev_E + gsyn_inh * e_rev_I + i_offset + i_inj) / g_tot
+    free = refr <= 0.0
+    v_free = v_inf + (v - v_inf) * bm.exp(-dt * g_tot / cm)
+    v_new = bm.where(free, v_free, v)
+    refr = bm.where(free, refr, refr - 1.0)
+    gsyn_exc = gsyn_exc * bm.exp(-dt / tau_syn_E) + exc_in
+    gsyn_inh = gsyn_inh * bm.exp(-dt / tau_syn_I) + inh_in
+    spike = v_new >= v_thresh
+    v_new = bm.where(spike, v_reset, v_new)
+    refr = bm.where(spike, bm.round(tau_refrac / dt), refr)
+    zero = 0.0 * exc_in
+    return v_new, gsyn_exc, gsyn_inh, refr, spike, zero, zero, zero
+
+
+class IFCondExp(PyNNCell):
+    """PyNN's ``IF_cond_exp``: a leaky integrate-and-fire neuron with exponentially
+    decaying synaptic conductances (NEST's ``iaf_cond_exp``)."""
+
+    param_names = IFCurrExp.param_names + ("e_rev_E", "e_rev_I")
+    state_names = ("v", "gsyn_exc", "gsyn_inh", "refr")
+
+    def update(self, t, dt):
+        p = self.p
+        if_cond_exp_step(
+            self.v, self.gsyn_exc, self.gsyn_inh, self.refr, self.exc_in, self.inh_in,
+            self.i_inj, dt, p["cm"], p["tau_m"], p["v_rest"], p["v_reset"], p["v_thresh"],
+            p["tau_refrac"], p["i_offset"], p["tau_syn_E"], p["tau_syn_I"], p["e_rev_E"],
+            p["e_rev_I"],
+            out=(self.v, self.gsyn_exc, self.gsyn_inh, self.refr, self.spike, self.exc_in,
+                 self.inh_in, self.i_inj),
+        )  # fmt: skip
+
+
+# -- spike sources ------------------------------------------------------------------------
+
+
+class PoissonSource(_Parameters, NeuGroup):
+    """PyNN's ``SpikeSourcePoisson``: in each step of ``[start, start + duration)`` a
+    source fires with probability ``rate * dt / 1000`` (``bp.math.random``)."""
+
+    param_names = ("rate", "start", "duration")
+    state_names = ()
+
+    def __init__(self, size, parameters: dict, dt: float, name=None):
+        super().__init__(size, name=name)
+        self.dt = float(dt)
+        self._make_parameters(parameters)
+        self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
+
+    def dynamic_variables(self) -> list:
+        return [self.spike]
+
+    def update(self, t, dt):
+        p = self.p
+        on = bm.logical_and(t >= p["start"] - 0.5 * dt, t < p["start"] + p["duration"] - 0.5 * dt)
+        draw = bm.random.random(self.num) < p["rate"] * (dt / 1000.0)
+        self.spike.value = bm.logical_and(on, draw)
+
+
+class ArraySource(NeuGroup):
+    """PyNN's ``SpikeSourceArray``: each source fires at its own list of times. A spike
+    at time ``s`` is emitted in the step that ends at ``s`` rounded to the grid (its
+    stamp is ``s``, as NEST's ``spike_generator`` with ``precise_times=False``)."""
+
+    param_names = ()
+    state_names = ()
+
+    def __init__(self, size, parameters, dt: float, name=None):
+        super().__init__(size, name=name)
+        self.dt = float(dt)
+        self.set_spike_times(parameters["spike_times"])
+        self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
+
+    def get_native(self, name: str):
+        if name != "spike_times":
+            raise KeyError(f"SpikeSourceArray has no parameter {name!r}")
+        return np.array(self.trains, dtype=object)
+
+    def set_native(self, name: str, index, value) -> None:
+        if name != "spike_times":
+            raise KeyError(f"SpikeSourceArray has no parameter {name!r}")
+        trains = list(self.trains)
+        values = np.asarray(value, dtype=object)
+        if values.ndim == 0:
+            values = np.array([values.item()] * len(index), dtype=object)
+        for i, train in zip(np.asarray(index), values):
+            trains[int(i)] = train
+        self.set_spike_times(trains)
+
+    def set_spike_times(self, spike_times) -> None:
+        """``spike_times``: one sequence of times (ms) per source (PyNN ``Sequence``s or
+        arrays). Kept as NumPy arrays (constants of the compiled loop: a change
+        compiles it again)."""
+        spike_times = [getattr(s, "value", s) for s in spike_times]
+        self.trains = [Sequence(np.asarray(s, dtype=float).ravel()) for s in spike_times]
+        if len(spike_times) != self.num:
+            raise ValueError(
+                f"SpikeSourceArray: {len(spike_times)} spike trains for {self.num} sources"
+            )
+        idx, steps = [], []
+        for i, times in enumerate(spike_times):
+            times = np.asarray(times, dtype=float).ravel()
+            if times.size and not np.all(np.isfinite(times)):
+                raise ValueError(f"SpikeSourceArray: source {i} has non-finite spike times")
+            # the step that ends at the time: index round(s / dt) - 1
+            steps.append(np.round(times / self.dt).astype(np.int64) - 1)
+            idx.append(np.full(times.size, i, dtype=np.int32))
+        steps_all = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+        idx_all = np.concatenate(idx) if idx else np.zeros(0, np.int32)
+        keep = steps_all >= 0
+        order = np.argsort(steps_all[keep], kind="stable")
+        #: the step (whose end is the spike time) and the source of each spike
+        self.spike_steps = steps_all[keep][order].astype(float)
+        self.spike_index = idx_all[keep][order]
+        self.spike_indptr = np.arange(self.spike_index.size + 1, dtype=np.int32)
+
+    def dynamic_variables(self) -> list:
+        return [self.spike]
+
+    def update(self, t, dt):
+        step = bm.round(t / dt)
+        now = bm.abs(self.spike_steps - step) < 0.5
+        counts = bm.event_matvec(now, self.spike_indptr, self.spike_index, 1.0, self.num)
+        self.spike.value = counts > 0.0
+
+
+# -- synapses -------------------------------------------------------------------------------
+
+
+class StaticGroup(TwoEndConn):
+    """The synapses of one projection that share a delay: each step the summed weights
+    of the synapses of the presynaptic cells whose spikes arrive now are added to the
+    postsynaptic cells' ``exc_in`` or ``inh_in`` (``receptor``).
+
+    ``delay_steps`` (>= 1) is the delay in steps of ``dt``; the network's own one-step
+    delay (synapses read the spikes of the previous step) is one of them.
+    """
+
+    def __init__(self, pre, post, indptr, indices, weight, delay_steps, receptor, dt, name=None):
+        super().__init__(pre, post, (indptr, indices), name=name)
+        if receptor not in ("excitatory", "inhibitory"):
+            raise ValueError(f"brainjit.pynn: unknown receptor type {receptor!r}")
+        self.receptor = receptor
+        self.delay_steps = int(delay_steps)
+        self.weight = bm.Variable(bm.asarray(np.asarray(weight, dtype=float), dtype=bm.dftype()))
+        self.pre_delay = Delay(pre.num, (self.delay_steps - 1) * dt, dt, dtype=bool)
+
+    def dynamic_variables(self) -> list:
+        return [self.pre_delay.buffer, self.pre_delay.index]
+
+    def update(self, t, dt):
+        spikes = self.pre_delay.push(self.pre.spike)
+        g = bm.event_matvec(spikes, self.indptr, self.indices, self.weight, self.post.num)
+        if self.receptor == "excitatory":
+            self.post.exc_in += g
+        else:
+            self.post.inh_in += g
+
+
+# -- current sources ------------------------------------------------------------------------
+
+
+class DCInjection(DynamicalSystem):
+    """PyNN's ``DCSource``: ``amplitude`` nA into the cells ``index`` of ``target``
+    during ``[start, stop)`` (``stop = 0``: no end). The parameters are Variables
+    (``set_parameters`` between runs compiles nothing)."""
+
+    param_names = ("amplitude", "start", "stop")
+
+    def __init__(self, target, index, parameters, name=None):
+        super().__init__(name=name)
+        self.target = target
+        self.index = np.asarray(index, dtype=np.int32)
+        self.mask = np.zeros(target.num)
+        self.mask[self.index] = 1.0
+        for key in self.param_names:
+            setattr(self, "p_" + key, bm.Variable(bm.zeros((), dtype=bm.dftype())))
+        self.set_parameters(parameters)
+
+    def set_parameters(self, parameters) -> None:
+        for key in self.param_names:
+            value = np.asarray(parameters[key], dtype=float)
+            getattr(self, "p_" + key).value = bm.asarray(value, dtype=bm.dftype())
+
+    def dynamic_variables(self) -> list:
+        return []
+
+    def update(self, t, dt):
+        after = t >= self.p_start - 0.5 * dt
+        before = bm.logical_or(self.p_stop <= 0.0, t < self.p_stop - 0.5 * dt)
+        on = bm.logical_and(after, before)
+        self.target.i_inj += bm.where(on, self.p_amplitude, 0.0) * self.mask

@@ -1,0 +1,68 @@
+"""``setup``, ``run``, ``reset``, ``end`` and the state queries of ``brainjit.pynn``."""
+
+from __future__ import annotations
+
+from pyNN import common
+from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
+from pyNN.recording import get_io
+
+from brainjit import math as bm
+from brainjit.pynn import simulator
+
+__all__ = [
+    "setup", "end", "run", "run_until", "run_for", "reset", "initialize",
+    "get_current_time", "get_time_step", "get_min_delay", "get_max_delay",
+    "num_processes", "rank",
+]  # fmt: skip
+
+
+def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
+    """Start a new simulation (any existing network is discarded).
+
+    Args:
+        timestep: the time step (ms).
+        min_delay: the shortest delay (ms); ``'auto'``: one time step.
+        backend: brainjit's backend, ``'numpy'`` (default: Numba-compiled NumPy) or
+            ``'jax'``.
+        rng_seed / seed: a seed for brainjit's random generator (Poisson sources,
+            noise), so that runs repeat.
+        max_delay: the longest delay (ms), for PyNN's checks.
+
+    Returns the MPI rank (always 0).
+    """
+    max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    common.setup(timestep, min_delay, **extra_params)
+    backend = extra_params.get("backend", "numpy")
+    if backend not in ("numpy", "jax"):
+        raise ValueError(f"brainjit.pynn.setup: backend must be 'numpy' or 'jax', got {backend!r}")
+    simulator.state.clear()
+    simulator.state.backend = backend
+    simulator.state.dt = float(timestep)
+    simulator.state.min_delay = float(timestep) if min_delay == "auto" else float(min_delay)
+    simulator.state.max_delay = max_delay
+    seed = extra_params.get("rng_seed", extra_params.get("seed"))
+    if seed is not None:
+        with bm.backend(backend):
+            bm.random.seed(int(seed))
+    return rank()
+
+
+def end(compatible_output=True):
+    """Write what ``record(..., to_file=...)`` asked for and discard the network."""
+    for population, variables, filename in simulator.state.write_on_end:
+        io = get_io(filename)
+        population.write_data(io, variables)
+    simulator.state.write_on_end = []
+    simulator.state.clear()
+
+
+run, run_until = common.build_run(simulator)
+run_for = run
+
+reset = common.build_reset(simulator)
+
+initialize = common.initialize
+
+get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = (
+    common.build_state_queries(simulator)
+)

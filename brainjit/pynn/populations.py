@@ -1,0 +1,123 @@
+"""``Population``, ``PopulationView`` and ``Assembly`` of ``brainjit.pynn``: PyNN's
+common classes, each population backed by one brainjit model (``pop._model``) whose
+per-cell parameter Variables ``Population.set`` writes and ``get`` reads."""
+
+from __future__ import annotations
+
+import numpy as np
+from pyNN import common, errors
+from pyNN.parameters import ParameterSpace, simplify
+from pyNN.standardmodels import StandardCellType
+
+from brainjit import math as bm
+from brainjit.pynn import simulator
+from brainjit.pynn.recording import Recorder
+
+
+class Assembly(common.Assembly):
+    _simulator = simulator
+
+
+def _evaluate(value, size, mask=None):
+    """A lazyarray / number / array as a NumPy array of the cells (``mask``: a subset)."""
+    if hasattr(value, "evaluate"):
+        value.shape = (size,)
+        arr = value.evaluate(simplify=False)
+    else:
+        arr = np.broadcast_to(np.asarray(value, dtype=float), (size,))
+    arr = np.asarray(arr, dtype=float)
+    return arr if mask is None else arr[mask]
+
+
+class _Native:
+    """What populations and views share: native parameters read from and written to the
+    model's Variables, for all cells or those of ``self._index``."""
+
+    def _model_and_index(self):
+        raise NotImplementedError
+
+    def _get_parameters(self, *names):
+        if isinstance(self.celltype, StandardCellType):
+            if any(name in self.celltype.computed_parameters() for name in names):
+                native_names = self.celltype.get_native_names()
+            else:
+                native_names = self.celltype.get_native_names(*names)
+            native = self._get_native_parameters(*native_names)
+            return self.celltype.reverse_translate(native)
+        return self._get_native_parameters(*names)
+
+    def _get_native_parameters(self, *names):
+        model, index = self._model_and_index()
+        values = {}
+        with bm.backend(simulator.state.backend):
+            for name in names:
+                values[name] = simplify(np.asarray(model.get_native(name))[index])
+        return ParameterSpace(values, shape=(index.size,))
+
+    def _set_parameters(self, parameter_space):
+        model, index = self._model_and_index()
+        parameter_space.evaluate(simplify=False)
+        with bm.backend(simulator.state.backend):
+            for name, value in parameter_space.items():
+                model.set_native(name, index, value)
+
+    def _set_initial_value_array(self, variable, value):
+        model, index = self._model_and_index()
+        translations = getattr(self.celltype, "state_variable_translations", None)
+        native = variable
+        if translations and variable in translations:
+            native = translations[variable]["translated_name"]
+        full = _evaluate(value, self.size)
+        if not hasattr(model, native):
+            raise errors.NonExistentParameterError(
+                variable, self.celltype.__class__.__name__, list(self.celltype.recordable)
+            )
+        with bm.backend(simulator.state.backend):
+            var = getattr(model, native)
+            arr = np.array(var.value, copy=True)
+            arr[index] = full
+            var.value = bm.asarray(arr, dtype=arr.dtype)
+
+
+class PopulationView(_Native, common.PopulationView):
+    _assembly_class = Assembly
+    _simulator = simulator
+
+    def _model_and_index(self):
+        return self.grandparent._model, np.asarray(self.index_in_grandparent(np.arange(self.size)))
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+
+class Population(_Native, common.Population):
+    __doc__ = common.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    def _model_and_index(self):
+        return self._model, np.arange(self.size)
+
+    def _create_cells(self):
+        id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)
+        self.all_cells = np.array([simulator.ID(i) for i in id_range], dtype=simulator.ID)
+        self._mask_local = np.ones((self.size,), bool)
+        if isinstance(self.celltype, StandardCellType):
+            parameter_space = self.celltype.native_parameters
+        else:
+            parameter_space = self.celltype.parameter_space
+        parameter_space.shape = (self.size,)
+        parameter_space.evaluate(simplify=False)
+        with bm.backend(simulator.state.backend):
+            self._model = self.celltype.brainjit_model(
+                self.size, dict(parameter_space.items()), simulator.state.dt
+            )
+        for cell in self.all_cells:
+            cell.parent = self
+        simulator.state.id_counter += self.size
+        simulator.state.populations.append(self)
+        simulator.state.network_changed()
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)

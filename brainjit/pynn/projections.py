@@ -1,0 +1,251 @@
+"""``Projection`` of ``brainjit.pynn``: PyNN's common class, its connections kept as
+arrays (in the order the connector made them) and run as brainjit synapse groups.
+
+The connector calls ``_convergent_connect`` once per postsynaptic cell; the arrays are
+turned into synapses when the network is first built: one group
+(:class:`~brainjit.pynn._models.StaticGroup`, or the plastic group of the synapse type)
+per delay in steps, each a CSR by presynaptic cell with one weight Variable. ``get``,
+``set`` and ``save`` read and write those Variables through a permutation (the order of
+creation, as PyNN's other backends); changing delays rebuilds the groups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyNN import common
+from pyNN.core import is_listlike
+from pyNN.parameters import ParameterSpace
+from pyNN.space import Space
+
+from brainjit import math as bm
+from brainjit.pynn import simulator
+
+
+class Connection(common.Connection):
+    """One connection of a projection (PyNN's ``Connection``): its attributes are read
+    from and written to the projection's arrays."""
+
+    def __init__(self, projection, index):
+        self.projection = projection
+        self.index = index
+        self.presynaptic_index = int(projection._pre_index[index])
+        self.postsynaptic_index = int(projection._post_index[index])
+
+    def _get(self, name):
+        return float(self.projection._attribute(name)[self.index])
+
+    def _set(self, name, value):
+        values = self.projection._attribute(name).copy()
+        values[self.index] = value
+        self.projection._write_attribute(name, values)
+
+    def _get_weight(self):
+        return self._get("weight")
+
+    def _set_weight(self, w):
+        self._set("weight", w)
+
+    def _get_delay(self):
+        return self._get("delay")
+
+    def _set_delay(self, d):
+        self._set("delay", d)
+
+    weight = property(_get_weight, _set_weight)
+    delay = property(_get_delay, _set_delay)
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
+
+
+def _population_and_index(target, indices):
+    """The population behind ``target`` (a Population or a view) and the indices in it
+    of ``indices`` (indices in ``target``)."""
+    indices = np.asarray(indices, dtype=np.int64)
+    if isinstance(target, common.Assembly):
+        raise NotImplementedError(
+            "brainjit.pynn: projections from or onto an Assembly are not supported yet; "
+            "make one projection per population"
+        )
+    if isinstance(target, common.PopulationView):
+        return target.grandparent, np.asarray(target.index_in_grandparent(indices), np.int64)
+    return target, indices
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+
+    def __init__(
+        self,
+        presynaptic_population,
+        postsynaptic_population,
+        connector,
+        synapse_type=None,
+        source=None,
+        receptor_type=None,
+        space=Space(),
+        label=None,
+    ):
+        common.Projection.__init__(
+            self,
+            presynaptic_population,
+            postsynaptic_population,
+            connector,
+            synapse_type,
+            source,
+            receptor_type,
+            space,
+            label,
+        )
+        self._pre_chunks, self._post_chunks = [], []
+        self._attr_chunks: dict[str, list] = {}
+        self._groups = None  # brainjit synapse groups, built on first use
+        self._arrays = None  # (pre, post, {name: values}) in creation order
+        simulator.state.projections.append(self)
+        simulator.state.network_changed()
+        connector.connect(self)
+
+    # -- what connectors call ----------------------------------------------------------------
+    def _convergent_connect(
+        self, presynaptic_indices, postsynaptic_index, location_selector=None, **parameters
+    ):
+        if location_selector is not None:
+            raise NotImplementedError("brainjit.pynn does not support multicompartment models")
+        parameters.pop("dendritic_delay_fraction", None)
+        pre = np.asarray(presynaptic_indices, dtype=np.int64).ravel()
+        if pre.size == 0:
+            return
+        self._pre_chunks.append(pre)
+        self._post_chunks.append(np.full(pre.size, int(postsynaptic_index), np.int64))
+        for name, value in parameters.items():
+            value = np.asarray(value, dtype=float)
+            self._attr_chunks.setdefault(name, []).append(np.broadcast_to(value, pre.shape))
+        self._arrays = None
+        if self._groups is not None:
+            self._groups = None
+            simulator.state.network_changed()
+
+    # -- the arrays, in creation order ---------------------------------------------------------
+    def _collect(self):
+        if self._arrays is None:
+            if self._pre_chunks:
+                pre = np.concatenate(self._pre_chunks)
+                post = np.concatenate(self._post_chunks)
+                attrs = {k: np.concatenate(v).astype(float) for k, v in self._attr_chunks.items()}
+            else:
+                pre = post = np.zeros(0, np.int64)
+                attrs = {k: np.zeros(0) for k in self._attr_chunks}
+            self._pre_chunks, self._post_chunks = [pre], [post]
+            self._attr_chunks = {k: [v] for k, v in attrs.items()}
+            self._arrays = (pre, post, attrs)
+        return self._arrays
+
+    @property
+    def _pre_index(self):
+        return self._collect()[0]
+
+    @property
+    def _post_index(self):
+        return self._collect()[1]
+
+    def __len__(self):
+        return int(self._pre_index.size)
+
+    @property
+    def connections(self):
+        return (Connection(self, i) for i in range(len(self)))
+
+    def _attribute(self, name) -> np.ndarray:
+        """The current values of attribute ``name``, one per connection (creation
+        order): from the synapse groups' Variables once they exist."""
+        attrs = self._collect()[2]
+        if self._groups is not None and name in self._groups.dynamic_names():
+            return self._groups.read(name)
+        if name not in attrs:
+            raise KeyError(f"{self.synapse_type.__class__.__name__} has no attribute {name!r}")
+        return attrs[name]
+
+    def _write_attribute(self, name, values) -> None:
+        values = np.asarray(values, dtype=float)
+        attrs = self._collect()[2]
+        if self._groups is not None:
+            for key in self._groups.dynamic_names():  # keep what the run changed
+                attrs[key] = self._groups.read(key)
+        attrs[name] = values
+        if self._groups is not None:
+            if name in self._groups.dynamic_names():
+                self._groups.write(name, values)
+            else:  # a structural change (e.g. delays): build the groups again
+                self._groups = None
+                simulator.state.network_changed()
+
+    # -- PyNN's get / set -----------------------------------------------------------------------
+    def _set_attributes(self, parameter_space):
+        parameter_space.evaluate(simplify=False)
+        pre, post = self._pre_index, self._post_index
+        for name, value in parameter_space.items():
+            if name == "dendritic_delay_fraction":
+                continue
+            if is_listlike(value) and np.ndim(value) == 2:
+                values = np.asarray(value, dtype=float)[pre, post]
+            else:
+                values = np.broadcast_to(np.asarray(value, dtype=float), pre.shape)
+            self._write_attribute(name, values)
+
+    def _native_values(self, name):
+        values = self._attribute(name)
+        ps = ParameterSpace({name: values}, shape=values.shape)
+        ps = self.synapse_type.reverse_translate(ps)
+        ps.evaluate()
+        return np.asarray(ps[name], dtype=float)
+
+    def _get_attributes_as_arrays(self, attribute_names, multiple_synapses="sum"):
+        aggregate = {
+            "sum": (np.add.at, 0.0),
+            "min": (np.minimum.at, np.inf),
+            "max": (np.maximum.at, -np.inf),
+        }
+        if multiple_synapses not in aggregate:
+            raise NotImplementedError(f"multiple_synapses={multiple_synapses!r}")
+        func, fill = aggregate[multiple_synapses]
+        pre, post = self._view_indices()
+        values = []
+        for name in attribute_names:
+            arr = np.full((self.pre.size, self.post.size), fill)
+            func(arr, (pre, post), self._native_values(name))
+            empty = np.ones((self.pre.size, self.post.size), bool)
+            empty[pre, post] = False
+            arr[empty] = np.nan
+            values.append(arr)
+        return values
+
+    def _get_attributes_as_list(self, attribute_names):
+        pre, post = self._view_indices()
+        columns = []
+        for name in attribute_names:
+            if name == "presynaptic_index":
+                columns.append(pre)
+            elif name == "postsynaptic_index":
+                columns.append(post)
+            else:
+                columns.append(self._native_values(name))
+        if not columns:
+            return []
+        return [tuple(x) for x in np.array(columns, dtype=object).T.tolist()]
+
+    def _view_indices(self):
+        """Presynaptic and postsynaptic indices within ``self.pre`` / ``self.post``."""
+        return self._pre_index, self._post_index
+
+    # -- brainjit -------------------------------------------------------------------------------
+    def _brainjit_nodes(self) -> list:
+        if self._groups is None:
+            pre_pop, pre = _population_and_index(self.pre, self._pre_index)
+            post_pop, post = _population_and_index(self.post, self._post_index)
+            attrs = self._collect()[2]
+            with bm.backend(simulator.state.backend):
+                self._groups = self.synapse_type.brainjit_groups(
+                    self, pre_pop._model, post_pop._model, pre, post, attrs
+                )
+        return self._groups.nodes
