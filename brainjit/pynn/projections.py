@@ -84,7 +84,7 @@ class Projection(common.Projection):
         synapse_type=None,
         source=None,
         receptor_type=None,
-        space=Space(),
+        space=None,
         label=None,
     ):
         common.Projection.__init__(
@@ -95,7 +95,7 @@ class Projection(common.Projection):
             synapse_type,
             source,
             receptor_type,
-            space,
+            Space() if space is None else space,
             label,
         )
         self._pre_chunks, self._post_chunks = [], []
