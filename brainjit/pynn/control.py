@@ -22,8 +22,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     Args:
         timestep: the time step (ms).
         min_delay: the shortest delay (ms); ``'auto'``: one time step.
-        backend: brainjit's backend, ``'numpy'`` (default: Numba-compiled NumPy) or
-            ``'jax'``.
+        backend: brainjit's backend, ``'numpy'`` (Numba-compiled NumPy) or ``'jax'``;
+            default: brainjit's active backend (``$BRAINJIT_BACKEND``, else numpy), so
+            that ``BRAINJIT_BACKEND=jax python script.py`` runs a PyNN script on jax.
         rng_seed / seed: a seed for brainjit's random generator (Poisson sources,
             noise), so that runs repeat.
         max_delay: the longest delay (ms), for PyNN's checks.
@@ -32,7 +33,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     common.setup(timestep, min_delay, **extra_params)
-    backend = extra_params.get("backend", "numpy")
+    backend = extra_params.get("backend") or bm.get_backend_name()
     if backend not in ("numpy", "jax"):
         raise ValueError(f"brainjit.pynn.setup: backend must be 'numpy' or 'jax', got {backend!r}")
     simulator.state.clear()
