@@ -13,6 +13,10 @@ class StaticSynapse(synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
     translations = identity_translations(synapses.StaticSynapse)
 
+    def _get_minimum_delay(self):
+        """The default delay (a synapse made without one): ``setup()``'s ``min_delay``."""
+        return simulator.state.min_delay
+
     def brainjit_groups(self, projection, pre_model, post_model, pre, post, attrs):
         """The projection's synapses: a :class:`~brainjit.pynn._models.StaticGroup` per
         delay."""
