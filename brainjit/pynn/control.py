@@ -41,6 +41,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     simulator.state.dt = float(timestep)
     simulator.state.min_delay = float(timestep) if min_delay == "auto" else float(min_delay)
     simulator.state.max_delay = max_delay
+    simulator.state.mpi_rank = 0  # one process, whatever a previous simulation pretended
+    simulator.state.num_processes = 1
     seed = extra_params.get("rng_seed", extra_params.get("seed"))
     if seed is not None:
         with bm.backend(backend):

@@ -56,7 +56,9 @@ class _Native:
 
     def _set_parameters(self, parameter_space):
         model, index = self._model_and_index()
-        parameter_space.evaluate(simplify=False)
+        # with a mask (every cell is local), PyNN turns a value of a wrong type into
+        # InvalidParameterValueError
+        parameter_space.evaluate(mask=self._mask_local, simplify=False)
         with bm.backend(simulator.state.backend):
             for name, value in parameter_space.items():
                 model.set_native(name, index, value)
