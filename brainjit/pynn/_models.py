@@ -16,7 +16,8 @@ Time and order within a step (the conventions of NEST, PyNN's reference simulato
 - A projection with delay ``d`` (a whole number ``D >= 1`` of steps) delivers a spike
   stamped ``t_s`` into ``exc_in``/``inh_in`` of the step that ends at ``t_s + d``: it
   acts on the membrane from then on.
-- Current sources write ``i_inj`` (nA) before the cells integrate.
+- Current sources (:mod:`brainjit.pynn._electrodes`) write ``i_inj`` (nA) before the
+  cells integrate.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from pyNN.parameters import Sequence
 
 from brainjit import math as bm
-from brainjit.dyn.base import DynamicalSystem, NeuGroup, TwoEndConn
+from brainjit.dyn.base import NeuGroup, TwoEndConn
 from brainjit.dyn.synapses import Delay
 
 # -- helpers ----------------------------------------------------------------------------
@@ -330,38 +331,3 @@ class StaticGroup(TwoEndConn):
             self.post.exc_in += g
         else:
             self.post.inh_in += g
-
-
-# -- current sources ------------------------------------------------------------------------
-
-
-class DCInjection(DynamicalSystem):
-    """PyNN's ``DCSource``: ``amplitude`` nA into the cells ``index`` of ``target``
-    during ``[start, stop)`` (``stop = 0``: no end). The parameters are Variables
-    (``set_parameters`` between runs compiles nothing)."""
-
-    param_names = ("amplitude", "start", "stop")
-
-    def __init__(self, target, index, parameters, name=None):
-        super().__init__(name=name)
-        self.target = target
-        self.index = np.asarray(index, dtype=np.int32)
-        self.mask = np.zeros(target.num)
-        self.mask[self.index] = 1.0
-        for key in self.param_names:
-            setattr(self, "p_" + key, bm.Variable(bm.zeros((), dtype=bm.dftype())))
-        self.set_parameters(parameters)
-
-    def set_parameters(self, parameters) -> None:
-        for key in self.param_names:
-            value = np.asarray(parameters[key], dtype=float)
-            getattr(self, "p_" + key).value = bm.asarray(value, dtype=bm.dftype())
-
-    def dynamic_variables(self) -> list:
-        return []
-
-    def update(self, t, dt):
-        after = t >= self.p_start - 0.5 * dt
-        before = bm.logical_or(self.p_stop <= 0.0, t < self.p_stop - 0.5 * dt)
-        on = bm.logical_and(after, before)
-        self.target.i_inj += bm.where(on, self.p_amplitude, 0.0) * self.mask

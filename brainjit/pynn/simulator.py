@@ -83,6 +83,8 @@ class State(common.control.BaseState):
         monitors = {}
         for recorder in sorted(self.recorders, key=lambda r: r.population.first_id):
             monitors.update(recorder._monitors())
+        for source in self.current_sources:  # source.record(): the injected current
+            monitors.update(source._monitors())
         return monitors
 
     def _build(self):
@@ -121,6 +123,8 @@ class State(common.control.BaseState):
         self._t = t0 + steps * self.dt
         for recorder in self.recorders:
             recorder._store(mon, t0, steps)
+        for source in self.current_sources:
+            source._store(mon, t0, steps)
 
     def run_until(self, tstop):
         if tstop > self._t + 0.5 * self.dt:
@@ -147,6 +151,8 @@ class State(common.control.BaseState):
                     var.value = bm.asarray(value, dtype=value.dtype)
         for recorder in self.recorders:  # common.reset stored their data in the cache
             recorder._clear_simulator()
+        for source in self.current_sources:
+            source._clear_data()
         self._t = 0.0
         if self._network is not None:
             set_model_time(self._network, 0.0)
