@@ -12,7 +12,7 @@ accepted; on the jax backend a call may instead raise (JAX refuses some inputs N
 takes, e.g. ordering complex numbers: an error, never a wrong result), but at least one
 call per name must match NumPy. Names that need particular arguments have hand-written
 probes (CUSTOM); the few that cannot be probed are listed in UNPROBED with the reason,
-and must stay a small minority. The jax backend compares 3 calls per name (XLA compiles
+and must stay a small minority. The jax backend compares 2 calls per name (XLA compiles
 each); BRAINJIT_FULL_PROBE=1 compares every pattern.
 """
 
@@ -460,7 +460,7 @@ def positional_limit(func) -> int | None:
 
 # patterns compared per name on the jax backend (XLA compiles each call: ~0.1 s); set
 # BRAINJIT_FULL_PROBE=1 to compare every pattern, as on the numpy backend
-JAX_DEPTH = 10_000 if os.environ.get("BRAINJIT_FULL_PROBE") else 3
+JAX_DEPTH = 10_000 if os.environ.get("BRAINJIT_FULL_PROBE") else 2
 # never called with the generic patterns: they write files or change global state (the
 # numpy backend's are NumPy's own functions; save/savez/load have a probe in CUSTOM)
 NOT_CALLED = {

@@ -245,15 +245,6 @@ def test_bytes_and_state(backend):
     np.testing.assert_array_equal(first, np.asarray(r.gumbel(size=4)))
 
 
-# jax.random's gamma-based samplers take seconds each to compile: the fast test compiles
-# brainjit's own samplers (and one gamma-based one); the slow one compiles every one
-OWN_SAMPLERS = (
-    "gumbel laplace logistic lognormal pareto power weibull wald vonmises logseries "
-    "zipf hypergeometric noncentral_f multivariate_normal standard_cauchy triangular "
-    "uniform normal randint truncated_normal"
-).split()
-
-
 def _check_fresh_in_jit(names):
     bp.math.use_backend("jax")
 
@@ -275,12 +266,9 @@ def _check_fresh_in_jit(names):
         np.testing.assert_array_equal(np.asarray(first[name]), np.asarray(again[name]))
 
 
-def test_jax_draws_inside_jit_are_fresh_on_every_call():
-    _check_fresh_in_jit(OWN_SAMPLERS)
-
-
 @pytest.mark.slow
 def test_jax_every_distribution_inside_jit():
+    """Every distribution drawn inside one jitted function: fresh on every call."""
     _check_fresh_in_jit(sorted(SPECS))
 
 
