@@ -11,7 +11,8 @@ step, to 1e-13 mV): a source switched on at ``start`` acts on the membrane from 
 that starts at ``start`` and is off from the step that starts at ``stop``.
 
 Parameters are Variables (``source.amplitude = ...`` between runs compiles nothing);
-a ``StepCurrentSource`` given a different number of steps builds its node again.
+a ``StepCurrentSource`` given more steps than its node holds (at least 8) builds its node
+again.
 Times are rounded to the time grid, as NEST does.
 """
 
@@ -87,6 +88,11 @@ class SourceNode(DynamicalSystem):
     def dynamic_variables(self) -> list:
         return [self.current]
 
+    def fits(self, parameters: dict) -> bool:
+        """Whether ``set_parameters(parameters)`` can write them in place (else the node
+        is built again)."""
+        return True
+
     def host_current(self, t: float) -> float:
         """The current (nA) of the step that starts at ``t``, computed here."""
         return float(np.asarray(self.current_at(t, self.dt)).reshape(-1)[0])
@@ -119,24 +125,32 @@ class ACNode(SourceNode):
 
 
 class StepNode(SourceNode):
-    """``times`` and ``amplitudes`` are Variables of a fixed length (``size``); the
-    times are kept in steps of ``dt`` (rounded), after a first change at ``-inf`` to 0."""
+    """``times`` and ``amplitudes`` are Variables of a fixed length (``capacity``, at
+    least 8, padded with changes at ``+inf``): a new list of steps no longer than it is
+    written in place. The times are kept in steps of ``dt`` (rounded, as NEST), after a
+    first change at ``-inf`` to 0."""
 
     param_names = ()
 
     def __init__(self, parameters: dict, dt: float, name=None):
-        self.size = len(np.asarray(parameters["times"], dtype=float).ravel())
-        self.step_times = bm.Variable(bm.zeros(self.size + 1, dtype=bm.dftype()))
-        self.amplitudes = bm.Variable(bm.zeros(self.size + 1, dtype=bm.dftype()))
+        size = np.size(parameters["times"])
+        self.capacity = max(8, 1 << int(np.ceil(np.log2(max(size, 1)))))
+        self.step_times = bm.Variable(bm.zeros(self.capacity + 1, dtype=bm.dftype()))
+        self.amplitudes = bm.Variable(bm.zeros(self.capacity + 1, dtype=bm.dftype()))
         super().__init__(parameters, dt, name=name)
+
+    def fits(self, parameters: dict) -> bool:
+        return np.size(parameters["times"]) <= self.capacity
 
     def set_parameters(self, parameters: dict) -> None:
         times, amplitudes = check_step_times(parameters["times"], parameters["amplitudes"])
-        if times.size != self.size:
-            raise ValueError("StepNode: the number of steps changed; build a new node")
-        steps = np.concatenate([[-np.inf], np.round(times / self.dt)])
+        if not self.fits(parameters):
+            raise ValueError(f"StepNode: more than {self.capacity} steps; build a new node")
+        pad = self.capacity - times.size
+        steps = np.concatenate([[-np.inf], np.round(times / self.dt), np.full(pad, np.inf)])
+        amps = np.concatenate([[0.0], amplitudes, np.zeros(pad)])
         self.step_times.value = bm.asarray(steps, dtype=bm.dftype())
-        self.amplitudes.value = bm.asarray(np.concatenate([[0.0], amplitudes]), dtype=bm.dftype())
+        self.amplitudes.value = bm.asarray(amps, dtype=bm.dftype())
 
     def current_at(self, t, dt):
         return step_current(t, dt, self.step_times, self.amplitudes)

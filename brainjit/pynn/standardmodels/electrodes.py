@@ -69,8 +69,8 @@ class _CurrentSource(StandardCurrentSource):
         self._native.update(native)
         if self._nodes is not None:
             source = self._nodes[0]
-            if getattr(source, "size", None) not in (None, np.size(native.get("times"))):
-                self._rebuild()  # a StepCurrentSource with another number of steps
+            if not source.fits(self._native):
+                self._rebuild()  # e.g. a StepCurrentSource with more steps than it holds
             else:
                 with bm.backend(simulator.state.backend):
                     source.set_parameters(self._native)
