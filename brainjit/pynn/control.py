@@ -39,7 +39,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     simulator.state.clear()
     simulator.state.backend = backend
     simulator.state.dt = float(timestep)
-    simulator.state.min_delay = float(timestep) if min_delay == "auto" else float(min_delay)
+    simulator.state.min_delay = min_delay  # 'auto': the shortest delay of the network
     simulator.state.max_delay = max_delay
     simulator.state.mpi_rank = 0  # one process, whatever a previous simulation pretended
     simulator.state.num_processes = 1

@@ -101,6 +101,20 @@ class State(common.control.BaseState):
                 )
                 self._runner_key = key
 
+    @property
+    def min_delay(self) -> float:
+        """``setup()``'s ``min_delay`` (ms); with ``min_delay='auto'``, the shortest delay
+        of the projections made so far (the time step if there is none)."""
+        if self._min_delay != "auto":
+            return self._min_delay
+        delays = [prj._collect()[2].get("delay") for prj in self.projections]
+        delays = [float(np.min(d)) for d in delays if d is not None and np.size(d)]
+        return min(delays) if delays else self.dt
+
+    @min_delay.setter
+    def min_delay(self, value) -> None:
+        self._min_delay = value if value == "auto" else float(value)
+
     # -- time ------------------------------------------------------------------------------
     @property
     def t(self) -> float:
