@@ -19,6 +19,7 @@ from pyNN.space import Space
 
 from brainjit import math as bm
 from brainjit.pynn import simulator
+from brainjit.pynn.standardmodels.synapses import StaticSynapse
 
 
 class Connection(common.Connection):
@@ -75,6 +76,7 @@ def _population_and_index(target, indices):
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
+    _static_synapse_class = StaticSynapse  # the synapse type when none is given
 
     def __init__(
         self,
