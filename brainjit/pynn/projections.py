@@ -63,14 +63,56 @@ def _population_and_index(target, indices):
     """The population behind ``target`` (a Population or a view) and the indices in it
     of ``indices`` (indices in ``target``)."""
     indices = np.asarray(indices, dtype=np.int64)
-    if isinstance(target, common.Assembly):
-        raise NotImplementedError(
-            "brainjit.pynn: projections from or onto an Assembly are not supported yet; "
-            "make one projection per population"
-        )
     if isinstance(target, common.PopulationView):
         return target.grandparent, np.asarray(target.index_in_grandparent(indices), np.int64)
     return target, indices
+
+
+def _partition(target, indices):
+    """``indices`` (in ``target``: a Population, view or Assembly) by population: the
+    populations, and for each index the number of its population in that list and its
+    index in it. An Assembly's cells are its populations' cells in turn."""
+    indices = np.asarray(indices, dtype=np.int64)
+    if not isinstance(target, common.Assembly):
+        population, local = _population_and_index(target, indices)
+        return [population], np.zeros(indices.size, np.int64), local
+    populations, which, local = [], np.zeros(indices.size, np.int64), np.zeros_like(indices)
+    bounds = np.cumsum([0] + [p.size for p in target.populations])
+    part = np.searchsorted(bounds, indices, side="right") - 1
+    for k, member in enumerate(target.populations):
+        sel = np.nonzero(part == k)[0]
+        population, idx = _population_and_index(member, indices[sel] - bounds[k])
+        if population not in populations:
+            populations.append(population)
+        which[sel] = populations.index(population)
+        local[sel] = idx
+    return populations, which, local
+
+
+class _PartitionedGroups:
+    """The synapse groups of a projection from or onto an Assembly: one set of groups
+    (what the synapse type makes) per pair of presynaptic and postsynaptic populations,
+    ``parts`` as ``(connections, groups)`` (the connections' creation-order indices);
+    reads and writes go to the parts."""
+
+    def __init__(self, parts, size):
+        self.parts = parts
+        self.size = size
+        self.nodes = [node for _, groups in parts for node in groups.nodes]
+
+    def dynamic_names(self) -> tuple:
+        return self.parts[0][1].dynamic_names() if self.parts else ("weight",)
+
+    def read(self, name) -> np.ndarray:
+        out = np.empty(self.size)
+        for sel, groups in self.parts:
+            out[sel] = groups.read(name)
+        return out
+
+    def write(self, name, values) -> None:
+        values = np.asarray(values, dtype=float)
+        for sel, groups in self.parts:
+            groups.write(name, values[sel])
 
 
 class Projection(common.Projection):
@@ -243,11 +285,24 @@ class Projection(common.Projection):
     # -- brainjit -------------------------------------------------------------------------------
     def _brainjit_nodes(self) -> list:
         if self._groups is None:
-            pre_pop, pre = _population_and_index(self.pre, self._pre_index)
-            post_pop, post = _population_and_index(self.post, self._post_index)
+            pre_pops, pre_which, pre = _partition(self.pre, self._pre_index)
+            post_pops, post_which, post = _partition(self.post, self._post_index)
             attrs = self._collect()[2]
             with bm.backend(simulator.state.backend):
-                self._groups = self.synapse_type.brainjit_groups(
-                    self, pre_pop._model, post_pop._model, pre, post, attrs
-                )
+                if len(pre_pops) == 1 and len(post_pops) == 1:
+                    self._groups = self.synapse_type.brainjit_groups(
+                        self, pre_pops[0]._model, post_pops[0]._model, pre, post, attrs
+                    )
+                else:  # an Assembly: one set of groups per pair of populations
+                    pair = pre_which * len(post_pops) + post_which
+                    parts = []
+                    for key in np.unique(pair):
+                        sel = np.nonzero(pair == key)[0]
+                        i, j = divmod(int(key), len(post_pops))
+                        groups = self.synapse_type.brainjit_groups(
+                            self, pre_pops[i]._model, post_pops[j]._model, pre[sel], post[sel],
+                            {k: np.asarray(v)[sel] for k, v in attrs.items()},
+                        )  # fmt: skip
+                        parts.append((sel, groups))
+                    self._groups = _PartitionedGroups(parts, len(self))
         return self._groups.nodes
