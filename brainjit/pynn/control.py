@@ -28,10 +28,17 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         rng_seed / seed: a seed for brainjit's random generator (Poisson sources,
             noise), so that runs repeat.
         max_delay: the longest delay (ms), for PyNN's checks.
+        spike_precision: only ``'on_grid'`` (spike times are multiples of the time step).
 
     Returns the MPI rank (always 0).
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    if extra_params.get("spike_precision", "on_grid") != "on_grid":
+        raise NotImplementedError(
+            "brainjit.pynn stamps spikes on the time grid (NEST's spike_precision="
+            f"'on_grid'), not {extra_params['spike_precision']!r}: drop the option or pass "
+            "'on_grid'"
+        )
     common.setup(timestep, min_delay, **extra_params)
     backend = extra_params.get("backend") or bm.get_backend_name()
     if backend not in ("numpy", "jax"):

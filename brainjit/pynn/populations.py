@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, simplify
+from pyNN.parameters import LazyArray, ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
 from brainjit import math as bm
@@ -63,6 +63,15 @@ class _Native:
             for name, value in parameter_space.items():
                 model.set_native(name, index, value)
 
+    def initialize(self, **initial_values):
+        """Set the initial values of state variables (PyNN's ``initialize``): written into
+        the model now, and kept (evaluated once: a random distribution is drawn once) as
+        the values ``reset()`` restores."""
+        for variable, value in initial_values.items():
+            values = _evaluate(LazyArray(value, shape=(self.size,), dtype=float), self.size)
+            self._set_initial_value_array(variable, values)
+            self._keep_initial_value(variable, values)
+
     def _set_initial_value_array(self, variable, value):
         model, index = self._model_and_index()
         translations = getattr(self.celltype, "state_variable_translations", None)
@@ -88,6 +97,18 @@ class PopulationView(_Native, common.PopulationView):
     def _model_and_index(self):
         return self.grandparent._model, np.asarray(self.index_in_grandparent(np.arange(self.size)))
 
+    def _keep_initial_value(self, variable, values):
+        """The population's initial values (what reset() restores) take ``values`` for
+        this view's cells."""
+        parent = self.grandparent
+        _, index = self._model_and_index()
+        if variable in parent.initial_values:
+            full = np.array(_evaluate(parent.initial_values[variable], parent.size))
+        else:
+            full = np.zeros(parent.size)
+        full[index] = values
+        parent.initial_values[variable] = LazyArray(full, shape=(parent.size,), dtype=float)
+
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
 
@@ -100,6 +121,9 @@ class Population(_Native, common.Population):
 
     def _model_and_index(self):
         return self._model, np.arange(self.size)
+
+    def _keep_initial_value(self, variable, values):
+        self.initial_values[variable] = LazyArray(values, shape=(self.size,), dtype=float)
 
     def _create_cells(self):
         id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)

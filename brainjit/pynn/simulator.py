@@ -163,6 +163,9 @@ class State(common.control.BaseState):
             with bm.backend(self.backend):
                 for var, value in self._snapshot:
                     var.value = bm.asarray(value, dtype=value.dtype)
+        for pop in self.populations:  # initialize() after the first run counts too
+            for variable, value in pop.initial_values.items():
+                pop._set_initial_value_array(variable, value)
         for recorder in self.recorders:  # common.reset stored their data in the cache
             recorder._clear_simulator()
         for source in self.current_sources:
