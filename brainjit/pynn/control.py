@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from pyNN import common
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 from pyNN.recording import get_io
@@ -28,16 +30,19 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         rng_seed / seed: a seed for brainjit's random generator (Poisson sources,
             noise), so that runs repeat.
         max_delay: the longest delay (ms), for PyNN's checks.
-        spike_precision: only ``'on_grid'`` (spike times are multiples of the time step).
+        spike_precision: ``'on_grid'`` (spike times are multiples of the time step);
+            ``'off_grid'`` (NEST's precise times) warns and runs on the grid.
 
     Returns the MPI rank (always 0).
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     if extra_params.get("spike_precision", "on_grid") != "on_grid":
-        raise NotImplementedError(
+        # as pyNN.brian2 and pyNN.neuron, which also ignore this NEST option; but say so
+        warnings.warn(
             "brainjit.pynn stamps spikes on the time grid (NEST's spike_precision="
-            f"'on_grid'), not {extra_params['spike_precision']!r}: drop the option or pass "
-            "'on_grid'"
+            f"'on_grid'), not {extra_params['spike_precision']!r}: spike times are "
+            "multiples of the timestep; take a smaller timestep for more precision",
+            stacklevel=2,
         )
     common.setup(timestep, min_delay, **extra_params)
     backend = extra_params.get("backend") or bm.get_backend_name()

@@ -287,7 +287,7 @@ def test_setup_checks():
     assert sim.get_min_delay() == 0.5  # the shortest delay of the network
     with pytest.raises(Exception, match="min_delay"):
         sim.setup(timestep=0.1, min_delay=0.05)  # shorter than a step
-    with pytest.raises(NotImplementedError, match="on_grid"):
+    with pytest.warns(UserWarning, match="on the time grid"):
         sim.setup(spike_precision="off_grid")
     with pytest.raises(ValueError, match="backend"):
         sim.setup(backend="torch")
