@@ -17,6 +17,23 @@ from brainjit.pynn.recording import Recorder
 class Assembly(common.Assembly):
     _simulator = simulator
 
+    @property
+    def receptor_types(self):
+        """The receptor types common to all the populations, in the first one's order
+        (PyNN's common Assembly returns an unordered set: a Projection onto an Assembly
+        would take 'excitatory' or 'inhibitory' as default depending on string hashing)."""
+        shared = set.intersection(*(set(p.celltype.receptor_types) for p in self.populations))
+        return [r for r in self.populations[0].celltype.receptor_types if r in shared]
+
+
+def _lazy(values, size) -> LazyArray:
+    """Initial values as PyNN keeps them: a LazyArray, homogeneous when they are equal
+    (``p.initial_values['v'].evaluate(simplify=True)`` is then a number)."""
+    values = np.asarray(values, dtype=float)
+    if values.size and np.all(values == values.flat[0]):
+        return LazyArray(float(values.flat[0]), shape=(size,), dtype=float)
+    return LazyArray(values, shape=(size,), dtype=float)
+
 
 def _evaluate(value, size, mask=None):
     """A lazyarray / number / array as a NumPy array of the cells (``mask``: a subset)."""
@@ -107,7 +124,7 @@ class PopulationView(_Native, common.PopulationView):
         else:
             full = np.zeros(parent.size)
         full[index] = values
-        parent.initial_values[variable] = LazyArray(full, shape=(parent.size,), dtype=float)
+        parent.initial_values[variable] = _lazy(full, parent.size)
 
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
@@ -123,7 +140,7 @@ class Population(_Native, common.Population):
         return self._model, np.arange(self.size)
 
     def _keep_initial_value(self, variable, values):
-        self.initial_values[variable] = LazyArray(values, shape=(self.size,), dtype=float)
+        self.initial_values[variable] = _lazy(values, self.size)
 
     def _create_cells(self):
         id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)
