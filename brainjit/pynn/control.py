@@ -63,12 +63,14 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
 
 def end(compatible_output=True):
-    """Write what ``record(..., to_file=...)`` asked for and discard the network."""
+    """Write what ``record(..., to_file=...)`` asked for and drop the compiled loop. The
+    recorded data stay readable (``get_data`` after ``end``, as in PyNN's other
+    backends); the next ``setup()`` discards the network."""
     for population, variables, filename in simulator.state.write_on_end:
         io = get_io(filename)
         population.write_data(io, variables)
     simulator.state.write_on_end = []
-    simulator.state.clear()
+    simulator.state.network_changed()
 
 
 run, run_until = common.build_run(simulator)
