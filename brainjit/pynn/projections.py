@@ -206,6 +206,8 @@ class Projection(common.Projection):
         attrs = self._collect()[2]
         if self._groups is not None and name in self._groups.dynamic_names():
             return self._groups.read(name)
+        if name not in attrs and len(self) == 0:
+            return np.zeros(0)  # a projection without connections
         if name not in attrs:
             raise KeyError(f"{self.synapse_type.__class__.__name__} has no attribute {name!r}")
         return attrs[name]
@@ -242,7 +244,8 @@ class Projection(common.Projection):
         ps = ParameterSpace({name: values}, shape=values.shape)
         ps = self.synapse_type.reverse_translate(ps)
         ps.evaluate()
-        return np.asarray(ps[name], dtype=float)
+        # one connection: PyNN may give a number
+        return np.broadcast_to(np.asarray(ps[name], dtype=float), values.shape)
 
     def _get_attributes_as_arrays(self, attribute_names, multiple_synapses="sum"):
         aggregate = {
