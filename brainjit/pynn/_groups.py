@@ -42,21 +42,31 @@ class DelayGroups:
 
     def __init__(self, make_group, pre, post, attrs, pre_num, dynamic=("weight",)):
         dt = simulator.state.dt
+        pre = np.asarray(pre, dtype=np.int64)
+        post = np.asarray(post, dtype=np.int64)
         steps = delay_steps(attrs["delay"], dt) if pre.size else np.zeros(0, np.int64)
-        self.order = np.lexsort((post, pre, steps))  # group-major, then CSR order
+        # group-major, then CSR order (by presynaptic, then postsynaptic cell): one sort of
+        # a combined key (ties: the same synapse twice, any order will do)
+        post_num = int(post.max()) + 1 if post.size else 1
+        key = (steps * pre_num + pre) * post_num + post
+        self.order = np.argsort(key)
+        sorted_steps = steps[self.order]
+        sorted_pre = pre[self.order]
+        bounds = np.flatnonzero(np.diff(sorted_steps)) + 1
+        starts = np.concatenate([[0], bounds]).astype(np.int64)
+        stops = np.concatenate([bounds, [pre.size]]).astype(np.int64)
         self.nodes, self.slices, self._dynamic = [], [], tuple(dynamic)
-        start = 0
-        for d in np.unique(steps[self.order]):
-            stop = start + int(np.count_nonzero(steps == d))
+        if pre.size == 0:
+            starts = stops = np.zeros(0, np.int64)
+        for start, stop in zip(starts.tolist(), stops.tolist()):
             sel = self.order[start:stop]
-            indptr = np.zeros(pre_num + 1, np.int64)
-            np.add.at(indptr, pre[sel] + 1, 1)
-            indptr = np.cumsum(indptr).astype(np.int32)
+            counts = np.bincount(sorted_pre[start:stop], minlength=pre_num)
+            indptr = np.zeros(pre_num + 1, np.int32)
+            np.cumsum(counts, out=indptr[1:])
             indices = post[sel].astype(np.int32)
             group_attrs = {k: np.asarray(v, dtype=float)[sel] for k, v in attrs.items()}
-            self.nodes.append(make_group(indptr, indices, group_attrs, int(d)))
+            self.nodes.append(make_group(indptr, indices, group_attrs, int(sorted_steps[start])))
             self.slices.append(slice(start, stop))
-            start = stop
         self.size = pre.size
 
     def dynamic_names(self) -> tuple:

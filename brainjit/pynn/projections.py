@@ -115,6 +115,19 @@ class _PartitionedGroups:
             groups.write(name, values[sel])
 
 
+def _join(chunks, sizes, dtype) -> np.ndarray:
+    """One array of ``chunks`` (numbers or arrays; chunk ``i`` stands for ``sizes[i]``
+    connections): a ``np.repeat`` when all are numbers."""
+    if not chunks:
+        return np.zeros(0, dtype)
+    if not any(isinstance(c, np.ndarray) for c in chunks):
+        return np.repeat(np.asarray(chunks, dtype=dtype), sizes)
+    return np.concatenate(
+        [np.asarray(c, dtype) if isinstance(c, np.ndarray) else np.full(n, c, dtype)
+         for c, n in zip(chunks, sizes)]
+    )  # fmt: skip
+
+
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
@@ -142,7 +155,8 @@ class Projection(common.Projection):
             Space() if space is None else space,
             label,
         )
-        self._pre_chunks, self._post_chunks = [], []
+        # what _convergent_connect received, one entry per call (see _collect)
+        self._pre_chunks, self._post_chunks, self._size_chunks = [], [], []
         self._attr_chunks: dict[str, list] = {}
         self._groups = None  # brainjit synapse groups, built on first use
         self._arrays = None  # (pre, post, {name: values}) in creation order
@@ -154,17 +168,32 @@ class Projection(common.Projection):
     def _convergent_connect(
         self, presynaptic_indices, postsynaptic_index, location_selector=None, **parameters
     ):
+        """Connect the cells ``presynaptic_indices`` to ``postsynaptic_index`` (PyNN's
+        connectors call this once per postsynaptic cell). Only appends to lists: a
+        number stays a number (expanded once, in :meth:`_collect`), nothing per synapse
+        in Python."""
         if location_selector is not None:
             raise NotImplementedError("brainjit.pynn does not support multicompartment models")
-        parameters.pop("dendritic_delay_fraction", None)
         pre = np.asarray(presynaptic_indices, dtype=np.int64).ravel()
-        if pre.size == 0:
+        size = pre.size
+        if size == 0:
             return
+        if self._arrays is not None:
+            self._collect()  # the chunks from the current values (set() included)
         self._pre_chunks.append(pre)
-        self._post_chunks.append(np.full(pre.size, int(postsynaptic_index), np.int64))
+        self._post_chunks.append(int(postsynaptic_index))
+        self._size_chunks.append(size)
+        chunks = self._attr_chunks
         for name, value in parameters.items():
-            value = np.asarray(value, dtype=float)
-            self._attr_chunks.setdefault(name, []).append(np.broadcast_to(value, pre.shape))
+            if name == "dendritic_delay_fraction":
+                continue
+            if not isinstance(value, float):
+                value = np.asarray(value, dtype=float)
+                if value.ndim == 0:
+                    value = float(value)
+                elif value.shape != (size,):
+                    value = np.broadcast_to(value.ravel(), (size,))
+            chunks.setdefault(name, []).append(value)
         self._arrays = None
         if self._groups is not None:
             self._groups = None
@@ -172,17 +201,22 @@ class Projection(common.Projection):
 
     # -- the arrays, in creation order ---------------------------------------------------------
     def _collect(self):
+        """``(pre, post, {name: values})``, one entry per connection in the order of
+        creation: the chunks that ``_convergent_connect`` appended, joined once (and
+        kept as one chunk each)."""
         if self._arrays is None:
+            sizes = np.asarray(self._size_chunks, dtype=np.int64)
             if self._pre_chunks:
                 pre = np.concatenate(self._pre_chunks)
-                post = np.concatenate(self._post_chunks)
-                attrs = {k: np.concatenate(v).astype(float) for k, v in self._attr_chunks.items()}
             else:
-                pre = post = np.zeros(0, np.int64)
-                attrs = {k: np.zeros(0) for k in self._attr_chunks}
-            self._pre_chunks, self._post_chunks = [pre], [post]
-            self._attr_chunks = {k: [v] for k, v in attrs.items()}
+                pre = np.zeros(0, np.int64)
+            post = _join(self._post_chunks, sizes, np.int64)
+            attrs = {k: _join(v, sizes, float) for k, v in self._attr_chunks.items()}
             self._arrays = (pre, post, attrs)
+        pre, post, attrs = self._arrays
+        # later chunks append to these (attrs: the current values, set() included)
+        self._pre_chunks, self._post_chunks, self._size_chunks = [pre], [post], [pre.size]
+        self._attr_chunks = {k: [v] for k, v in attrs.items()}
         return self._arrays
 
     @property
