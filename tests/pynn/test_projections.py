@@ -1,0 +1,194 @@
+"""Projections of brainjit.pynn: the connectors, get/set/save, FromList/FromFile round
+trips, heterogeneous delays and Assemblies as pre/post.
+
+References: PyNN's ``pyNN.mock`` backend (the same connector with the same seeded
+``NumpyRNG`` makes the same connections, in the same order: brainjit.pynn keeps
+PyNN's creation order), the values written, and for the runs the analytic conductance
+of ``IF_cond_exp``: a spike of weight ``w`` stamped ``s`` through a synapse of delay
+``d`` adds ``w`` to ``gsyn_exc`` at ``t = s + d`` (NEST's convention), which then decays
+as ``exp(-(t - s - d) / tau_syn_E)``.
+"""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyNN")
+
+import pyNN.mock as mock  # noqa: E402
+from pyNN.random import NumpyRNG  # noqa: E402
+from pyNN.random import RandomDistribution as RD  # noqa: E402
+
+import brainjit.pynn as sim  # noqa: E402
+
+CONNECTORS = {
+    "all_to_all": lambda m: m.AllToAllConnector(allow_self_connections=False),
+    "one_to_one": lambda m: m.OneToOneConnector(),
+    "fixed_probability": lambda m: m.FixedProbabilityConnector(0.4, rng=NumpyRNG(5)),
+    "fixed_number_pre": lambda m: m.FixedNumberPreConnector(3, rng=NumpyRNG(5)),
+    "fixed_number_post": lambda m: m.FixedNumberPostConnector(2, rng=NumpyRNG(6)),
+    "fixed_total_number": lambda m: m.FixedTotalNumberConnector(12, rng=NumpyRNG(7)),
+    "from_list": lambda m: m.FromListConnector(
+        [(0, 1, 0.2, 1.0), (3, 4, 0.3, 2.0), (5, 0, 0.1, 0.7)]
+    ),
+    "distance_dependent": lambda m: m.DistanceDependentProbabilityConnector(
+        "exp(-d/2)", rng=NumpyRNG(8)
+    ),
+    "array": lambda m: m.ArrayConnector(np.arange(30).reshape(6, 5) % 3 == 0),
+}
+
+
+def _connections(m, make_connector, view=False):
+    """``prj.get(['weight', 'delay'], 'list')`` of a projection made by simulator ``m``:
+    weights a distance expression, delays drawn from a seeded distribution."""
+    m.setup(timestep=0.1, min_delay=0.1)
+    try:
+        pre = m.Population(6, m.IF_cond_exp(), structure=m.space.Line(dx=1.0))
+        post = m.Population(5, m.IF_cond_exp(), structure=m.space.Line(dx=1.0, x0=0.5))
+        if view:
+            pre, post = pre[[0, 2, 3, 4, 5, 1]], post[0:5]
+        synapse = m.StaticSynapse(
+            weight="0.1 + 0.05 * d", delay=RD("uniform", (0.5, 2.0), rng=NumpyRNG(3))
+        )
+        prj = m.Projection(pre, post, make_connector(m), synapse)
+        return prj.get(["weight", "delay"], format="list")
+    finally:
+        m.end()
+
+
+@pytest.mark.parametrize("view", [False, True], ids=["populations", "views"])
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_connectors_match_pynn_mock(name, view):
+    expected = _connections(mock, CONNECTORS[name], view)
+    got = _connections(sim, CONNECTORS[name], view)
+    assert len(got) == len(expected) > 0
+    np.testing.assert_array_equal(
+        np.array(got, dtype=float), np.array(expected, dtype=float), err_msg=name
+    )
+
+
+def test_get_set_formats_and_save_round_trip(tmp_path):
+    sim.setup(timestep=0.1)
+    try:
+        pre = sim.Population(4, sim.IF_cond_exp())
+        post = sim.Population(3, sim.IF_cond_exp())
+        # (pre, post, delay): (0, 0) twice
+        conns = [(0, 0, 0.1), (0, 2, 0.2), (1, 1, 0.3), (3, 0, 0.4), (3, 2, 0.5), (2, 1, 0.6),
+                 (0, 0, 0.7)]  # fmt: skip
+        prj = sim.Projection(
+            pre, post, sim.FromListConnector(conns, column_names=["delay"]), sim.StaticSynapse()
+        )
+        weights = np.arange(12.0).reshape(4, 3) / 10
+        prj.set(weight=weights)
+        listed = prj.get(["weight", "delay"], format="list")
+        order = [c[:2] for c in listed]
+        assert order == [(0, 0), (3, 0), (0, 0), (1, 1), (2, 1), (0, 2), (3, 2)]  # by post
+        np.testing.assert_allclose([c[2] for c in listed], [weights[i, j] for i, j in order])
+        by_post = sorted(conns, key=lambda c: c[1])
+        np.testing.assert_allclose([c[3] for c in listed], [c[2] for c in by_post])
+        no_address = prj.get(["weight", "delay"], format="list", with_address=False)
+        assert no_address == [c[2:] for c in listed]
+        # array: the sum of the weights of a pair (PyNN's default), NaN where none
+        w_sum = prj.get("weight", format="array")
+        pairs = [c[:2] for c in conns]
+        expected = np.full((4, 3), np.nan)
+        for i, j in set(pairs):
+            expected[i, j] = weights[i, j] * pairs.count((i, j))
+        np.testing.assert_allclose(w_sum, expected)
+        (d_min,) = prj.get(["delay"], format="array", multiple_synapses="min")
+        assert d_min[0, 0] == pytest.approx(0.1) and np.isnan(d_min[1, 0])
+        (d_max,) = prj.get(["delay"], format="array", multiple_synapses="max")
+        assert d_max[0, 0] == pytest.approx(0.7) and d_max[3, 2] == pytest.approx(0.5)
+        # save('all') and FromFileConnector: the same connections again
+        path = str(tmp_path / "prj.txt")
+        prj.save("all", path)
+        again = sim.Projection(pre, post, sim.FromFileConnector(path), sim.StaticSynapse())
+        assert again.get(["weight", "delay"], format="list") == prj.get(
+            ["weight", "delay"], format="list"
+        )
+        # save('weight', format='array'): zeros where there is no connection
+        path = str(tmp_path / "w.txt")
+        prj.save("weight", path, format="array")
+        np.testing.assert_allclose(np.loadtxt(path), np.nan_to_num(expected))
+    finally:
+        sim.end()
+
+
+CELL = {"v_thresh": 100.0, "tau_syn_E": 2.0}
+DELAYS = [0.1, 0.4, 1.0, 2.3]
+# Assembly(src, src2) -> Assembly(a, b): indices in the assemblies
+ASSEMBLY_LIST = [(0, 4, 0.5, 1.0), (2, 5, 0.7, 0.5), (1, 6, 0.9, 0.2), (2, 0, 0.3, 0.1)]
+SPIKES = [1.0, 2.0, 3.0]  # of src[0], src[1], src2[0]
+
+
+@pytest.fixture(scope="module", params=["numpy", "jax"])
+def delay_net(request):
+    """One spike source to four cells through four delays; an Assembly of two spike
+    source populations onto an Assembly of two cell populations; run, weights of the
+    assembly projection doubled, reset, run again."""
+    sim.setup(timestep=0.1, min_delay=0.1, backend=request.param)
+    src = sim.Population(2, sim.SpikeSourceArray(spike_times=[[SPIKES[0]], [SPIKES[1]]]))
+    src2 = sim.Population(1, sim.SpikeSourceArray(spike_times=[SPIKES[2]]))
+    a, b = sim.Population(4, sim.IF_cond_exp(**CELL)), sim.Population(3, sim.IF_cond_exp(**CELL))
+    to_a = [(0, j, 0.1 * (j + 1), DELAYS[j]) for j in range(4)]
+    sim.Projection(src[0:1], a, sim.FromListConnector(to_a), sim.StaticSynapse())
+    prj = sim.Projection(
+        sim.Assembly(src, src2), sim.Assembly(a, b), sim.FromListConnector(ASSEMBLY_LIST)
+    )
+    a.record("gsyn_exc")
+    b.record("gsyn_exc")
+    sim.run(6.0)
+    listed = prj.get(["weight", "delay"], format="list")
+    doubled = np.full((3, 7), np.nan)
+    for i, j, w, _ in listed:
+        doubled[i, j] = 2 * w
+    prj.set(weight=doubled)
+    doubled = prj.get("weight", format="list")
+    sim.reset()
+    sim.run(6.0)
+    out = {
+        "listed": listed,
+        "doubled": doubled,
+        "g": [
+            np.hstack([p.get_data().segments[k].analogsignals[0].magnitude for p in (a, b)])
+            for k in range(2)
+        ],
+        "t": np.asarray(a.get_data().segments[0].filter(name="gsyn_exc")[0].times),
+    }
+    sim.end()
+    return out
+
+
+def _expected_g(t, connections):
+    """gsyn_exc (µS) of the seven cells (a then b) from ``(source spike, post cell in
+    the assembly, weight, delay)``."""
+    g = np.zeros((t.size, 7))
+    for spike, post, w, d in connections:
+        arrival = spike + d
+        after = t >= arrival - 1e-9
+        g[after, post] += w * np.exp(-(t[after] - arrival) / CELL["tau_syn_E"])
+    return g
+
+
+def test_each_synapse_delivers_at_its_delay(delay_net):
+    t = delay_net["t"]
+    first = [(SPIKES[0], j, 0.1 * (j + 1), DELAYS[j]) for j in range(4)]
+    spikes = [SPIKES[0], SPIKES[1], SPIKES[2]]
+    assembly = [(spikes[i], j, w, d) for i, j, w, d in ASSEMBLY_LIST]
+    g = delay_net["g"][0]
+    np.testing.assert_allclose(g, _expected_g(t, first + assembly), rtol=1e-5, atol=1e-7)
+    # the first step at which each cell of a receives: its synapse's delay after 1 ms
+    arrival = [t[np.nonzero(g[:, j])[0][0]] for j in range(1, 4)]
+    np.testing.assert_allclose(arrival, [SPIKES[0] + d for d in DELAYS[1:]])
+
+
+def test_assembly_projection(delay_net):
+    got = delay_net["listed"]
+    np.testing.assert_allclose(sorted(got), sorted(ASSEMBLY_LIST), rtol=1e-6)  # float32: jax
+    assert [w for _, _, w in delay_net["doubled"]] == pytest.approx([2 * c[2] for c in got])
+    # after reset(), the doubled weights act (the other projection's do not change)
+    t = delay_net["t"]
+    first = [(SPIKES[0], j, 0.1 * (j + 1), DELAYS[j]) for j in range(4)]
+    assembly = [(SPIKES[i], j, 2 * w, d) for i, j, w, d in ASSEMBLY_LIST]
+    np.testing.assert_allclose(
+        delay_net["g"][1], _expected_g(t, first + assembly), rtol=1e-5, atol=1e-7
+    )
