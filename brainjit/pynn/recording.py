@@ -78,8 +78,11 @@ class Recorder(recording.Recorder):
             idx = self._indices(variable)
             if variable.name == "spikes":
                 times, ids = mon.spike_events(key)
-                # the stamp is the end of the step (mon gives its start)
-                self._spikes.append((ids + int(self.population.first_id), times + dt))
+                # the stamp is the end of the step (mon gives its start): a whole number
+                # of steps, rounded as NEST's times (180 steps of 0.1 ms: 18.0, not
+                # 18.000000000000004)
+                stamps = np.round((np.round(times / dt) + 1.0) * dt, 12)
+                self._spikes.append((ids + int(self.population.first_id), stamps))
             else:
                 self._signals.setdefault(variable.name, []).append(
                     (idx, np.asarray(mon[key], dtype=float))

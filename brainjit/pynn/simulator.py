@@ -134,7 +134,7 @@ class State(common.control.BaseState):
         with bm.backend(self.backend):
             mon = self._runner.run(steps * self.dt)
         t0 = self._t
-        self._t = t0 + steps * self.dt
+        self._t = round(t0 + steps * self.dt, 12)  # as NEST's: 10.1 + 23.4 is 33.5
         for recorder in self.recorders:
             recorder._store(mon, t0, steps)
         for source in self.current_sources:
