@@ -89,7 +89,18 @@ class Recorder(recording.Recorder):
                 )
 
     def _record(self, variable, new_ids, sampling_interval=None):
-        self.sampling_interval = sampling_interval or self._simulator.state.dt
+        """Called by ``record``: a ``sampling_interval`` (ms, a whole number of steps)
+        applies to every signal of the population; ``None`` keeps the current one."""
+        if sampling_interval is None:
+            return
+        dt = self._simulator.state.dt
+        steps = sampling_interval / dt
+        if steps < 1 - 1e-9 or abs(steps - round(steps)) > 1e-6:
+            raise ValueError(
+                f"brainjit.pynn: sampling_interval={sampling_interval} ms must be a whole "
+                f"multiple of the time step ({dt} ms)"
+            )
+        self.sampling_interval = sampling_interval
 
     def _reset(self):
         self._clear_data()
