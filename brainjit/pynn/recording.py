@@ -88,19 +88,24 @@ class Recorder(recording.Recorder):
                     (idx, np.asarray(mon[key], dtype=float))
                 )
 
+    def record(self, variables, ids, sampling_interval=None, locations=None):
+        """PyNN's ``record``; a ``sampling_interval`` (ms) must be a whole number of
+        steps (checked before anything is recorded)."""
+        if sampling_interval is not None:
+            dt = self._simulator.state.dt
+            steps = sampling_interval / dt
+            if steps < 1 - 1e-9 or abs(steps - round(steps)) > 1e-6:
+                raise ValueError(
+                    f"brainjit.pynn: sampling_interval={sampling_interval} ms must be a "
+                    f"whole multiple of the time step ({dt} ms)"
+                )
+        recording.Recorder.record(self, variables, ids, sampling_interval, locations)
+
     def _record(self, variable, new_ids, sampling_interval=None):
-        """Called by ``record``: a ``sampling_interval`` (ms, a whole number of steps)
-        applies to every signal of the population; ``None`` keeps the current one."""
-        if sampling_interval is None:
-            return
-        dt = self._simulator.state.dt
-        steps = sampling_interval / dt
-        if steps < 1 - 1e-9 or abs(steps - round(steps)) > 1e-6:
-            raise ValueError(
-                f"brainjit.pynn: sampling_interval={sampling_interval} ms must be a whole "
-                f"multiple of the time step ({dt} ms)"
-            )
-        self.sampling_interval = sampling_interval
+        """A ``sampling_interval`` applies to every signal of the population; ``None``
+        keeps the current one."""
+        if sampling_interval is not None:
+            self.sampling_interval = sampling_interval
 
     def _reset(self):
         self._clear_data()
