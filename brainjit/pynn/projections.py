@@ -236,8 +236,12 @@ class Projection(common.Projection):
 
     def _attribute(self, name) -> np.ndarray:
         """The current values of attribute ``name``, one per connection (creation
-        order): from the synapse groups' Variables once they exist."""
+        order): from the synapse groups' Variables once they exist. Delays as they run:
+        rounded to the time grid (as NEST reports them)."""
         attrs = self._collect()[2]
+        if name == "delay" and "delay" in attrs:
+            dt = simulator.state.dt
+            return np.round(attrs["delay"] / dt) * dt
         if self._groups is not None and name in self._groups.dynamic_names():
             return self._groups.read(name)
         if name not in attrs and len(self) == 0:

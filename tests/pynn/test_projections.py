@@ -58,12 +58,13 @@ def _connections(m, make_connector, view=False):
 @pytest.mark.parametrize("view", [False, True], ids=["populations", "views"])
 @pytest.mark.parametrize("name", sorted(CONNECTORS))
 def test_connectors_match_pynn_mock(name, view):
-    expected = _connections(mock, CONNECTORS[name], view)
-    got = _connections(sim, CONNECTORS[name], view)
+    expected = np.array(_connections(mock, CONNECTORS[name], view), dtype=float)
+    got = np.array(_connections(sim, CONNECTORS[name], view), dtype=float)
     assert len(got) == len(expected) > 0
-    np.testing.assert_array_equal(
-        np.array(got, dtype=float), np.array(expected, dtype=float), err_msg=name
-    )
+    np.testing.assert_array_equal(got[:, :3], expected[:, :3], err_msg=name)
+    # delays as they run: on the 0.1 ms grid (as NEST reports them)
+    np.testing.assert_allclose(got[:, 3], np.round(expected[:, 3] / 0.1) * 0.1, atol=1e-12)
+    assert np.unique(got[:, 3]).size > 1 or name in ("one_to_one", "from_list")
 
 
 def test_get_set_formats_and_save_round_trip(tmp_path):
