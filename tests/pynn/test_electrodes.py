@@ -179,9 +179,17 @@ def test_reset_keeps_parameters(net):
     np.testing.assert_allclose(net["i_after_reset"].magnitude[:, 0], dc, atol=1e-6)
 
 
-def test_errors():
+def test_parameters_and_errors():
     sim.setup(timestep=DT)
     try:
+        # times mapped to the grid; of two on one grid point the last is kept (PyNN's rule)
+        step = sim.StepCurrentSource(times=[0.41, 0.42, 0.86], amplitudes=[0.5, -0.5, 0.5])
+        np.testing.assert_allclose(step.times.evaluate(), [0.4, 0.9])
+        np.testing.assert_allclose(step.amplitudes.evaluate(), [-0.5, 0.5])
+        dc = sim.DCSource(amplitude=0.5)
+        dc.amplitude += 0.25
+        assert dc.amplitude.base_value == pytest.approx(0.75)
+        assert dc.get_parameters()["stop"].base_value == pytest.approx(1e12)  # the default
         with pytest.raises(ValueError, match="increasing"):
             sim.StepCurrentSource(times=[2.0, 1.0], amplitudes=[0.1, 0.2])
         with pytest.raises(ValueError, match="one amplitude per time"):

@@ -52,8 +52,9 @@ class _CurrentSource(StandardCurrentSource):
 
     # -- parameters ------------------------------------------------------------------------
     def get_native_parameters(self):
+        # arrays (a StepCurrentSource's times and amplitudes) as arrays, as pyNN.nest
         return ParameterSpace(
-            {k: Sequence(v) if isinstance(v, np.ndarray) else v for k, v in self._native.items()}
+            {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in self._native.items()}
         )
 
     def set_native_parameters(self, parameters):
@@ -65,8 +66,7 @@ class _CurrentSource(StandardCurrentSource):
             elif np.ndim(value):
                 value = np.asarray(value, dtype=float).reshape(-1)[0]
             native[name] = value
-        self._check(native)
-        self._native.update(native)
+        self._native.update(self._check(native))
         if self._nodes is not None:
             source = self._nodes[0]
             if not source.fits(self._native):
@@ -75,8 +75,10 @@ class _CurrentSource(StandardCurrentSource):
                 with bm.backend(simulator.state.backend):
                     source.set_parameters(self._native)
 
-    def _check(self, native) -> None:
-        """Refuse parameter values the source cannot run (subclasses)."""
+    def _check(self, native) -> dict:
+        """The native parameters as the source runs them; refuses values it cannot run
+        (subclasses)."""
+        return native
 
     # -- targets ---------------------------------------------------------------------------
     def inject_into(self, cells):
@@ -162,9 +164,16 @@ class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
     translations = identity_translations(electrodes.StepCurrentSource)
     node_class = _electrodes.StepNode
 
-    def _check(self, native) -> None:
+    def _check(self, native) -> dict:
+        """Times mapped to the time grid, and of the times mapped to one grid point the
+        last kept (PyNN's rule, as pyNN.nest and pyNN.brian2)."""
         if "times" in native and "amplitudes" in native:
-            _electrodes.check_step_times(native["times"], native["amplitudes"])
+            times, amplitudes = _electrodes.check_step_times(native["times"], native["amplitudes"])
+            dt = simulator.state.dt
+            steps = np.rint(times / dt)
+            last = np.append(steps[1:] != steps[:-1], True) if steps.size else steps.astype(bool)
+            native = {**native, "times": steps[last] * dt, "amplitudes": amplitudes[last]}
+        return native
 
 
 class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
@@ -172,7 +181,7 @@ class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
     translations = identity_translations(electrodes.NoisyCurrentSource)
     node_class = _electrodes.NoiseNode
 
-    def _check(self, native) -> None:
+    def _check(self, native) -> dict:
         dt = simulator.state.dt
         ratio = float(native["dt"]) / dt
         if ratio < 0.5 or abs(ratio - round(ratio)) > 1e-6:
@@ -180,3 +189,4 @@ class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
                 f"NoisyCurrentSource: dt={native['dt']} ms must be a whole multiple of the "
                 f"time step ({dt} ms)"
             )
+        return native
