@@ -264,14 +264,15 @@ def table(results: list, benchmark: str) -> str:
     best = min(peers) if peers else None
     lines = [
         "| simulator | build s | first run s | run s per biological s | run / fastest peer "
-        "| build / run | rate E Hz | rate I Hz | CV E | CV I | rate E, I Hz (2nd s) |",
+        "| build / run | rate E Hz | rate I Hz | CV E | CV I | rate E, I Hz (2nd run) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         run = r["run_s_per_bio_s"]
         ratio = fmt(run / best) if best else "-"
         lines.append(
-            f"| {r['simulator']} | {fmt(r['build_s'])} | {fmt(r['first_run_s'])} | "
+            f"| {r['simulator']}{' (earlier run)' if r.get('reused') else ''} | "
+            f"{fmt(r['build_s'])} | {fmt(r['first_run_s'])} | "
             f"{fmt(run, '.3f')} | {ratio} | {fmt(r['build_s'] / run)} | {fmt(r['rate_e'])} | "
             f"{fmt(r['rate_i'])} | {fmt(r['cv_e'])} | {fmt(r['cv_i'])} | "
             f"{fmt(r['rate_e_second_run'])}, {fmt(r['rate_i_second_run'])} |"
@@ -295,6 +296,11 @@ def main(argv=None) -> None:
     parser.add_argument("--brian2-python", default=None)
     parser.add_argument("--timeout", type=float, default=1200.0)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--jsonl", help="append every result to this file")
+    parser.add_argument(
+        "--reuse", help="a --jsonl file of an earlier run: its rows stand in for the "
+        "simulators not in --only (marked in the table)"
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -315,6 +321,16 @@ def main(argv=None) -> None:
             result = run_child(python, name, benchmark, args)
             results.append(result)
             print(json.dumps(result), flush=True)
+            if args.jsonl:
+                with open(args.jsonl, "a") as f:
+                    f.write(json.dumps(result) + "\n")
+    if args.reuse:
+        for line in Path(args.reuse).read_text().splitlines():
+            old = json.loads(line)
+            if old["simulator"] not in args.only and old["benchmark"] in args.benchmarks:
+                old["reused"] = True
+                results.append(old)
+                notes.append(f"{old['simulator']} {old['benchmark']}: from {args.reuse}")
 
     sections = []
     for benchmark in args.benchmarks:
