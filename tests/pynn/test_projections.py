@@ -115,7 +115,8 @@ def test_get_set_formats_and_save_round_trip(tmp_path):
 
 
 CELL = {"v_thresh": 100.0, "tau_syn_E": 2.0}
-DELAYS = [0.1, 0.4, 1.0, 2.3]
+#: one source to four cells: weights 0.1, 0.2, 0.3, 0.4; delays drawn per synapse
+TO_A = {"weight": np.array([[0.1, 0.2, 0.3, 0.4]]), "delay": ("uniform", (0.1, 3.0), 11)}
 # Assembly(src, src2) -> Assembly(a, b): indices in the assemblies
 ASSEMBLY_LIST = [(0, 4, 0.5, 1.0), (2, 5, 0.7, 0.5), (1, 6, 0.9, 0.2), (2, 0, 0.3, 0.1)]
 SPIKES = [1.0, 2.0, 3.0]  # of src[0], src[1], src2[0]
@@ -130,14 +131,16 @@ def delay_net(request):
     src = sim.Population(2, sim.SpikeSourceArray(spike_times=[[SPIKES[0]], [SPIKES[1]]]))
     src2 = sim.Population(1, sim.SpikeSourceArray(spike_times=[SPIKES[2]]))
     a, b = sim.Population(4, sim.IF_cond_exp(**CELL)), sim.Population(3, sim.IF_cond_exp(**CELL))
-    to_a = [(0, j, 0.1 * (j + 1), DELAYS[j]) for j in range(4)]
-    sim.Projection(src[0:1], a, sim.FromListConnector(to_a), sim.StaticSynapse())
+    name, bounds, seed = TO_A["delay"]
+    synapse = sim.StaticSynapse(weight=TO_A["weight"], delay=RD(name, bounds, rng=NumpyRNG(seed)))
+    to_a = sim.Projection(src[0:1], a, sim.AllToAllConnector(), synapse)
     prj = sim.Projection(
         sim.Assembly(src, src2), sim.Assembly(a, b), sim.FromListConnector(ASSEMBLY_LIST)
     )
     a.record("gsyn_exc")
     b.record("gsyn_exc")
     sim.run(6.0)
+    to_a_list = to_a.get(["weight", "delay"], format="list")
     listed = prj.get(["weight", "delay"], format="list")
     doubled = np.full((3, 7), np.nan)
     for i, j, w, _ in listed:
@@ -147,6 +150,7 @@ def delay_net(request):
     sim.reset()
     sim.run(6.0)
     out = {
+        "to_a": to_a_list,
         "listed": listed,
         "doubled": doubled,
         "g": [
@@ -172,14 +176,20 @@ def _expected_g(t, connections):
 
 def test_each_synapse_delivers_at_its_delay(delay_net):
     t = delay_net["t"]
-    first = [(SPIKES[0], j, 0.1 * (j + 1), DELAYS[j]) for j in range(4)]
+    first = [(SPIKES[0], j, w, d) for _, j, w, d in delay_net["to_a"]]
+    delays = [d for _, _, _, d in delay_net["to_a"]]
+    assert np.unique(delays).size == 4  # each synapse its own delay
+    # the delays drawn: those of the same seeded distribution, on the 0.1 ms grid
+    name, bounds, seed = TO_A["delay"]
+    drawn = RD(name, bounds, rng=NumpyRNG(seed)).next(4)
+    np.testing.assert_allclose(delays, np.round(drawn / 0.1) * 0.1, atol=1e-6)
     spikes = [SPIKES[0], SPIKES[1], SPIKES[2]]
     assembly = [(spikes[i], j, w, d) for i, j, w, d in ASSEMBLY_LIST]
     g = delay_net["g"][0]
     np.testing.assert_allclose(g, _expected_g(t, first + assembly), rtol=1e-5, atol=1e-7)
     # the first step at which each cell of a receives: its synapse's delay after 1 ms
     arrival = [t[np.nonzero(g[:, j])[0][0]] for j in range(1, 4)]
-    np.testing.assert_allclose(arrival, [SPIKES[0] + d for d in DELAYS[1:]])
+    np.testing.assert_allclose(arrival, [SPIKES[0] + d for d in delays[1:]], atol=1e-6)
 
 
 def test_assembly_projection(delay_net):
@@ -188,7 +198,7 @@ def test_assembly_projection(delay_net):
     assert [w for _, _, w in delay_net["doubled"]] == pytest.approx([2 * c[2] for c in got])
     # after reset(), the doubled weights act (the other projection's do not change)
     t = delay_net["t"]
-    first = [(SPIKES[0], j, 0.1 * (j + 1), DELAYS[j]) for j in range(4)]
+    first = [(SPIKES[0], j, w, d) for _, j, w, d in delay_net["to_a"]]
     assembly = [(SPIKES[i], j, 2 * w, d) for i, j, w, d in ASSEMBLY_LIST]
     np.testing.assert_allclose(
         delay_net["g"][1], _expected_g(t, first + assembly), rtol=1e-5, atol=1e-7
