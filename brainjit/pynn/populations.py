@@ -63,12 +63,28 @@ class _Native:
             return self.celltype.reverse_translate(native)
         return self._get_native_parameters(*names)
 
+    def _host_values(self) -> dict:
+        """``{native name: float64 array}``: the numeric parameters as they were set. The
+        model holds them in its own float type (float32 on jax); ``get`` returns these
+        (``tau_m=0.987`` reads back 0.987, not 0.9869999885559082) while the model
+        still holds the same values rounded."""
+        pop = self.grandparent if isinstance(self, common.PopulationView) else self
+        return pop.__dict__.setdefault("_host", {})
+
     def _get_native_parameters(self, *names):
         model, index = self._model_and_index()
+        host = self._host_values()
         values = {}
         with bm.backend(simulator.state.backend):
             for name in names:
-                values[name] = simplify(np.asarray(model.get_native(name))[index])
+                current = np.asarray(model.get_native(name))
+                kept = host.get(name)
+                # the kept values, unless the model holds others (in float32 terms)
+                if kept is not None and np.array_equal(
+                    kept.astype(np.float32), current.astype(np.float32)
+                ):  # fmt: skip
+                    current = kept
+                values[name] = simplify(current[index])
         return ParameterSpace(values, shape=(index.size,))
 
     def _set_parameters(self, parameter_space):
@@ -76,9 +92,15 @@ class _Native:
         # with a mask (every cell is local), PyNN turns a value of a wrong type into
         # InvalidParameterValueError
         parameter_space.evaluate(mask=self._mask_local, simplify=False)
+        host = self._host_values()
         with bm.backend(simulator.state.backend):
             for name, value in parameter_space.items():
                 model.set_native(name, index, value)
+                if name in host:
+                    try:
+                        host[name][index] = np.asarray(value, dtype=float)
+                    except (TypeError, ValueError):
+                        del host[name]
 
     def initialize(self, **initial_values):
         """Set the initial values of state variables (PyNN's ``initialize``): written into
@@ -156,6 +178,12 @@ class Population(_Native, common.Population):
             self._model = self.celltype.brainjit_model(
                 self.size, dict(parameter_space.items()), simulator.state.dt
             )
+        host = self._host_values()
+        for name, value in parameter_space.items():
+            try:
+                host[name] = np.array(np.broadcast_to(np.asarray(value, float), (self.size,)))
+            except (TypeError, ValueError):  # not numbers (spike_times: Sequences)
+                pass
         for cell in self.all_cells:
             cell.parent = self
         simulator.state.id_counter += self.size
