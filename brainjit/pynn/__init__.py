@@ -49,5 +49,8 @@ def list_standard_models():
     return [
         obj.__name__
         for obj in globals().values()
-        if isinstance(obj, type) and issubclass(obj, StandardCellType) and obj.__name__[0] != "_"
+        if isinstance(obj, type)
+        and issubclass(obj, StandardCellType)
+        and obj is not StandardCellType
+        and obj.__name__[0] != "_"
     ]

@@ -293,3 +293,16 @@ def test_setup_checks():
     with pytest.raises(ValueError, match="backend"):
         sim.setup(backend="torch")
     sim.end()
+
+
+def test_list_standard_models():
+    """The cell types of issue 20, each a standard cell type (not the base class)."""
+    from pyNN.standardmodels import StandardCellType
+
+    names = sim.list_standard_models()
+    assert "StandardCellType" not in names
+    assert all(issubclass(getattr(sim, name), StandardCellType) for name in names)
+    wanted = {"IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha", "IF_curr_delta",
+              "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "HH_cond_exp", "Izhikevich",
+              "SpikeSourcePoisson", "SpikeSourceArray"}  # fmt: skip
+    assert wanted <= set(names)
