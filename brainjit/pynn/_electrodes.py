@@ -185,7 +185,7 @@ class NoiseNode(SourceNode):
     param_names = ("mean", "stdev", "start", "stop", "dt")
 
     def __init__(self, parameters: dict, dt: float, name=None):
-        self.z = _scalar(np.random.standard_normal())
+        self.z = _scalar(0.0)
         super().__init__(parameters, dt, name=name)
         self.z.value = bm.asarray(bm.random.normal(0.0, 1.0, 1), dtype=bm.dftype())
 
