@@ -11,11 +11,10 @@ which PyNN's NEURON and Brian2 backends follow as well):
   inactive; ``y`` decays into ``z`` with the postsynaptic cell's synaptic time constant
   (``tau_psc``: its ``tau_syn_E`` or ``tau_syn_I``, as pyNN.nest sets it), ``z``
   recovers into ``x`` with ``tau_rec``; the utilisation ``u`` decays to 0 with
-  ``tau_facil`` (``tau_facil = 0``: ``u = U`` at every spike). A spike arriving ``h`` ms
-  after the synapse's previous one propagates the state exactly over ``h``, then
-  ``u += U (1 - u)``, releases ``r = u x`` (``x -= r``, ``y += r``) and delivers
-  ``weight * r``. State per synapse (``tau_psc`` may differ between postsynaptic cells),
-  updated only where a spike arrives.
+  ``tau_facil`` (``tau_facil = 0``: ``u = U`` at every spike). Between spikes the state
+  is propagated exactly; a spike then does ``u += U (1 - u)``, releases ``r = u x``
+  (``x -= r``, ``y += r``) and delivers ``weight * r``. The state is kept per
+  presynaptic cell and value of ``tau_psc`` (NEST's per-synapse state, the same numbers).
 - :class:`STDPGroup`: brainjit's pair-based :class:`~brainjit.dyn.plasticity.STDP` with
   all-to-all traces and hard bounds ``[w_min, w_max]``. PyNN's amplitudes are relative:
   additive ``dw = +A_plus w_max x`` / ``-A_minus w_max y`` (as NEST's ``lambda`` and
@@ -41,7 +40,7 @@ from brainjit.dyn.base import TwoEndConn
 from brainjit.dyn.plasticity import STDP
 from brainjit.dyn.synapses import Delay
 
-__all__ = ["STDPGroup", "TsodyksMarkramGroup", "tm_release"]
+__all__ = ["STDPGroup", "TsodyksMarkramGroup", "tm_step"]
 
 
 def _deliver(group, g) -> None:
@@ -64,32 +63,70 @@ def _check_receptor(receptor) -> None:
 
 
 @bm.elementwise
-def tm_release(h, u, x, y, tau_psc, U, tau_rec, tau_facil):
-    """The Tsodyks-Markram state of a synapse at a spike that arrives ``h`` ms after its
-    previous one (NEST's ``tsodyks_synapse``): ``u``, ``x``, ``y`` are propagated exactly
-    over ``h``, then ``u += U (1 - u)`` and the release ``r = u x`` moves from ``x`` to
-    ``y``. Returns the new ``u``, ``x``, ``y`` and ``r``."""
-    p_uu = bm.where(tau_facil > 0.0, bm.exp(-h / bm.where(tau_facil > 0.0, tau_facil, 1.0)), 0.0)
-    p_yy = bm.exp(-h / tau_psc)
-    p_zz = bm.exp(-h / tau_rec)
-    diff = tau_psc - tau_rec
-    same = bm.abs(diff) < 1e-9 * tau_rec
-    # the part of y at the last spike that is back in x after h: through z, the
-    # convolution of the two exponentials (its limit for tau_psc == tau_rec)
-    general = ((p_zz - 1.0) * tau_rec - (p_yy - 1.0) * tau_psc) / bm.where(same, 1.0, diff)
-    p_xy = bm.where(same, 1.0 - p_zz - h / tau_rec * p_zz, general)
-    z = 1.0 - x - y
-    u = u * p_uu
-    x = x + p_xy * y + (1.0 - p_zz) * z
+def tm_step(spike, u, x, y, tau_psc, dt, U, tau_rec, tau_facil):
+    """One step of the Tsodyks-Markram resources (NEST's ``tsodyks_synapse``): ``u``,
+    ``x``, ``y`` are propagated exactly over ``dt`` (``y`` decays with ``tau_psc`` into
+    ``z = 1 - x - y``, which recovers into ``x`` with ``tau_rec``; ``u`` decays with
+    ``tau_facil``, at once if it is 0); where a spike arrives, then ``u += U (1 - u)`` and
+    the release ``r = u x`` moves from ``x`` to ``y``. Returns the new ``u``, ``x``,
+    ``y`` and ``r`` (0 where no spike arrived). Exact propagators compose, so a spike
+    ``h`` ms after the previous one sees the state NEST computes over ``h`` at once."""
+    facil = tau_facil > 0.0
+    p_uu = bm.where(facil, bm.exp(-dt / bm.where(facil, tau_facil, 1.0)), 0.0)
+    p_yy = bm.exp(-dt / tau_psc)
+    p_zz = bm.exp(-dt / tau_rec)
+    # the part of y that reaches z within the step: tau_rec / (tau_psc - tau_rec) (p_yy -
+    # p_zz), written without cancellation for tau_psc near tau_rec (expm1(a) / a -> 1)
+    a = dt * (tau_psc - tau_rec) / (tau_psc * tau_rec)
+    small = bm.abs(a) < 1e-12
+    p_zy = (
+        p_zz * dt / tau_psc * bm.where(small, 1.0 + 0.5 * a, bm.expm1(a) / bm.where(small, 1.0, a))
+    )
+    z = (1.0 - x - y) * p_zz + y * p_zy
     y = y * p_yy
-    u = u + U * (1.0 - u)
-    r = u * x
-    return u, x - r, y + r, r
+    x = 1.0 - y - z
+    u = u * p_uu
+    u_spike = u + U * (1.0 - u)
+    r = u_spike * x
+    return (
+        bm.where(spike, u_spike, u),
+        bm.where(spike, x - r, x),
+        bm.where(spike, y + r, y),
+        bm.where(spike, r, 0.0),
+    )
+
+
+class _CSROrder:
+    """``group.weight`` as :class:`~brainjit.pynn._groups.DelayGroups` reads and writes
+    it (in the group's CSR order), for a Variable kept in another order (``perm``: the
+    CSR position of each of its entries)."""
+
+    def __init__(self, var, perm):
+        self.var, self.perm = var, perm
+
+    @property
+    def value(self):
+        out = np.empty(self.perm.size)
+        out[self.perm] = np.asarray(self.var.value)
+        return out
+
+    @value.setter
+    def value(self, values):
+        arr = np.asarray(values, dtype=float)[self.perm]
+        self.var.value = bm.asarray(arr, dtype=bm.dftype())
 
 
 class TsodyksMarkramGroup(TwoEndConn):
     """PyNN's ``TsodyksMarkramSynapse``: the synapses of one projection that share a
     delay (see the module docstring for the model).
+
+    All synapses of one presynaptic cell see the same spikes and parameters, and differ
+    only in ``tau_psc`` (their postsynaptic cell's ``tau_syn_E``/``tau_syn_I``, read when
+    the group is built, as pyNN.nest copies it when connecting): so the state ``u``,
+    ``x``, ``y`` is kept once per presynaptic cell and value of ``tau_psc`` among the
+    targets (``K`` values: ``K * pre.num`` rows; NEST keeps it per synapse, the same
+    numbers). A step is one fused loop over those rows (:func:`tm_step`) and an
+    event-driven sum of ``weight * r`` over the synapses of the rows that released.
 
     Args:
         pre, post: the presynaptic model and the postsynaptic PyNN cell model (it needs
@@ -101,22 +138,20 @@ class TsodyksMarkramGroup(TwoEndConn):
         dt: the time step (ms).
         U, tau_rec, tau_facil: the Tsodyks-Markram parameters (one number each).
 
-    State per synapse: ``weight``, ``u``, ``x`` (1 at rest), ``y``, ``t_last`` (the
-    arrival time of its previous spike), ``efficacy`` (``weight * r`` of its last spike).
+    ``weight`` reads and writes the weights in CSR order (``DelayGroups``); they are
+    kept in ``w_rows`` (ordered by row).
     """
 
     def __init__(
         self, pre, post, indptr, indices, weight, delay_steps, receptor, dt,
         U, tau_rec, tau_facil, name=None,
     ):  # fmt: skip
-        super().__init__(pre, post, (indptr, indices), name=name)
         _check_receptor(receptor)
-        self.receptor = receptor
-        self.tau_name = "tau_syn_E" if receptor == "excitatory" else "tau_syn_I"
-        if self.tau_name not in getattr(post, "p", {}):
+        tau_name = "tau_syn_E" if receptor == "excitatory" else "tau_syn_I"
+        if tau_name not in getattr(post, "p", {}):
             raise ValueError(
                 f"brainjit.pynn: TsodyksMarkramSynapse takes the decay of its active "
-                f"resources from the postsynaptic cell's {self.tau_name} (as pyNN.nest), "
+                f"resources from the postsynaptic cell's {tau_name} (as pyNN.nest), "
                 f"which {type(post).__name__} has not; use a cell type with exponential "
                 f"or alpha synapses"
             )
@@ -125,43 +160,46 @@ class TsodyksMarkramGroup(TwoEndConn):
                 f"brainjit.pynn: TsodyksMarkramSynapse needs 0 < U <= 1, tau_rec > 0 and "
                 f"tau_facil >= 0, got U={U}, tau_rec={tau_rec}, tau_facil={tau_facil}"
             )
+        indptr, indices = np.asarray(indptr), np.asarray(indices)
+        # rows: (value of tau_psc, presynaptic cell); the synapses by row
+        tau_of_post = np.array(post.p[tau_name].value, dtype=float)
+        taus, cls = np.unique(tau_of_post[indices], return_inverse=True)
+        k, n = max(taus.size, 1), pre.num
+        pre_of = np.repeat(np.arange(n), np.diff(indptr))
+        rows = cls.reshape(-1) * n + pre_of
+        perm = np.argsort(rows, kind="stable")  # CSR position of each synapse by row
+        row_ptr = np.zeros(k * n + 1, np.int32)
+        np.cumsum(np.bincount(rows, minlength=k * n), out=row_ptr[1:])
+        super().__init__(pre, post, (indptr, indices), name=name)
+        self.row_ptr, self.row_post = row_ptr, indices[perm].astype(np.int32)
+        self.receptor = receptor
         self.U, self.tau_rec, self.tau_facil = float(U), float(tau_rec), float(tau_facil)
         self.delay_steps = int(delay_steps)
+        self.row_pre = np.tile(np.arange(n, dtype=np.int32), k)
+        self.row_tau = np.repeat(taus if taus.size else np.ones(1), n).astype(float)
         ftype = bm.dftype()
-        n = int(np.asarray(indices).size)
-
-        def var(value):
-            return bm.Variable(bm.asarray(np.broadcast_to(value, (n,)).copy(), dtype=ftype))
-
-        self.weight = var(np.asarray(weight, dtype=float))
-        self.u, self.x, self.y = var(0.0), var(1.0), var(0.0)
-        self.t_last, self.efficacy = var(0.0), var(0.0)
-        self.pre_delay = Delay(pre.num, (self.delay_steps - 1) * dt, dt, dtype=bool)
+        self.w_rows = bm.Variable(bm.asarray(np.asarray(weight, float)[perm], dtype=ftype))
+        self.weight = _CSROrder(self.w_rows, perm)
+        self.u = bm.Variable(bm.zeros(k * n, dtype=ftype))
+        self.x = bm.Variable(bm.ones(k * n, dtype=ftype))
+        self.y = bm.Variable(bm.zeros(k * n, dtype=ftype))
+        self.released = bm.Variable(bm.zeros(k * n, dtype=ftype))
+        self.pre_delay = Delay(n, (self.delay_steps - 1) * dt, dt, dtype=bool)
 
     def dynamic_variables(self) -> list:
         return [
-            self.weight, self.u, self.x, self.y, self.t_last, self.efficacy,
+            self.w_rows, self.u, self.x, self.y, self.released,
             self.pre_delay.buffer, self.pre_delay.index,
         ]  # fmt: skip
 
     def update(self, t, dt):
         spikes = self.pre_delay.push(self.pre.spike)
-        sel, _, post = bm.event_csr_select(spikes, self.indptr, self.indices)
-        if self.receptor == "excitatory":
-            tau_psc = self.post.p_tau_syn_E[post]
-        else:
-            tau_psc = self.post.p_tau_syn_I[post]
-        h = t - bm.event_csr_gather(self.t_last, sel)
-        u, x, y, r = tm_release(
-            h, bm.event_csr_gather(self.u, sel), bm.event_csr_gather(self.x, sel),
-            bm.event_csr_gather(self.y, sel), tau_psc, self.U, self.tau_rec, self.tau_facil,
+        tm_step(
+            spikes[self.row_pre], self.u, self.x, self.y, self.row_tau, dt,
+            self.U, self.tau_rec, self.tau_facil,
+            out=(self.u, self.x, self.y, self.released),
         )  # fmt: skip
-        bm.event_csr_scatter(self.u, sel, u)
-        bm.event_csr_scatter(self.x, sel, x)
-        bm.event_csr_scatter(self.y, sel, y)
-        bm.event_csr_scatter(self.t_last, sel, h * 0.0 + t)
-        bm.event_csr_scatter(self.efficacy, sel, r * bm.event_csr_gather(self.weight, sel))
-        g = bm.event_matvec(spikes, self.indptr, self.indices, self.efficacy, self.post.num)
+        g = bm.event_matvec(self.released, self.row_ptr, self.row_post, self.w_rows, self.post.num)
         _deliver(self, g)
 
 

@@ -25,7 +25,7 @@ from scipy.integrate import solve_ivp
 
 import brainjit.pynn as sim
 from brainjit import math as bm
-from brainjit.pynn._plastic import tm_release
+from brainjit.pynn._plastic import tm_step
 
 DT = 0.1
 T_DRIVE = 49.0  # the driver's spike; the postsynaptic cell fires ~1 ms later
@@ -181,10 +181,10 @@ def tm_release_reference(intervals, U, tau_rec, tau_facil, tau_psc):
     for h in intervals:
         if h is not None:
             e_r, e_p = np.exp(-h / tau_rec), np.exp(-h / tau_psc)
-            if abs(tau_psc - tau_rec) < 1e-9:
-                z = z * e_r + y * (h / tau_rec) * e_r
-            else:
-                z = z * e_r + y * tau_rec / (tau_psc - tau_rec) * (e_p - e_r)
+            # tau_rec / (tau_psc - tau_rec) (e_p - e_r), stable near tau_psc == tau_rec
+            a = h * (tau_psc - tau_rec) / (tau_psc * tau_rec)
+            ratio = 1.0 if a == 0 else np.expm1(a) / a
+            z = z * e_r + y * (h / tau_psc) * e_r * ratio
             y = y * e_p
             u = u * np.exp(-h / tau_facil) if tau_facil > 0 else 0.0
         u = u + U * (1.0 - u)
@@ -225,25 +225,30 @@ def test_tsodyks_markram_train(result):
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
 @pytest.mark.parametrize(
-    "params", [dict(U=0.5, tau_rec=800.0, tau_facil=0.0), dict(U=0.04, tau_rec=100.0,
-                                                             tau_facil=1000.0)]
-)  # fmt: skip
-def test_tm_release_kernel(backend, params):
-    """The kernel over a train, depressing (tau_facil = 0: u = U at each spike) and
-    facilitating (the parameters of PyNN's tsodyksmarkram.py), against the reference."""
-    intervals = [None, 10.0, 10.0, 25.0, 5.0, 60.0]
-    taus = np.array([1.2, 6.7, 800.0])
+    "params",
+    [dict(U=0.5, tau_rec=800.0, tau_facil=0.0), dict(U=0.04, tau_rec=100.0, tau_facil=1000.0)],
+)
+def test_tm_step_kernel(backend, params):
+    """The step kernel over irregular trains, depressing (tau_facil = 0: u = U at each
+    spike) and facilitating (the parameters of PyNN's tsodyksmarkram.py), with tau_psc
+    below, near and equal to tau_rec, against the reference."""
+    spike_steps, dt = np.array([0, 10, 20, 45, 50, 110]), 1.0  # any dt: exact propagators
+    taus = np.array([1.2, 799.99, 800.0])
     with bm.backend(backend):
-        u = np.zeros(3)
-        x, y = np.ones(3), np.zeros(3)
-        got = []
-        for h in intervals:
-            h = np.full(3, 0.0 if h is None else h)
-            u, x, y, r = (np.asarray(a, dtype=float) for a in tm_release(
-                h, u, x, y, taus, params["U"], params["tau_rec"], params["tau_facil"]))  # fmt: skip
-            got.append(r)
-    got = np.array(got)
-    rtol = 1e-12 if backend == "numpy" else 1e-5
+        u, x, y = np.zeros(3), np.ones(3), np.zeros(3)
+        released = []
+        for step in range(spike_steps[-1] + 1):
+            spike = np.full(3, step in spike_steps)
+            u, x, y, r = (
+                np.asarray(a, dtype=float)
+                for a in tm_step(spike, u, x, y, taus, dt, params["U"], params["tau_rec"],
+                                 params["tau_facil"])
+            )  # fmt: skip
+            if spike[0]:
+                released.append(r)
+    got = np.array(released)
+    intervals = [None] + list(np.diff(spike_steps) * dt)
+    rtol = 1e-9 if backend == "numpy" else 2e-4
     for j, tau in enumerate(taus):
         expected = tm_release_reference(intervals, tau_psc=tau, **params)
         np.testing.assert_allclose(got[:, j], expected, rtol=rtol)
