@@ -42,8 +42,45 @@ UNIT_TESTS = [
 ]
 POINT_NEURON_SIMULATORS = {"nest", "brian2"}
 
-# test id (without the parameter) -> why it fails on brainjit.pynn; both backends
-KNOWN_FAILURES: dict[str, str] = {}
+_TWO_PROCESSES = (
+    "pretends to be MPI rank 1 of 2 (sets state.num_processes = 2) and expects every "
+    "second cell, as pyNN.mock distributes them; brainjit.pynn is one process"
+)
+_MOCK_SPIKES = (
+    "expects pyNN.mock's made-up spikes (two per cell, at times derived from the cell "
+    "ids); brainjit's cells, without input, do not fire"
+)
+_NOT_RUN = "a type brainjit.pynn does not run (it raises, naming what runs; not in issue 20)"
+
+# test id (file::test, without the parameter) -> why it fails on brainjit.pynn (both
+# backends); docs/pynn.md lists the same
+KNOWN_FAILURES: dict[str, str] = {
+    "test_population.py::PopulationTest::test_get_multiple_params_no_gather": _TWO_PROCESSES,
+    "test_population.py::PopulationTest::test_set_random_distribution_parallel_safe": (
+        _TWO_PROCESSES
+    ),
+    "test_population.py::PopulationTest::test_set_random_distribution_parallel_unsafe": (
+        _TWO_PROCESSES
+    ),
+    "test_assembly.py::AssemblyTest::test_get_multiple_params_no_gather": _TWO_PROCESSES,
+    "test_population.py::PopulationTest::test_get_spike_counts": _MOCK_SPIKES,
+    "test_population.py::PopulationTest::test_mean_spike_count": _MOCK_SPIKES,
+    "test_population.py::PopulationTest::test_get_spikes_with_gather": _MOCK_SPIKES,
+    "test_populationview.py::PopulationViewTest::test_get_spike_counts": _MOCK_SPIKES,
+    "test_populationview.py::PopulationViewTest::test_mean_spike_count": _MOCK_SPIKES,
+    "test_populationview.py::PopulationViewTest::test_get_data_with_gather": _MOCK_SPIKES,
+    "test_assembly.py::AssemblyTest::test_mean_spike_count": _MOCK_SPIKES,
+    "test_recording.py::test_issue259": (
+        "expects NEST's off-grid spike times (a SpikeSourceArray time of 0.075 ms with a "
+        "0.05 ms step); brainjit.pynn stamps spikes on the grid"
+    ),
+    "test_cell_types.py::test_SpikeSourceGamma": _NOT_RUN,
+    "test_cell_types.py::test_SpikeSourcePoissonRefractory": _NOT_RUN,
+    "test_cell_types.py::test_composed_neuron_model_homogeneous_receptors": (
+        _NOT_RUN + ": PyNN's composed PointNeuron"
+    ),
+    "test_synapse_types.py::test_simple_stochastic_synapse": _NOT_RUN,
+}
 
 
 def _install_brainjit_as_pynn_backend(src: Path):
@@ -129,6 +166,8 @@ def test_pynn_own_suite(backend, tmp_path):
         check=False,
     )
     results = json.loads(out.read_text())
+    for name, counts in sorted(summarize(results).items()):
+        print(backend, name, counts)
     unexpected = {
         nodeid: message
         for nodeid, (outcome, message) in results.items()
