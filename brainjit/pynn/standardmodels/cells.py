@@ -1,32 +1,40 @@
-"""PyNN's standard cell types, run by the models of :mod:`brainjit.pynn._models`."""
+"""PyNN's standard cell types, run by the models of :mod:`brainjit.pynn._cells` (cells)
+and :mod:`brainjit.pynn._models` (spike sources)."""
 
 from pyNN.standardmodels import cells
 
-from brainjit.pynn import _models
+from brainjit.pynn import _cells, _models
 from brainjit.pynn.standardmodels import identity_translations
 
-__all__ = ["IF_curr_exp", "IF_cond_exp", "SpikeSourcePoisson", "SpikeSourceArray"]
+__all__ = [
+    "IF_curr_exp", "IF_curr_alpha", "IF_curr_delta", "IF_cond_exp", "IF_cond_alpha",
+    "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "HH_cond_exp", "Izhikevich",
+    "SpikeSourcePoisson", "SpikeSourceArray",
+]  # fmt: skip
 
 
-class IF_curr_exp(cells.IF_curr_exp):
-    __doc__ = cells.IF_curr_exp.__doc__
-    translations = identity_translations(cells.IF_curr_exp)
-    brainjit_model = _models.IFCurrExp
+def _standard(base, model):
+    """PyNN's class ``base`` with identity translations, run by the brainjit ``model``."""
+    return type(
+        base.__name__,
+        (base,),
+        {
+            "__doc__": base.__doc__,
+            "__module__": __name__,
+            "translations": identity_translations(base),
+            "brainjit_model": model,
+        },
+    )
 
 
-class IF_cond_exp(cells.IF_cond_exp):
-    __doc__ = cells.IF_cond_exp.__doc__
-    translations = identity_translations(cells.IF_cond_exp)
-    brainjit_model = _models.IFCondExp
-
-
-class SpikeSourcePoisson(cells.SpikeSourcePoisson):
-    __doc__ = cells.SpikeSourcePoisson.__doc__
-    translations = identity_translations(cells.SpikeSourcePoisson)
-    brainjit_model = _models.PoissonSource
-
-
-class SpikeSourceArray(cells.SpikeSourceArray):
-    __doc__ = cells.SpikeSourceArray.__doc__
-    translations = identity_translations(cells.SpikeSourceArray)
-    brainjit_model = _models.ArraySource
+IF_curr_exp = _standard(cells.IF_curr_exp, _cells.IFCurrExp)
+IF_curr_alpha = _standard(cells.IF_curr_alpha, _cells.IFCurrAlpha)
+IF_curr_delta = _standard(cells.IF_curr_delta, _cells.IFCurrDelta)
+IF_cond_exp = _standard(cells.IF_cond_exp, _cells.IFCondExp)
+IF_cond_alpha = _standard(cells.IF_cond_alpha, _cells.IFCondAlpha)
+EIF_cond_exp_isfa_ista = _standard(cells.EIF_cond_exp_isfa_ista, _cells.EIFCondExp)
+EIF_cond_alpha_isfa_ista = _standard(cells.EIF_cond_alpha_isfa_ista, _cells.EIFCondAlpha)
+HH_cond_exp = _standard(cells.HH_cond_exp, _cells.HHCondExp)
+Izhikevich = _standard(cells.Izhikevich, _cells.Izhikevich)
+SpikeSourcePoisson = _standard(cells.SpikeSourcePoisson, _models.PoissonSource)
+SpikeSourceArray = _standard(cells.SpikeSourceArray, _models.ArraySource)
