@@ -144,3 +144,29 @@ def test_stored_reference_is_nontrivial():
         t = np.arange(v.size) * REF.DT
         before, after = v[np.searchsorted(t, 80.9)], v[np.searchsorted(t, 83.0)]
         assert after < before, name
+
+
+@pytest.mark.parametrize(
+    "name, values",
+    [
+        ("IF_curr_alpha", {"v": -60.0, "isyn_exc": 0.5, "isyn_inh": -0.25}),
+        ("IF_cond_alpha", {"v": -58.0, "gsyn_exc": 0.01, "gsyn_inh": 0.02}),
+        ("EIF_cond_exp_isfa_ista", {"v": -65.0, "w": 0.2, "gsyn_exc": 0.003}),
+        ("HH_cond_exp", {"v": -62.0, "m": 0.1, "h": 0.8, "n": 0.3}),
+        ("Izhikevich", {"v": -60.0, "u": -10.0}),
+    ],
+)
+def test_initialize_writes_the_state(name, values):
+    """PyNN's defaults, then ``initialize()``, land in the model's state Variables of
+    the same names (cell 1 only: the others keep the defaults)."""
+    sim.setup(timestep=0.1)
+    cls = getattr(sim, name)
+    pop = sim.Population(3, cls())
+    for key, default in cls.default_initial_values.items():
+        np.testing.assert_array_equal(np.asarray(getattr(pop._model, key).value), default)
+    pop[1:2].initialize(**values)
+    for key, value in values.items():
+        expected = np.full(3, cls.default_initial_values[key])
+        expected[1] = value
+        np.testing.assert_array_equal(np.asarray(getattr(pop._model, key).value), expected)
+    sim.end()
