@@ -11,9 +11,9 @@ synapses onto one ``IF_cond_exp`` population:
   its own lag from the postsynaptic spike, and again at 110 ms (so that NEST, which
   applies potentiation at the next presynaptic spike, has applied every pairing by the
   end);
-- cells 2-4 (``tau_syn_E`` 2, 30, 100 ms) receive a regular train (10 to 80 ms) through a
-  ``TsodyksMarkramSynapse`` (NEST takes ``tau_psc`` from ``tau_syn_E``), recording
-  ``gsyn_exc``.
+- cells 2-5 (``tau_syn_E`` 2, 30, 100, 2 ms) receive a regular train (10 to 80 ms)
+  through a ``TsodyksMarkramSynapse`` (NEST takes ``tau_psc`` from ``tau_syn_E``), ``U``
+  per connection (0.2, 0.3, 0.2, 0.2), recording ``gsyn_exc``.
 
 120 ms at ``dt = 0.1`` ms, ``min_delay = dt``, on-grid spikes. Run with the NEST
 environment (NEST is not a dependency of brainjit's tests)::
@@ -22,7 +22,7 @@ environment (NEST is not a dependency of brainjit's tests)::
 
 It writes ``tests/pynn/data/nest_synapses.npz``: ``t_post`` (the spike times of cells 0
 and 1, ms, 2 by spikes), ``add`` / ``mul`` (the final weights, creation order),
-``tm_times`` (ms) and ``tm_gsyn`` (µS, steps + 1 by the 3 TM cells; NEST records 0 for
+``tm_times`` (ms) and ``tm_gsyn`` (µS, steps + 1 by the 4 TM cells; NEST records 0 for
 the one with ``tau_psc == tau_rec``, where its propagator divides by zero). This
 module imports only NumPy at the top: the test imports :func:`build` and
 :func:`collect` from it and runs the same script through ``brainjit.pynn``.
@@ -54,8 +54,9 @@ MUL_DELAY = 1.5
 TM_TIMES = np.arange(10.0, 90.0, 10.0)
 TM_DELAY = 1.5
 TM_WEIGHT = 0.01
-TM_PARAMS = dict(U=0.2, tau_rec=100.0, tau_facil=40.0)
-TM_TAU_SYN = [2.0, 30.0, 100.0]  # 100: tau_psc == tau_rec
+TM_PARAMS = dict(tau_rec=100.0, tau_facil=40.0)
+TM_TAU_SYN = [2.0, 30.0, 100.0, 2.0]  # 100: tau_psc == tau_rec
+TM_U = [0.2, 0.3, 0.2, 0.2]  # per connection; the first and the last share their state
 #: static connections (source in [driver, multiplicative sources], cell, µS, ms): the
 #: driver onto cells 0 and 1, small weights from the multiplicative sources
 STATIC = [
@@ -101,8 +102,10 @@ def build(sim) -> dict:
     )
     conns = [(i, 0, w, MUL_DELAY) for i, w in enumerate(MUL_W0)]
     net["mul"] = sim.Projection(pre_m, cells[1:2], sim.FromListConnector(conns), stdp_m)
-    syn = sim.TsodyksMarkramSynapse(weight=TM_WEIGHT, delay=TM_DELAY, **TM_PARAMS)
-    sim.Projection(tm_src, tm_cells, sim.AllToAllConnector(), syn)
+    syn = sim.TsodyksMarkramSynapse(**TM_PARAMS)
+    conns = [(0, j, TM_WEIGHT, TM_DELAY, u) for j, u in enumerate(TM_U)]
+    connector = sim.FromListConnector(conns, column_names=["weight", "delay", "U"])
+    sim.Projection(tm_src, tm_cells, connector, syn)
     return net
 
 

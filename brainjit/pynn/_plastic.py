@@ -14,7 +14,7 @@ which PyNN's NEURON and Brian2 backends follow as well):
   ``tau_facil`` (``tau_facil = 0``: ``u = U`` at every spike). Between spikes the state
   is propagated exactly; a spike then does ``u += U (1 - u)``, releases ``r = u x``
   (``x -= r``, ``y += r``) and delivers ``weight * r``. The state is kept per
-  presynaptic cell and value of ``tau_psc`` (NEST's per-synapse state, the same numbers).
+  presynaptic cell and set of parameters (NEST's per-synapse state, the same numbers).
 - :class:`STDPGroup`: brainjit's pair-based :class:`~brainjit.dyn.plasticity.STDP` with
   all-to-all traces and hard bounds ``[w_min, w_max]``. PyNN's amplitudes are relative:
   additive ``dw = +A_plus w_max x`` / ``-A_minus w_max y`` (as NEST's ``lambda`` and
@@ -120,23 +120,22 @@ class TsodyksMarkramGroup(TwoEndConn):
     """PyNN's ``TsodyksMarkramSynapse``: the synapses of one projection that share a
     delay (see the module docstring for the model).
 
-    All synapses of one presynaptic cell see the same spikes and parameters, and differ
-    only in ``tau_psc`` (their postsynaptic cell's ``tau_syn_E``/``tau_syn_I``, read when
-    the group is built, as pyNN.nest copies it when connecting): so the state ``u``,
-    ``x``, ``y`` is kept once per presynaptic cell and value of ``tau_psc`` among the
-    targets (``K`` values: ``K * pre.num`` rows; NEST keeps it per synapse, the same
-    numbers). A step is one fused loop over those rows (:func:`tm_step`) and an
+    The synapses of one presynaptic cell that share ``tau_psc`` (their postsynaptic
+    cell's ``tau_syn_E``/``tau_syn_I``, read when the group is built, as pyNN.nest copies
+    it when connecting), ``U``, ``tau_rec`` and ``tau_facil`` see the same spikes and
+    have the same state: it is kept once per such row (one per presynaptic cell when the
+    parameters are the same for all, at most one per synapse; NEST keeps it per synapse,
+    the same numbers). A step is one fused loop over the rows (:func:`tm_step`) and an
     event-driven sum of ``weight * r`` over the synapses of the rows that released.
 
     Args:
         pre, post: the presynaptic model and the postsynaptic PyNN cell model (it needs
             the parameter ``tau_syn_E`` or ``tau_syn_I`` of the receptor).
         indptr, indices: the synapses, a CSR by presynaptic cell.
-        weight: one per synapse (CSR order).
+        weight, U, tau_rec, tau_facil: one per synapse (CSR order) or one number.
         delay_steps: the delay in steps (>= 1).
         receptor: ``'excitatory'`` or ``'inhibitory'``.
         dt: the time step (ms).
-        U, tau_rec, tau_facil: the Tsodyks-Markram parameters (one number each).
 
     ``weight`` reads and writes the weights in CSR order (``DelayGroups``); they are
     kept in ``w_rows`` (ordered by row).
@@ -155,36 +154,45 @@ class TsodyksMarkramGroup(TwoEndConn):
                 f"which {type(post).__name__} has not; use a cell type with exponential "
                 f"or alpha synapses"
             )
-        if not 0.0 < U <= 1.0 or tau_rec <= 0.0 or tau_facil < 0.0:
+        indptr, indices = np.asarray(indptr), np.asarray(indices)
+        nnz = indices.size
+        params = [
+            np.broadcast_to(np.asarray(v, dtype=float), (nnz,)) for v in (U, tau_rec, tau_facil)
+        ]
+        U, tau_rec, tau_facil = params
+        bad = (U <= 0.0) | (U > 1.0) | (tau_rec <= 0.0) | (tau_facil < 0.0) | np.isnan(U)
+        if np.any(bad):
+            i = int(np.argmax(bad))
             raise ValueError(
                 f"brainjit.pynn: TsodyksMarkramSynapse needs 0 < U <= 1, tau_rec > 0 and "
-                f"tau_facil >= 0, got U={U}, tau_rec={tau_rec}, tau_facil={tau_facil}"
+                f"tau_facil >= 0, got U={U[i]}, tau_rec={tau_rec[i]}, tau_facil={tau_facil[i]}"
             )
-        indptr, indices = np.asarray(indptr), np.asarray(indices)
-        # rows: (value of tau_psc, presynaptic cell); the synapses by row
-        tau_of_post = np.array(post.p[tau_name].value, dtype=float)
-        taus, cls = np.unique(tau_of_post[indices], return_inverse=True)
-        k, n = max(taus.size, 1), pre.num
-        pre_of = np.repeat(np.arange(n), np.diff(indptr))
-        rows = cls.reshape(-1) * n + pre_of
-        perm = np.argsort(rows, kind="stable")  # CSR position of each synapse by row
-        row_ptr = np.zeros(k * n + 1, np.int32)
-        np.cumsum(np.bincount(rows, minlength=k * n), out=row_ptr[1:])
+        # rows: the distinct (presynaptic cell, tau_psc, U, tau_rec, tau_facil)
+        pre_of = np.repeat(np.arange(pre.num), np.diff(indptr)).astype(float)
+        tau_psc = np.array(post.p[tau_name].value, dtype=float)[indices]
+        keys = np.stack([pre_of, tau_psc, U, tau_rec, tau_facil], axis=1)
+        rows, row_of = np.unique(keys, axis=0, return_inverse=True)
+        row_of = np.asarray(row_of).reshape(-1)
+        perm = np.argsort(row_of, kind="stable")  # CSR position of each synapse by row
+        n_rows = rows.shape[0]
+        row_ptr = np.zeros(n_rows + 1, np.int32)
+        np.cumsum(np.bincount(row_of, minlength=n_rows), out=row_ptr[1:])
         super().__init__(pre, post, (indptr, indices), name=name)
-        self.row_ptr, self.row_post = row_ptr, indices[perm].astype(np.int32)
         self.receptor = receptor
-        self.U, self.tau_rec, self.tau_facil = float(U), float(tau_rec), float(tau_facil)
         self.delay_steps = int(delay_steps)
-        self.row_pre = np.tile(np.arange(n, dtype=np.int32), k)
-        self.row_tau = np.repeat(taus if taus.size else np.ones(1), n).astype(float)
+        self.row_ptr, self.row_post = row_ptr, indices[perm].astype(np.int32)
+        self.row_pre = rows[:, 0].astype(np.int32)
+        self.row_tau, self.row_U, self.row_tau_rec, self.row_tau_facil = (
+            np.ascontiguousarray(rows[:, k]) for k in range(1, 5)
+        )
         ftype = bm.dftype()
         self.w_rows = bm.Variable(bm.asarray(np.asarray(weight, float)[perm], dtype=ftype))
         self.weight = _CSROrder(self.w_rows, perm)
-        self.u = bm.Variable(bm.zeros(k * n, dtype=ftype))
-        self.x = bm.Variable(bm.ones(k * n, dtype=ftype))
-        self.y = bm.Variable(bm.zeros(k * n, dtype=ftype))
-        self.released = bm.Variable(bm.zeros(k * n, dtype=ftype))
-        self.pre_delay = Delay(n, (self.delay_steps - 1) * dt, dt, dtype=bool)
+        self.u = bm.Variable(bm.zeros(n_rows, dtype=ftype))
+        self.x = bm.Variable(bm.ones(n_rows, dtype=ftype))
+        self.y = bm.Variable(bm.zeros(n_rows, dtype=ftype))
+        self.released = bm.Variable(bm.zeros(n_rows, dtype=ftype))
+        self.pre_delay = Delay(pre.num, (self.delay_steps - 1) * dt, dt, dtype=bool)
 
     def dynamic_variables(self) -> list:
         return [
@@ -196,7 +204,7 @@ class TsodyksMarkramGroup(TwoEndConn):
         spikes = self.pre_delay.push(self.pre.spike)
         tm_step(
             spikes[self.row_pre], self.u, self.x, self.y, self.row_tau, dt,
-            self.U, self.tau_rec, self.tau_facil,
+            self.row_U, self.row_tau_rec, self.row_tau_facil,
             out=(self.u, self.x, self.y, self.released),
         )  # fmt: skip
         g = bm.event_matvec(self.released, self.row_ptr, self.row_post, self.w_rows, self.post.num)

@@ -45,9 +45,8 @@ class _SynapseType:
 
         def make(indptr, indices, group_attrs, steps):
             return self._make_group(
-                pre_model, post_model, indptr, indices, group_attrs["weight"], steps,
-                receptor, dt, params,
-            )  # fmt: skip
+                pre_model, post_model, indptr, indices, group_attrs, steps, receptor, dt, params
+            )
 
         return DelayGroups(make, pre, post, attrs, pre_model.num, dynamic=self.dynamic)
 
@@ -69,7 +68,9 @@ class _SynapseType:
             out[name] = float(values[0]) if values.size else float("nan")
         return out
 
-    def _make_group(self, pre, post, indptr, indices, weight, steps, receptor, dt, params):
+    def _make_group(self, pre, post, indptr, indices, attrs, steps, receptor, dt, params):
+        """The group of the synapses with delay ``steps``: ``attrs`` their attributes
+        (CSR order), ``params`` the values of ``uniform``."""
         raise NotImplementedError
 
 
@@ -77,8 +78,8 @@ class StaticSynapse(_SynapseType, synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
     translations = identity_translations(synapses.StaticSynapse)
 
-    def _make_group(self, pre, post, indptr, indices, weight, steps, receptor, dt, params):
-        return _models.StaticGroup(pre, post, indptr, indices, weight, steps, receptor, dt)
+    def _make_group(self, pre, post, indptr, indices, attrs, steps, receptor, dt, params):
+        return _models.StaticGroup(pre, post, indptr, indices, attrs["weight"], steps, receptor, dt)
 
 
 class TsodyksMarkramSynapse(_SynapseType, synapses.TsodyksMarkramSynapse):
@@ -87,17 +88,17 @@ class TsodyksMarkramSynapse(_SynapseType, synapses.TsodyksMarkramSynapse):
         + """
     brainjit.pynn: NEST's ``tsodyks_synapse`` as pyNN.nest maps it (the decay of the
     active resources is the postsynaptic cell's ``tau_syn_E``/``tau_syn_I``); ``U``,
-    ``tau_rec`` and ``tau_facil`` are one number per projection. See
+    ``tau_rec`` and ``tau_facil`` may differ between connections. See
     :mod:`brainjit.pynn._plastic`.
     """
     )
     translations = identity_translations(synapses.TsodyksMarkramSynapse)
-    uniform = ("U", "tau_rec", "tau_facil")
 
-    def _make_group(self, pre, post, indptr, indices, weight, steps, receptor, dt, params):
+    def _make_group(self, pre, post, indptr, indices, attrs, steps, receptor, dt, params):
         return _plastic.TsodyksMarkramGroup(
-            pre, post, indptr, indices, weight, steps, receptor, dt, **params
-        )
+            pre, post, indptr, indices, attrs["weight"], steps, receptor, dt,
+            attrs["U"], attrs["tau_rec"], attrs["tau_facil"],
+        )  # fmt: skip
 
 
 class SpikePairRule(synapses.SpikePairRule):
@@ -170,8 +171,8 @@ class STDPMechanism(_SynapseType, synapses.STDPMechanism):
         for component in (self.timing_dependence, self.weight_dependence):
             self.translations.update(component.translations)
 
-    def _make_group(self, pre, post, indptr, indices, weight, steps, receptor, dt, params):
-        weight = np.asarray(weight, dtype=float)
+    def _make_group(self, pre, post, indptr, indices, attrs, steps, receptor, dt, params):
+        weight = np.asarray(attrs["weight"], dtype=float)
         if weight.size and (weight.min() < params["w_min"] or weight.max() > params["w_max"]):
             raise ValueError(
                 f"brainjit.pynn: the initial weights of an STDPMechanism must lie in "
