@@ -13,7 +13,10 @@ synapses onto one ``IF_cond_exp`` population:
   end);
 - cells 2-5 (``tau_syn_E`` 2, 30, 100, 2 ms) receive a regular train (10 to 80 ms)
   through a ``TsodyksMarkramSynapse`` (NEST takes ``tau_psc`` from ``tau_syn_E``), ``U``
-  per connection (0.2, 0.3, 0.2, 0.2), recording ``gsyn_exc``.
+  per connection (0.2, 0.3, 0.2, 0.2), recording ``gsyn_exc``;
+- cells 6 and 7 receive the same train through ``SimpleStochasticSynapse``: 50
+  connections with ``p = 0.5`` onto cell 6, 5 with ``p = 1`` and 5 with ``p = 0`` onto
+  cell 7.
 
 120 ms at ``dt = 0.1`` ms, ``min_delay = dt``, on-grid spikes. Run with the NEST
 environment (NEST is not a dependency of brainjit's tests)::
@@ -23,7 +26,8 @@ environment (NEST is not a dependency of brainjit's tests)::
 It writes ``tests/pynn/data/nest_synapses.npz``: ``t_post`` (the spike times of cells 0
 and 1, ms, 2 by spikes), ``add`` / ``mul`` (the final weights, creation order),
 ``tm_times`` (ms) and ``tm_gsyn`` (µS, steps + 1 by the 4 TM cells; NEST records 0 for
-the one with ``tau_psc == tau_rec``, where its propagator divides by zero). This
+the one with ``tau_psc == tau_rec``, where its propagator divides by zero),
+``stoch_gsyn`` (cells 6 and 7). This
 module imports only NumPy at the top: the test imports :func:`build` and
 :func:`collect` from it and runs the same script through ``brainjit.pynn``.
 """
@@ -57,6 +61,8 @@ TM_WEIGHT = 0.01
 TM_PARAMS = dict(tau_rec=100.0, tau_facil=40.0)
 TM_TAU_SYN = [2.0, 30.0, 100.0, 2.0]  # 100: tau_psc == tau_rec
 TM_U = [0.2, 0.3, 0.2, 0.2]  # per connection; the first and the last share their state
+#: simple stochastic synapses from the TM train: (cell, weight µS, p) per connection
+STOCH = [(0, 0.001, 0.5)] * 50 + [(1, 0.001, 1.0)] * 5 + [(1, 0.01, 0.0)] * 5
 #: static connections (source in [driver, multiplicative sources], cell, µS, ms): the
 #: driver onto cells 0 and 1, small weights from the multiplicative sources
 STATIC = [
@@ -81,11 +87,14 @@ def build(sim) -> dict:
     tm_src = sources[len(trains) - 1 :]
     n_tm = len(TM_TAU_SYN)
     cells = sim.Population(
-        2 + n_tm,
-        sim.IF_cond_exp(tau_refrac=[50.0] * 2 + [0.1] * n_tm, tau_syn_E=[5.0] * 2 + TM_TAU_SYN),
+        4 + n_tm,
+        sim.IF_cond_exp(
+            tau_refrac=[50.0] * 2 + [0.1] * (n_tm + 2),
+            tau_syn_E=[5.0] * 2 + TM_TAU_SYN + [5.0] * 2,
+        ),
     )
     cells.record(["spikes", "gsyn_exc"])
-    tm_cells = cells[2:]
+    tm_cells = cells[2 : 2 + n_tm]
     net = {"cells": cells}
     net["static"] = sim.Projection(
         drv_mul, cells[0:2], sim.FromListConnector(STATIC), sim.StaticSynapse()
@@ -106,6 +115,9 @@ def build(sim) -> dict:
     conns = [(0, j, TM_WEIGHT, TM_DELAY, u) for j, u in enumerate(TM_U)]
     connector = sim.FromListConnector(conns, column_names=["weight", "delay", "U"])
     sim.Projection(tm_src, tm_cells, connector, syn)
+    conns = [(0, j, w, 1.0, p) for j, w, p in STOCH]
+    connector = sim.FromListConnector(conns, column_names=["weight", "delay", "p"])
+    sim.Projection(tm_src, cells[2 + n_tm :], connector, sim.SimpleStochasticSynapse())
     return net
 
 
@@ -127,7 +139,8 @@ def collect(net) -> dict:
         "add": weights(net["add"]),
         "mul": weights(net["mul"]),
         "tm_times": np.asarray(signal.times.magnitude, dtype=float),
-        "tm_gsyn": gsyn[:, 2:],
+        "tm_gsyn": gsyn[:, 2 : 2 + len(TM_TAU_SYN)],
+        "stoch_gsyn": gsyn[:, 2 + len(TM_TAU_SYN) :],
     }
 
 

@@ -1,7 +1,8 @@
-"""The plastic synapse groups of ``brainjit.pynn``: PyNN's ``TsodyksMarkramSynapse`` and
+"""The dynamic synapse groups of ``brainjit.pynn``: PyNN's ``TsodyksMarkramSynapse``,
 ``STDPMechanism`` (``SpikePairRule`` with ``AdditiveWeightDependence`` or
-``MultiplicativeWeightDependence``), one group per delay, delivering into the PyNN
-cells' ``exc_in`` / ``inh_in`` like :class:`~brainjit.pynn._models.StaticGroup`.
+``MultiplicativeWeightDependence``) and ``SimpleStochasticSynapse``, one group per
+delay, delivering into the PyNN cells' ``exc_in`` / ``inh_in`` like
+:class:`~brainjit.pynn._models.StaticGroup`.
 
 Semantics are those of ``pyNN.nest`` (NEST's ``tsodyks_synapse`` and ``stdp_synapse``,
 which PyNN's NEURON and Brian2 backends follow as well):
@@ -29,6 +30,8 @@ which PyNN's NEURON and Brian2 backends follow as well):
   that pair neither way). Weights change at every spike of either side (NEST applies
   potentiation at the next presynaptic spike: the weights agree at those spikes).
   Transmission uses the weight as it is when the spike arrives.
+- :class:`StochasticGroup`: NEST's ``bernoulli_synapse``, each arriving spike
+  transmitted with probability ``p`` per synapse.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from brainjit.dyn.base import TwoEndConn
 from brainjit.dyn.plasticity import STDP
 from brainjit.dyn.synapses import Delay
 
-__all__ = ["STDPGroup", "TsodyksMarkramGroup", "tm_step"]
+__all__ = ["STDPGroup", "StochasticGroup", "TsodyksMarkramGroup", "tm_step"]
 
 
 def _deliver(group, g) -> None:
@@ -208,6 +211,55 @@ class TsodyksMarkramGroup(TwoEndConn):
             out=(self.u, self.x, self.y, self.released),
         )  # fmt: skip
         g = bm.event_matvec(self.released, self.row_ptr, self.row_post, self.w_rows, self.post.num)
+        _deliver(self, g)
+
+
+# -- simple stochastic synapses -------------------------------------------------------------
+
+
+class StochasticGroup(TwoEndConn):
+    """PyNN's ``SimpleStochasticSynapse`` (NEST's ``bernoulli_synapse``): each spike that
+    arrives at a synapse is transmitted with the synapse's probability ``p`` (else
+    nothing), independently at each synapse and spike (``bp.math.random``: ``setup``'s
+    ``rng_seed`` makes runs repeat).
+
+    Args: as :class:`TsodyksMarkramGroup`, with ``p`` (one per synapse or one number)
+    instead of the Tsodyks-Markram parameters.
+
+    State: ``weight``, ``transmitted`` (per synapse: the weight it transmitted at its
+    last spike, or 0), the delay line. A step draws one number per synapse of the cells
+    whose spikes arrive (on jax: per synapse).
+    """
+
+    def __init__(self, pre, post, indptr, indices, weight, p, delay_steps, receptor, dt):
+        _check_receptor(receptor)
+        super().__init__(pre, post, (indptr, indices))
+        nnz = int(np.asarray(indices).size)
+        p = np.broadcast_to(np.asarray(p, dtype=float), (nnz,))
+        if np.any((p < 0.0) | (p > 1.0) | np.isnan(p)):
+            raise ValueError(
+                f"brainjit.pynn: SimpleStochasticSynapse needs 0 <= p <= 1, got "
+                f"{p.min()} .. {p.max()}"
+            )
+        ftype = bm.dftype()
+        self.receptor = receptor
+        self.delay_steps = int(delay_steps)
+        self.weight = bm.Variable(bm.asarray(np.asarray(weight, dtype=float), dtype=ftype))
+        self.p = bm.Variable(bm.asarray(p.copy(), dtype=ftype))
+        self.transmitted = bm.Variable(bm.zeros(nnz, dtype=ftype))
+        self.pre_delay = Delay(pre.num, (self.delay_steps - 1) * dt, dt, dtype=bool)
+
+    def dynamic_variables(self) -> list:
+        return [self.weight, self.transmitted, self.pre_delay.buffer, self.pre_delay.index]
+
+    def update(self, t, dt):
+        spikes = self.pre_delay.push(self.pre.spike)
+        sel, _, _ = bm.event_csr_select(spikes, self.indptr, self.indices)
+        draw = bm.random.random(sel.shape[0])
+        p = bm.event_csr_gather(self.p, sel)
+        w = bm.event_csr_gather(self.weight, sel)
+        bm.event_csr_scatter(self.transmitted, sel, bm.where(draw < p, w, 0.0))
+        g = bm.event_matvec(spikes, self.indptr, self.indices, self.transmitted, self.post.num)
         _deliver(self, g)
 
 

@@ -50,7 +50,7 @@ DT = NET.DT
 
 @pytest.fixture(scope="module", params=["numpy", "jax"])
 def result(request, tmp_path_factory):
-    sim.setup(timestep=DT, min_delay=DT, backend=request.param)
+    sim.setup(timestep=DT, min_delay=DT, backend=request.param, rng_seed=11)
     net = NET.build(sim)
     out = {"backend": request.param}
     static = net["static"]
@@ -239,6 +239,30 @@ def test_tm_step_kernel(backend, params):
     for j, tau in enumerate(taus):
         expected = tm_release_reference(intervals, tau_psc=tau, **params)
         np.testing.assert_allclose(got[:, j], expected, rtol=rtol)
+
+
+def _transmitted(gsyn, weight=0.001, tau_syn=5.0):
+    """The weight arriving in each step where one did (a conductance jump), in units of
+    ``weight``, per cell."""
+    jumps = (gsyn[1:] - gsyn[:-1] * np.exp(-DT / tau_syn)) / weight
+    return [jumps[jumps[:, c] > 1e-4, c] for c in range(gsyn.shape[1])]
+
+
+@pytest.mark.parametrize("source", ["brainjit", "nest"])
+def test_simple_stochastic_synapse(result, source):
+    """Cell 6: 50 synapses with p = 0.5 per spike; cell 7: 5 with p = 1 and 5 with p = 0.
+    Each spike transmits a whole number of weights; over the 8 spikes the count is
+    Binomial(400, 0.5): within 4 standard deviations (10) of 200 (the seed fixes it).
+    NEST's bernoulli_synapse is held to the same (its own random numbers)."""
+    gsyn = result["stoch_gsyn"] if source == "brainjit" else NEST["stoch_gsyn"]
+    half, sure = _transmitted(gsyn)
+    n = len(NET.TM_TIMES)
+    assert half.size == n and sure.size == n  # every spike transmitted something
+    tol = 1e-9 if result["backend"] == "numpy" or source == "nest" else 1e-4
+    np.testing.assert_allclose(half, np.round(half), rtol=0, atol=tol * 50)
+    np.testing.assert_allclose(sure, 5.0, rtol=tol)  # p = 1 all, p = 0 none
+    assert abs(np.round(half).sum() - 200) < 40
+    assert np.unique(np.round(half)).size > 1  # random, not a fixed fraction
 
 
 def test_static_get_set_save(result):

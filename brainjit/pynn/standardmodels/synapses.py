@@ -1,8 +1,8 @@
 """PyNN's standard synapse types, run as brainjit synapse groups (one per delay):
 ``StaticSynapse`` (:class:`~brainjit.pynn._models.StaticGroup`),
-``TsodyksMarkramSynapse`` and ``STDPMechanism`` with ``SpikePairRule`` and
-``AdditiveWeightDependence`` / ``MultiplicativeWeightDependence`` (the groups of
-:mod:`brainjit.pynn._plastic`, where their equations are)."""
+``TsodyksMarkramSynapse``, ``SimpleStochasticSynapse`` and ``STDPMechanism`` with
+``SpikePairRule`` and ``AdditiveWeightDependence`` / ``MultiplicativeWeightDependence``
+(the groups of :mod:`brainjit.pynn._plastic`, where their equations are)."""
 
 import numpy as np
 from pyNN.standardmodels import ModelNotAvailable, synapses
@@ -101,6 +101,16 @@ class TsodyksMarkramSynapse(_SynapseType, synapses.TsodyksMarkramSynapse):
         )  # fmt: skip
 
 
+class SimpleStochasticSynapse(_SynapseType, synapses.SimpleStochasticSynapse):
+    __doc__ = synapses.SimpleStochasticSynapse.__doc__
+    translations = identity_translations(synapses.SimpleStochasticSynapse)
+
+    def _make_group(self, pre, post, indptr, indices, attrs, steps, receptor, dt, params):
+        return _plastic.StochasticGroup(
+            pre, post, indptr, indices, attrs["weight"], attrs["p"], steps, receptor, dt
+        )
+
+
 class SpikePairRule(synapses.SpikePairRule):
     __doc__ = synapses.SpikePairRule.__doc__
     translations = identity_translations(synapses.SpikePairRule)
@@ -192,13 +202,9 @@ class _NotAvailable(ModelNotAvailable):
     def __init__(self, *args, **kwargs):
         raise NotImplementedError(
             f"brainjit.pynn does not run {type(self).__name__} (yet); its synapse types are "
-            f"StaticSynapse, TsodyksMarkramSynapse and STDPMechanism with SpikePairRule and "
-            f"AdditiveWeightDependence or MultiplicativeWeightDependence"
+            f"StaticSynapse, TsodyksMarkramSynapse, SimpleStochasticSynapse and STDPMechanism "
+            f"with SpikePairRule and AdditiveWeightDependence or MultiplicativeWeightDependence"
         )
-
-
-class SimpleStochasticSynapse(_NotAvailable):
-    pass
 
 
 class StochasticTsodyksMarkramSynapse(_NotAvailable):
