@@ -24,6 +24,7 @@ Time and order within a step (the conventions of NEST, PyNN's reference simulato
 from __future__ import annotations
 
 import numpy as np
+from pyNN.errors import InvalidParameterValueError
 from pyNN.parameters import Sequence
 
 from brainjit import math as bm
@@ -134,6 +135,11 @@ class ArraySource(NeuGroup):
             times = np.asarray(times, dtype=float).ravel()
             if times.size and not np.all(np.isfinite(times)):
                 raise ValueError(f"SpikeSourceArray: source {i} has non-finite spike times")
+            if np.any(np.diff(times) < 0):  # as NEST's spike_generator (PyNN's issue 511)
+                raise InvalidParameterValueError(
+                    f"SpikeSourceArray: the spike times of source {i} are not in increasing "
+                    "order; sort them (np.sort) first"
+                )
             # the step that ends at the time: index round(s / dt) - 1
             steps.append(np.round(times / self.dt).astype(np.int64) - 1)
             idx.append(np.full(times.size, i, dtype=np.int32))

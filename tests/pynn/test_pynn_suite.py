@@ -345,3 +345,13 @@ def test_list_standard_models():
               "EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista", "HH_cond_exp", "Izhikevich",
               "SpikeSourcePoisson", "SpikeSourceArray"}  # fmt: skip
     assert wanted <= set(names)
+
+
+def test_spike_times_out_of_order_raise():
+    """PyNN's issue 511: unordered spike times are an error (NEST's spike_generator)."""
+    from pyNN.errors import InvalidParameterValueError
+
+    sim.setup(timestep=0.1)
+    with pytest.raises(InvalidParameterValueError, match="increasing"):
+        sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 3.0], [2.0, 1.0]]))
+    sim.end()
