@@ -241,7 +241,8 @@ class Projection(common.Projection):
         attrs = self._collect()[2]
         if name == "delay" and "delay" in attrs:
             dt = simulator.state.dt
-            return np.round(attrs["delay"] / dt) * dt
+            # 3 steps of 0.1 ms: 0.3, not 0.30000000000000004
+            return np.round(np.round(attrs["delay"] / dt) * dt, 12)
         if self._groups is not None and name in self._groups.dynamic_names():
             return self._groups.read(name)
         if name not in attrs and len(self) == 0:

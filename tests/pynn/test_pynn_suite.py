@@ -386,3 +386,14 @@ def test_spike_times_out_of_order_raise():
     with pytest.raises(InvalidParameterValueError, match="increasing"):
         sim.Population(2, sim.SpikeSourceArray(spike_times=[[1.0, 3.0], [2.0, 1.0]]))
     sim.end()
+
+
+def test_delays_read_back_on_the_grid():
+    """Delays are reported as they run, whole steps (NEST's), without float noise."""
+    sim.setup(timestep=0.1)
+    a = sim.Population(4, sim.IF_curr_exp())
+    given = [0.3, 0.7, 1.2, 0.33]
+    connections = [(i, i, 0.1, d) for i, d in enumerate(given)]
+    prj = sim.Projection(a, a, sim.FromListConnector(connections, ["weight", "delay"]))
+    assert prj.get("delay", format="list", with_address=False) == [0.3, 0.7, 1.2, 0.3]
+    sim.end()
