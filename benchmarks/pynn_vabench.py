@@ -162,6 +162,13 @@ def worker(name: str, benchmark: str, n: int, tstop: float, seed: int) -> dict:
     module, kwargs = setup_arguments(name, seed)
     t0 = time.perf_counter()
     sim = importlib.import_module(module)
+    if module == "brainjit.pynn":  # start the backend (jax: its devices) with the import
+        import numpy as np
+
+        from brainjit import math as bm
+
+        with bm.backend(kwargs["backend"]):
+            np.asarray(bm.zeros(4) + 1.0)
     t_import = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -283,6 +290,33 @@ def table(results: list, benchmark: str) -> str:
     return "\n".join(lines)
 
 
+def reading(results: list, benchmark: str) -> str:
+    """One sentence per brainjit row: run time against the fastest peer, build against
+    run time, and how far the rates are from the peers'."""
+    rows = [r for r in results if r["benchmark"] == benchmark and "error" not in r]
+    peers = [r for r in rows if not r["simulator"].startswith("brainjit")]
+    if not peers:
+        return ""
+    best = min(peers, key=lambda r: r["run_s_per_bio_s"])
+    lo = min(min(r["rate_e"], r["rate_i"]) for r in peers)
+    hi = max(max(r["rate_e"], r["rate_i"]) for r in peers)
+    out = []
+    for r in rows:
+        if not r["simulator"].startswith("brainjit"):
+            continue
+        ratio = r["run_s_per_bio_s"] / best["run_s_per_bio_s"]
+        met = "met" if ratio <= 0.5 else "missed"
+        build = r["build_s"] / r["run_s_per_bio_s"]
+        out.append(
+            f"{r['simulator']}: run {ratio:.2f}x {best['simulator']}'s (target <= 0.5: {met}); "
+            f"build {build:.2f}x its run time per biological s "
+            f"({'met' if build <= 1 else 'missed'}), {r['build_s'] / r['first_run_s']:.2f}x "
+            f"its first run; rates E/I {r['rate_e']:.2f}/{r['rate_i']:.2f} Hz against the "
+            f"peers' {lo:.2f}-{hi:.2f} Hz."
+        )
+    return f"Reading ({benchmark}): " + " ".join(out)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker", nargs=2, metavar=("SIMULATOR", "BENCHMARK"))
@@ -336,7 +370,10 @@ def main(argv=None) -> None:
     for benchmark in args.benchmarks:
         text = table(results, benchmark)
         print(f"\n{benchmark}, N = {args.n}, {args.tstop:g} ms\n{text}")
-        sections.append(f"### {benchmark}, N = {args.n:,}, {args.tstop:g} ms\n\n{text}")
+        sections.append(
+            f"### {benchmark}, N = {args.n:,}, {args.tstop:g} ms\n\n{text}\n\n"
+            + reading(results, benchmark)
+        )
     if args.no_write:
         return
     sys.path.insert(0, str(ROOT / "benchmarks"))
