@@ -12,8 +12,8 @@ synapses onto one ``IF_cond_exp`` population:
   applies potentiation at the next presynaptic spike, has applied every pairing by the
   end);
 - cells 2-5 (``tau_syn_E`` 2, 30, 100, 2 ms) receive a regular train (10 to 80 ms)
-  through a ``TsodyksMarkramSynapse`` (NEST takes ``tau_psc`` from ``tau_syn_E``), ``U``
-  per connection (0.2, 0.3, 0.2, 0.2), recording ``gsyn_exc``;
+  through a ``TsodyksMarkramSynapse`` (NEST takes ``tau_psc`` from ``tau_syn_E``),
+  weights and ``U`` per connection (``U`` 0.2, 0.3, 0.2, 0.2), recording ``gsyn_exc``;
 - cells 6 and 7 receive the same train through ``SimpleStochasticSynapse``: 50
   connections with ``p = 0.5`` onto cell 6, 5 with ``p = 1`` and 5 with ``p = 0`` onto
   cell 7.
@@ -57,7 +57,7 @@ MUL_DELAY = 1.5
 #: Tsodyks-Markram: a regular train onto cells with different tau_syn_E (tau_psc)
 TM_TIMES = np.arange(10.0, 90.0, 10.0)
 TM_DELAY = 1.5
-TM_WEIGHT = 0.01
+TM_WEIGHTS = [0.01, 0.012, 0.008, 0.011]  # per connection (µS)
 TM_PARAMS = dict(tau_rec=100.0, tau_facil=40.0)
 TM_TAU_SYN = [2.0, 30.0, 100.0, 2.0]  # 100: tau_psc == tau_rec
 TM_U = [0.2, 0.3, 0.2, 0.2]  # per connection; the first and the last share their state
@@ -75,7 +75,7 @@ def build(sim) -> dict:
     """The network in the current simulation of the PyNN module ``sim``. Few nodes (each
     costs compilation time in brainjit): one population of spike sources (driver,
     additive, multiplicative, TM), one of cells. Returns ``{'cells', 'static', 'add',
-    'mul'}``."""
+    'mul', 'tm'}``."""
     add = [list(t) + [T_LATE] for t in ADD_TRAINS]
     mul = [list(t) + [T_LATE] for t in MUL_TRAINS]
     trains = [[T_DRIVE]] + add + mul + [list(TM_TIMES)]
@@ -112,9 +112,9 @@ def build(sim) -> dict:
     conns = [(i, 0, w, MUL_DELAY) for i, w in enumerate(MUL_W0)]
     net["mul"] = sim.Projection(pre_m, cells[1:2], sim.FromListConnector(conns), stdp_m)
     syn = sim.TsodyksMarkramSynapse(**TM_PARAMS)
-    conns = [(0, j, TM_WEIGHT, TM_DELAY, u) for j, u in enumerate(TM_U)]
+    conns = [(0, j, w, TM_DELAY, u) for j, (w, u) in enumerate(zip(TM_WEIGHTS, TM_U))]
     connector = sim.FromListConnector(conns, column_names=["weight", "delay", "U"])
-    sim.Projection(tm_src, tm_cells, connector, syn)
+    net["tm"] = sim.Projection(tm_src, tm_cells, connector, syn)
     conns = [(0, j, w, 1.0, p) for j, w, p in STOCH]
     connector = sim.FromListConnector(conns, column_names=["weight", "delay", "p"])
     sim.Projection(tm_src, cells[2 + n_tm :], connector, sim.SimpleStochasticSynapse())

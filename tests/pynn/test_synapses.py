@@ -65,6 +65,9 @@ def result(request, tmp_path_factory):
     # set / get / save on the plastic and the static projection
     net["add"].set(weight=0.003)
     out["add_set"] = NET.weights(net["add"])
+    out["tm_get"] = net["tm"].get(["weight", "U"], format="list")
+    net["tm"].set(weight=np.array([[0.004, 0.003, 0.002, 0.001]]))
+    out["tm_set"] = NET.weights(net["tm"])
     w = np.arange(1.0, 11.0).reshape(5, 2) * 1e-3
     static.set(weight=w)
     out["static_set"] = (w, static.get("weight", format="array"))
@@ -147,6 +150,15 @@ def test_plastic_weights_reset_and_rerun(result):
     np.testing.assert_allclose(result["add_set"], 0.003, rtol=1e-6)
 
 
+def test_tsodyks_markram_get_set(result):
+    """Weights (kept in the group by row) and U per connection, in creation order."""
+    got = np.array(result["tm_get"], dtype=float)
+    np.testing.assert_array_equal(got[:, :2], [[0, j] for j in range(len(NET.TM_U))])
+    np.testing.assert_allclose(got[:, 2], NET.TM_WEIGHTS, rtol=1e-6)
+    np.testing.assert_allclose(got[:, 3], NET.TM_U, rtol=1e-6)
+    np.testing.assert_allclose(result["tm_set"], [0.004, 0.003, 0.002, 0.001], rtol=1e-6)
+
+
 def tm_release_reference(intervals, U, tau_rec, tau_facil, tau_psc):
     """``u_n x_n`` (the fraction released) at each spike of a train with the given
     intervals before each spike (the first: a rested synapse), from the solution of
@@ -185,19 +197,20 @@ def test_tm_reference_matches_ode():
 def test_tsodyks_markram_train(result):
     times, g = result["tm_times"], result["tm_gsyn"]
     rtol = 1e-9 if result["backend"] == "numpy" else 1e-4
-    TM_TIMES, TM_PARAMS, TM_WEIGHT = NET.TM_TIMES, NET.TM_PARAMS, NET.TM_WEIGHT
+    TM_TIMES, TM_PARAMS = NET.TM_TIMES, NET.TM_PARAMS
     intervals = [None] + list(np.diff(TM_TIMES))
-    for j, (tau, U) in enumerate(zip(NET.TM_TAU_SYN, NET.TM_U)):
+    for j, (tau, U, w) in enumerate(zip(NET.TM_TAU_SYN, NET.TM_U, NET.TM_WEIGHTS)):
         jumps = g[1:, j] - g[:-1, j] * np.exp(-DT / tau)
         at = np.nonzero(jumps > 1e-7)[0]
         # one jump per spike, when it arrives (stamp + delay)
         np.testing.assert_allclose(times[at + 1], TM_TIMES + NET.TM_DELAY, atol=DT / 2)
-        expected = TM_WEIGHT * tm_release_reference(intervals, U, tau_psc=tau, **TM_PARAMS)
+        expected = w * tm_release_reference(intervals, U, tau_psc=tau, **TM_PARAMS)
         np.testing.assert_allclose(jumps[at], expected, rtol=rtol)
-    # cells 0 and 2 differ only in tau_psc, which changes the recovery; 0 and 3 share
-    # their state (row)
-    assert not np.allclose(g[:, 0], g[:, 2], rtol=1e-3)
-    np.testing.assert_array_equal(g[:, 0], g[:, 3])
+    # cells 0 and 2 differ only in tau_psc (and weight), which changes the recovery; 0
+    # and 3 share their state (a row), with their own weights
+    w = NET.TM_WEIGHTS
+    assert not np.allclose(g[:, 0] / w[0], g[:, 2] / w[2], rtol=1e-3)
+    np.testing.assert_allclose(g[:, 0] / w[0], g[:, 3] / w[3], rtol=1e-6)
 
 
 def test_tsodyks_markram_against_nest(result):
