@@ -185,8 +185,6 @@ class Projection(common.Projection):
         self._size_chunks.append(size)
         chunks = self._attr_chunks
         for name, value in parameters.items():
-            if name == "dendritic_delay_fraction":
-                continue
             if not isinstance(value, float):
                 value = np.asarray(value, dtype=float)
                 if value.ndim == 0:
@@ -271,7 +269,10 @@ class Projection(common.Projection):
         pre, post = self._pre_index, self._post_index
         for name, value in parameter_space.items():
             if name == "dendritic_delay_fraction":
-                continue
+                raise NotImplementedError(
+                    "brainjit.pynn: dendritic_delay_fraction is fixed when the STDPMechanism "
+                    "is made (1: the whole delay dendritic)"
+                )
             if is_listlike(value) and np.ndim(value) == 2:
                 values = np.asarray(value, dtype=float)[pre, post]
             else:

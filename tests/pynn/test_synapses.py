@@ -303,6 +303,10 @@ def test_unsupported_raise_clear_errors():
     post = sim.Population(1, sim.IF_curr_exp())
     stdp = sim.STDPMechanism(rule, sim.AdditiveWeightDependence(), weight=0.5)
     prj = sim.Projection(pre, post, sim.AllToAllConnector(), stdp)
+    fraction = prj.get(["dendritic_delay_fraction", "tau_plus"], format="list", with_address=False)
+    assert fraction == [(1.0, 20.0), (1.0, 20.0)]
+    with pytest.raises(NotImplementedError, match="dendritic_delay_fraction is fixed"):
+        prj.set(dendritic_delay_fraction=0.5)
     prj.set(tau_plus=np.array([[10.0], [20.0]]))
     with pytest.raises(NotImplementedError, match="one value of 'tau_plus'"):
         sim.run(1.0)
