@@ -29,7 +29,9 @@ which PyNN's NEURON and Brian2 backends follow as well):
   the bound). ``lag = 0`` (both in the same step) counts as potentiation (NEST counts
   that pair neither way). Weights change at every spike of either side (NEST applies
   potentiation at the next presynaptic spike: the weights agree at those spikes).
-  Transmission uses the weight as it is when the spike arrives.
+  Transmission uses the weight as it is when the spike arrives (NEST's, the weight
+  after the changes the rule has seen up to the spike's emission: they differ by the
+  changes within the delay before the arrival).
 - :class:`StochasticGroup`: NEST's ``bernoulli_synapse``, each arriving spike
   transmitted with probability ``p`` per synapse.
 """
