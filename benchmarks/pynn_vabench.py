@@ -196,6 +196,8 @@ def worker(name: str, benchmark: str, n: int, tstop: float, seed: int) -> dict:
         "rate_e": rate_e, "rate_i": rate_i, "cv_e": cv_e, "cv_i": cv_i,
         "rate_e_second_run": rate_e2, "rate_i_second_run": rate_i2,
         "synapses": synapses,
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load": [round(x, 1) for x in os.getloadavg()],
     }  # fmt: skip
 
 
@@ -359,12 +361,19 @@ def main(argv=None) -> None:
                 with open(args.jsonl, "a") as f:
                     f.write(json.dumps(result) + "\n")
     if args.reuse:
+        reused = {}
         for line in Path(args.reuse).read_text().splitlines():
             old = json.loads(line)
             if old["simulator"] not in args.only and old["benchmark"] in args.benchmarks:
                 old["reused"] = True
                 results.append(old)
-                notes.append(f"{old['simulator']} {old['benchmark']}: from {args.reuse}")
+                when = f"{old.get('when', '?')}, load {old.get('load', '?')}"
+                reused.setdefault(old["simulator"], []).append(f"{old['benchmark']} {when}")
+        for name, runs in reused.items():
+            notes.append(f"{name}: rows of an earlier run ({args.reuse}: {'; '.join(runs)})")
+            python, _ = interpreter(name, args)
+            if python:
+                pythons[name] = python
 
     sections = []
     for benchmark in args.benchmarks:
