@@ -45,9 +45,12 @@ T_LATE = 110.0  # a last presynaptic spike of every STDP source
 W_MAX = 0.01
 
 #: additive STDP: per source its spike times (and T_LATE), delay (ms) and initial weight
-ADD_TRAINS = [[30.0], [43.5], [48.2], [51.0], [52.5], [57.7], [66.0], [38.0, 44.0], [45.0]]
-ADD_DELAYS = [1.0, 2.5, 1.0, 2.5, 1.0, 2.5, 1.0, 2.5, 1.0]
-ADD_W0 = [0.005] * 8 + [0.00998]  # the last one hits w_max
+ADD_TRAINS = [
+    [30.0], [43.5], [48.2], [51.0], [52.5], [57.7], [66.0], [38.0, 44.0], [45.0], [51.2],
+]  # fmt: skip
+ADD_DELAYS = [1.0, 2.5, 1.0, 2.5, 1.0, 2.5, 1.0, 2.5, 1.0, 1.0]
+#: the ninth hits w_max; the last arrives with the postsynaptic spike (50.2 ms + 1 ms)
+ADD_W0 = [0.005] * 8 + [0.00998, 0.005]
 ADD = dict(tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.012)
 #: multiplicative STDP: one spike per source (and T_LATE), delay 1.5 ms
 MUL_TRAINS = [[40.0], [49.5], [53.0], [62.0]]

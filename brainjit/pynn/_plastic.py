@@ -26,9 +26,10 @@ which PyNN's NEURON and Brian2 backends follow as well):
   and a postsynaptic spike ``delay`` later, so a pair counts with ``lag = t_post +
   delay - t_pre``: ``lag > 0`` potentiates by ``A_plus exp(-lag / tau_plus)``, ``lag <
   0`` depresses by ``A_minus exp(lag / tau_minus)`` (times ``w_max`` or the distance to
-  the bound). ``lag = 0`` (both in the same step) counts as potentiation (NEST counts
-  that pair neither way). Weights change at every spike of either side (NEST applies
-  potentiation at the next presynaptic spike: the weights agree at those spikes).
+  the bound). ``lag = 0`` (both in the same step) does not pair (as NEST; brainjit's
+  ``STDP`` counts it as potentiation). Weights change at every spike of either side
+  (NEST applies potentiation at the next presynaptic spike: the weights agree at those
+  spikes).
   Transmission uses the weight as it is when the spike arrives (NEST's, the weight
   after the changes the rule has seen up to the spike's emission: they differ by the
   changes within the delay before the arrival).
@@ -42,7 +43,7 @@ import numpy as np
 
 from brainjit import math as bm
 from brainjit.dyn.base import TwoEndConn
-from brainjit.dyn.plasticity import STDP
+from brainjit.dyn.plasticity import STDP, _add, _additive, _soft_potentiate
 from brainjit.dyn.synapses import Delay
 
 __all__ = ["STDPGroup", "StochasticGroup", "TsodyksMarkramGroup", "tm_step"]
@@ -308,6 +309,18 @@ class STDPGroup(STDP):
             self.transmit_delay.buffer, self.transmit_delay.index,
             self.post_delay.buffer, self.post_delay.index,
         ]  # fmt: skip
+
+    def on_post(self, spikes, w, pre, post, t, dt):
+        """Potentiation by the presynaptic trace without this step's presynaptic spikes
+        (NEST pairs a presynaptic and a postsynaptic spike at the same time neither way;
+        the presynaptic hook, first, does not see this step's postsynaptic spikes)."""
+        x = self.x_pre[pre] - self.pre.spike[pre]
+        if self.multiplicative:
+            new = _soft_potentiate(w, x, self.A_plus, self.w_min, self.w_max)
+        else:
+            new = _additive(w, x, self.A_plus, self.w_min, self.w_max)
+        _add(self.x_post, spikes, out=(self.x_post,))
+        return new
 
     def update(self, t, dt):
         arriving = self.transmit_delay.push(self.pre.spike)
