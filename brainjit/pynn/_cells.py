@@ -1,6 +1,8 @@
 """The cells of ``brainjit.pynn``: PyNN's standard cell types as brainjit ``NeuGroup``s,
-each stepped by one fused ``bm.elementwise`` function, following the NEST model that
-``pyNN.nest`` maps the type to (its update order, its refractoriness, its units).
+each stepped by fused ``bm.elementwise`` functions (one per step; for the types
+integrated in substeps, one per substep in a loop of ``update``: a loop inside a fused
+function would keep Numba from vectorising it over the cells), following the NEST model
+that ``pyNN.nest`` maps the type to (its update order, its refractoriness, its units).
 
 Units are PyNN's: ms, mV, nA, nF, µS (``a`` of the AdEx cells in nS, as PyNN has it).
 Parameters are per-cell Variables (``cell.p[name]``); the state Variables have PyNN's
@@ -131,33 +133,6 @@ def _alpha_propagator(tau_s, tau_m, cm, dt):
         1.0 / 3.0 + x * (1.0 / 8.0 + x * (1.0 / 30.0 + x * (1.0 / 144.0 + x / 840.0)))
     )
     return bm.where(small, e_m * dt * dt * series / cm, closed)
-
-
-# -- RK4 written as a loop over its stages -------------------------------------------------
-
-
-def _rk4_node(stage):
-    """Where RK4's stage ``stage`` (0-3) evaluates, as a fraction of the substep (its
-    state is the substep's start plus this times the substep times the previous
-    stage's rates): 0, 1/2, 1/2, 1."""
-    return 0.5 * (stage > 0) + 0.5 * (stage == 3)
-
-
-def _rk4_weight(stage):
-    """RK4's weight (over 6) of stage ``stage``: 1, 2, 2, 1."""
-    return 2.0 - (stage == 0) - (stage == 3)
-
-
-def _rk4_pick(stage, start, middle, end):
-    """A quantity known at the substep's start, middle and end, at RK4's stage
-    ``stage``."""
-    return bm.where(stage == 0, start, bm.where(stage == 3, end, middle))
-
-
-def _rk4_decay(stage, half):
-    """An exponential decay at RK4's stage ``stage`` given ``half``, its value over half
-    the substep: 1, half, half, half squared."""
-    return bm.where(stage == 0, 1.0, bm.where(stage == 3, half * half, half))
 
 
 # -- current-based integrate-and-fire cells ------------------------------------------------
@@ -525,6 +500,9 @@ class IFCondAlpha(PyNNCell):
 
 
 # -- adaptive exponential integrate-and-fire cells -----------------------------------------
+#
+# The substeps are a loop in ``update`` around a fused substep (a loop inside the fused
+# step would keep Numba from vectorising it over the cells).
 
 
 def _adex_rates(v, w, ge, gi, refractory, cm, v_spike, v_reset, v_rest, tau_m, i_tot, a,
@@ -541,26 +519,24 @@ def _adex_rates(v, w, ge, gi, refractory, cm, v_spike, v_reset, v_rest, tau_m, i
     return dv, dw
 
 
-def _adex_substep(v, w, refr, spike, h, ge0, ge_h, ge_1, gi0, gi_h, gi_1, cm, tau_refrac,
-                  v_spike, v_reset, v_rest, tau_m, i_tot, a, b, delta_T, tau_w, v_thresh,
-                  e_rev_E, e_rev_I, dt):  # fmt: skip
-    """One RK4 substep of an AdEx cell, then NEST's test after each of its substeps:
-    held at ``v_reset`` while refractory, else a spike at ``v >= V_peak`` (``v_spike``,
-    or ``v_thresh`` if ``delta_T == 0``) resets ``v``, adds ``b`` to ``w`` and makes the
-    cell refractory for the rest of the step and ``tau_refrac`` after it."""
+def _adex_rk4(v, w, refr, spike, h, ge0, ge_h, ge_1, gi0, gi_h, gi_1, cm, tau_refrac,
+              v_spike, v_reset, v_rest, tau_m, i_offset, i_inj, a, b, delta_T, tau_w, v_thresh,
+              e_rev_E, e_rev_I, dt):  # fmt: skip
+    """One RK4 substep ``h`` of an AdEx cell, the conductances given at its start,
+    middle and end, then NEST's test after each of its substeps: held at ``v_reset``
+    while refractory, else a spike at ``v >= V_peak`` (``v_spike``, or ``v_thresh`` if
+    ``delta_T == 0``) resets ``v``, adds ``b`` to ``w`` and makes the cell refractory
+    for the rest of the step and ``tau_refrac`` after it."""
     ref = refr > 0.0
-    args = (ref, cm, v_spike, v_reset, v_rest, tau_m, i_tot, a, delta_T, tau_w, v_thresh,
-            e_rev_E, e_rev_I)  # fmt: skip
-    kv = kw = sv = sw = 0.0 * v
-    for stage in range(4):  # RK4 as a loop over its stages: the rates compile once
-        c = _rk4_node(stage) * h
-        ge = _rk4_pick(stage, ge0, ge_h, ge_1)
-        gi = _rk4_pick(stage, gi0, gi_h, gi_1)
-        kv, kw = _adex_rates(v + c * kv, w + c * kw, ge, gi, *args)
-        sv = sv + _rk4_weight(stage) * kv
-        sw = sw + _rk4_weight(stage) * kw
-    v = v + h / 6.0 * sv
-    w = w + h / 6.0 * sw
+    i_tot = i_offset + i_inj
+    c = (ref, cm, v_spike, v_reset, v_rest, tau_m, i_tot, a, delta_T, tau_w, v_thresh,
+         e_rev_E, e_rev_I)  # fmt: skip
+    k1v, k1w = _adex_rates(v, w, ge0, gi0, *c)
+    k2v, k2w = _adex_rates(v + 0.5 * h * k1v, w + 0.5 * h * k1w, ge_h, gi_h, *c)
+    k3v, k3w = _adex_rates(v + 0.5 * h * k2v, w + 0.5 * h * k2w, ge_h, gi_h, *c)
+    k4v, k4w = _adex_rates(v + h * k3v, w + h * k3w, ge_1, gi_1, *c)
+    v = v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
+    w = w + h / 6.0 * (k1w + 2.0 * k2w + 2.0 * k3w + k4w)
     v_peak = bm.where(delta_T > 0.0, v_spike, v_thresh)
     fire = bm.logical_and(bm.logical_not(ref), v >= v_peak)
     v = bm.where(bm.logical_or(ref, fire), v_reset, v)
@@ -571,109 +547,63 @@ def _adex_substep(v, w, refr, spike, h, ge0, ge_h, ge_1, gi0, gi_h, gi_1, cm, ta
 
 
 @bm.elementwise
-def eif_cond_exp_step(
-    v, w, ge, gi, refr, exc_in, inh_in, i_inj, dt, n_sub,
+def eif_cond_exp_substep(
+    v, w, ge, gi, refr, spike, i_inj, h, dt,
     cm, tau_refrac, v_spike, v_reset, v_rest, tau_m, i_offset, a, b, delta_T, tau_w,
     v_thresh, e_rev_E, tau_syn_E, e_rev_I, tau_syn_I,
 ):  # fmt: skip
-    """One step of ``EIF_cond_exp_isfa_ista`` (NEST's ``aeif_cond_exp``)."""
-    i_tot = i_offset + i_inj
-    h = dt / n_sub
+    """One substep ``h`` of ``EIF_cond_exp_isfa_ista`` (NEST's ``aeif_cond_exp``): the
+    exponential conductances exact in time, ``v`` and ``w`` by RK4."""
     ee = bm.exp(-0.5 * h / tau_syn_E)
     ei = bm.exp(-0.5 * h / tau_syn_I)
-    spike = 0.0 * exc_in > 1.0  # False, of the elements' shape
-    for _ in range(n_sub):
-        ge_h = ge * ee
-        gi_h = gi * ei
-        v, w, refr, spike = _adex_substep(
-            v,
-            w,
-            refr,
-            spike,
-            h,
-            ge,
-            ge_h,
-            ge_h * ee,
-            gi,
-            gi_h,
-            gi_h * ei,
-            cm,
-            tau_refrac,
-            v_spike,
-            v_reset,
-            v_rest,
-            tau_m,
-            i_tot,
-            a,
-            b,
-            delta_T,
-            tau_w,
-            v_thresh,
-            e_rev_E,
-            e_rev_I,
-            dt,
-        )
-        ge = ge_h * ee
-        gi = gi_h * ei
-    refr = bm.where(refr > 0.0, refr - 1.0, refr)
-    zero = 0.0 * exc_in
-    return v, w, ge + exc_in, gi + inh_in, refr, spike, zero, zero, zero
+    ge_h = ge * ee
+    gi_h = gi * ei
+    ge_1 = ge_h * ee
+    gi_1 = gi_h * ei
+    v, w, refr, spike = _adex_rk4(
+        v, w, refr, spike, h, ge, ge_h, ge_1, gi, gi_h, gi_1, cm, tau_refrac, v_spike,
+        v_reset, v_rest, tau_m, i_offset, i_inj, a, b, delta_T, tau_w, v_thresh, e_rev_E,
+        e_rev_I, dt,
+    )  # fmt: skip
+    return v, w, ge_1, gi_1, refr, spike
 
 
 @bm.elementwise
-def eif_cond_alpha_step(
-    v, w, ge, dge, gi, dgi, refr, exc_in, inh_in, i_inj, dt, n_sub,
+def eif_cond_alpha_substep(
+    v, w, ge, dge, gi, dgi, refr, spike, i_inj, h, dt,
     cm, tau_refrac, v_spike, v_reset, v_rest, tau_m, i_offset, a, b, delta_T, tau_w,
     v_thresh, e_rev_E, tau_syn_E, e_rev_I, tau_syn_I,
 ):  # fmt: skip
-    """One step of ``EIF_cond_alpha_isfa_ista`` (NEST's ``aeif_cond_alpha``)."""
-    i_tot = i_offset + i_inj
-    h = dt / n_sub
+    """One substep ``h`` of ``EIF_cond_alpha_isfa_ista`` (NEST's ``aeif_cond_alpha``):
+    the alpha conductances exact in time, ``v`` and ``w`` by RK4."""
     ee = bm.exp(-0.5 * h / tau_syn_E)
     ei = bm.exp(-0.5 * h / tau_syn_I)
-    spike = 0.0 * exc_in > 1.0  # False, of the elements' shape
-    for _ in range(n_sub):
-        ge_h = (ge + 0.5 * h * dge) * ee
-        gi_h = (gi + 0.5 * h * dgi) * ei
-        ge_1 = (ge + h * dge) * ee * ee
-        gi_1 = (gi + h * dgi) * ei * ei
-        v, w, refr, spike = _adex_substep(
-            v,
-            w,
-            refr,
-            spike,
-            h,
-            ge,
-            ge_h,
-            ge_1,
-            gi,
-            gi_h,
-            gi_1,
-            cm,
-            tau_refrac,
-            v_spike,
-            v_reset,
-            v_rest,
-            tau_m,
-            i_tot,
-            a,
-            b,
-            delta_T,
-            tau_w,
-            v_thresh,
-            e_rev_E,
-            e_rev_I,
-            dt,
-        )
-        ge = ge_1
-        gi = gi_1
-        dge = dge * ee * ee
-        dgi = dgi * ei * ei
+    ge_h = (ge + 0.5 * h * dge) * ee
+    gi_h = (gi + 0.5 * h * dgi) * ei
+    ge_1 = (ge + h * dge) * ee * ee
+    gi_1 = (gi + h * dgi) * ei * ei
+    v, w, refr, spike = _adex_rk4(
+        v, w, refr, spike, h, ge, ge_h, ge_1, gi, gi_h, gi_1, cm, tau_refrac, v_spike,
+        v_reset, v_rest, tau_m, i_offset, i_inj, a, b, delta_T, tau_w, v_thresh, e_rev_E,
+        e_rev_I, dt,
+    )  # fmt: skip
+    return v, w, ge_1, dge * ee * ee, gi_1, dgi * ei * ei, refr, spike
+
+
+@bm.elementwise
+def no_spike(exc_in):
+    """False for every cell (the spikes of a step start so)."""
+    return 0.0 * exc_in > 1.0
+
+
+@bm.elementwise
+def eif_end_step(refr, g_exc, g_inh, exc_in, inh_in, scale_exc, scale_inh):
+    """The end of an AdEx step (NEST's): the refractory count goes down; the arriving
+    weights, times ``scale_*``, join ``g_exc``/``g_inh`` (the conductances, or their
+    derivatives for alpha synapses: ``e/tau``)."""
     refr = bm.where(refr > 0.0, refr - 1.0, refr)
-    dge = dge + E / tau_syn_E * exc_in
-    dgi = dgi + E / tau_syn_I * inh_in
     zero = 0.0 * exc_in
-    return v, w, ge, dge, gi, dgi, refr, spike, zero, zero, zero
+    return refr, g_exc + scale_exc * exc_in, g_inh + scale_inh * inh_in, zero, zero, zero
 
 
 _ADEX_PARAMS = (
@@ -692,45 +622,22 @@ class EIFCondExp(PyNNCell):
     max_substep = 0.01
 
     def update(self, t, dt):
-        eif_cond_exp_step(
-            self.v,
-            self.w,
-            self.gsyn_exc,
-            self.gsyn_inh,
-            self.refr,
-            self.exc_in,
-            self.inh_in,
-            self.i_inj,
-            dt,
-            self.substeps,
-            self.p_cm,
-            self.p_tau_refrac,
-            self.p_v_spike,
-            self.p_v_reset,
-            self.p_v_rest,
-            self.p_tau_m,
-            self.p_i_offset,
-            self.p_a,
-            self.p_b,
-            self.p_delta_T,
-            self.p_tau_w,
-            self.p_v_thresh,
-            self.p_e_rev_E,
-            self.p_tau_syn_E,
-            self.p_e_rev_I,
-            self.p_tau_syn_I,
-            out=(
-                self.v,
-                self.w,
-                self.gsyn_exc,
-                self.gsyn_inh,
-                self.refr,
-                self.spike,
-                self.exc_in,
-                self.inh_in,
-                self.i_inj,
-            ),
-        )
+        h = dt / self.substeps
+        no_spike(self.exc_in, out=(self.spike,))
+        for _ in range(self.substeps):
+            eif_cond_exp_substep(
+                self.v, self.w, self.gsyn_exc, self.gsyn_inh, self.refr, self.spike,
+                self.i_inj, h, dt, self.p_cm, self.p_tau_refrac, self.p_v_spike,
+                self.p_v_reset, self.p_v_rest, self.p_tau_m, self.p_i_offset, self.p_a,
+                self.p_b, self.p_delta_T, self.p_tau_w, self.p_v_thresh, self.p_e_rev_E,
+                self.p_tau_syn_E, self.p_e_rev_I, self.p_tau_syn_I,
+                out=(self.v, self.w, self.gsyn_exc, self.gsyn_inh, self.refr, self.spike),
+            )  # fmt: skip
+        eif_end_step(
+            self.refr, self.gsyn_exc, self.gsyn_inh, self.exc_in, self.inh_in, 1.0, 1.0,
+            out=(self.refr, self.gsyn_exc, self.gsyn_inh, self.exc_in, self.inh_in,
+                 self.i_inj),
+        )  # fmt: skip
 
 
 class EIFCondAlpha(PyNNCell):
@@ -742,49 +649,25 @@ class EIFCondAlpha(PyNNCell):
     max_substep = 0.01
 
     def update(self, t, dt):
-        eif_cond_alpha_step(
-            self.v,
-            self.w,
-            self.gsyn_exc,
-            self.dgsyn_exc,
-            self.gsyn_inh,
-            self.dgsyn_inh,
-            self.refr,
-            self.exc_in,
-            self.inh_in,
-            self.i_inj,
-            dt,
-            self.substeps,
-            self.p_cm,
-            self.p_tau_refrac,
-            self.p_v_spike,
-            self.p_v_reset,
-            self.p_v_rest,
-            self.p_tau_m,
-            self.p_i_offset,
-            self.p_a,
-            self.p_b,
-            self.p_delta_T,
-            self.p_tau_w,
-            self.p_v_thresh,
-            self.p_e_rev_E,
-            self.p_tau_syn_E,
-            self.p_e_rev_I,
-            self.p_tau_syn_I,
-            out=(
-                self.v,
-                self.w,
-                self.gsyn_exc,
-                self.dgsyn_exc,
-                self.gsyn_inh,
-                self.dgsyn_inh,
-                self.refr,
-                self.spike,
-                self.exc_in,
-                self.inh_in,
-                self.i_inj,
-            ),
-        )
+        h = dt / self.substeps
+        no_spike(self.exc_in, out=(self.spike,))
+        for _ in range(self.substeps):
+            eif_cond_alpha_substep(
+                self.v, self.w, self.gsyn_exc, self.dgsyn_exc, self.gsyn_inh, self.dgsyn_inh,
+                self.refr, self.spike, self.i_inj, h, dt, self.p_cm, self.p_tau_refrac,
+                self.p_v_spike, self.p_v_reset, self.p_v_rest, self.p_tau_m,
+                self.p_i_offset, self.p_a, self.p_b, self.p_delta_T, self.p_tau_w,
+                self.p_v_thresh, self.p_e_rev_E, self.p_tau_syn_E, self.p_e_rev_I,
+                self.p_tau_syn_I,
+                out=(self.v, self.w, self.gsyn_exc, self.dgsyn_exc, self.gsyn_inh,
+                     self.dgsyn_inh, self.refr, self.spike),
+            )  # fmt: skip
+        eif_end_step(
+            self.refr, self.dgsyn_exc, self.dgsyn_inh, self.exc_in, self.inh_in,
+            E / self.p_tau_syn_E, E / self.p_tau_syn_I,
+            out=(self.refr, self.dgsyn_exc, self.dgsyn_inh, self.exc_in, self.inh_in,
+                 self.i_inj),
+        )  # fmt: skip
 
 
 # -- Hodgkin-Huxley ------------------------------------------------------------------------
@@ -816,48 +699,57 @@ def _hh_rates(v, m, hh, n, ge, gi, gbar_Na, gbar_K, g_leak, cm, v_offset, e_rev_
 
 
 @bm.elementwise
-def hh_cond_exp_step(
-    v, m, hh, n, ge, gi, refr, exc_in, inh_in, i_inj, dt, n_sub,
+def hh_cond_exp_substep(
+    v, m, hh, n, ge, gi, i_inj, h,
     gbar_Na, gbar_K, g_leak, cm, v_offset, e_rev_Na, e_rev_K, e_rev_leak, e_rev_E, e_rev_I,
     tau_syn_E, tau_syn_I, i_offset,
 ):  # fmt: skip
-    """One step of ``HH_cond_exp`` (NEST's ``hh_cond_exp_traub``): RK4 in ``n_sub``
-    substeps with the conductances exact in time; a spike where ``v >= v_offset + 30``
-    and ``v`` fell during the step, unless within ``HH_REFRACTORY`` of the last."""
-    i_tot = i_offset + i_inj
-    h = dt / n_sub
+    """One RK4 substep ``h`` of ``HH_cond_exp`` (NEST's ``hh_cond_exp_traub``), the
+    conductances exact in time."""
     ee = bm.exp(-0.5 * h / tau_syn_E)
     ei = bm.exp(-0.5 * h / tau_syn_I)
-    v_old = v
-    p = (gbar_Na, gbar_K, g_leak, cm, v_offset, e_rev_Na, e_rev_K, e_rev_leak, e_rev_E,
-         e_rev_I, i_tot)  # fmt: skip
-    for _ in range(n_sub):
-        # RK4 as a loop over its four stages: the rates' code is compiled once
-        kv = km = kh = kn = 0.0 * v
-        sv = sm = sh = sn = 0.0 * v
-        for stage in range(4):
-            c = _rk4_node(stage) * h
-            kv, km, kh, kn = _hh_rates(
-                v + c * kv, m + c * km, hh + c * kh, n + c * kn,
-                ge * _rk4_decay(stage, ee), gi * _rk4_decay(stage, ei), *p,
-            )  # fmt: skip
-            weight = _rk4_weight(stage)
-            sv = sv + weight * kv
-            sm = sm + weight * km
-            sh = sh + weight * kh
-            sn = sn + weight * kn
-        v = v + h / 6.0 * sv
-        m = m + h / 6.0 * sm
-        hh = hh + h / 6.0 * sh
-        n = n + h / 6.0 * sn
-        ge = ge * ee * ee
-        gi = gi * ei * ei
+    ge_h = ge * ee
+    gi_h = gi * ei
+    ge_1 = ge_h * ee
+    gi_1 = gi_h * ei
+    c = (gbar_Na, gbar_K, g_leak, cm, v_offset, e_rev_Na, e_rev_K, e_rev_leak, e_rev_E,
+         e_rev_I, i_offset + i_inj)  # fmt: skip
+    k1v, k1m, k1h, k1n = _hh_rates(v, m, hh, n, ge, gi, *c)
+    k2v, k2m, k2h, k2n = _hh_rates(
+        v + 0.5 * h * k1v, m + 0.5 * h * k1m, hh + 0.5 * h * k1h, n + 0.5 * h * k1n,
+        ge_h, gi_h, *c,
+    )  # fmt: skip
+    k3v, k3m, k3h, k3n = _hh_rates(
+        v + 0.5 * h * k2v, m + 0.5 * h * k2m, hh + 0.5 * h * k2h, n + 0.5 * h * k2n,
+        ge_h, gi_h, *c,
+    )  # fmt: skip
+    k4v, k4m, k4h, k4n = _hh_rates(
+        v + h * k3v, m + h * k3m, hh + h * k3h, n + h * k3n, ge_1, gi_1, *c
+    )  # fmt: skip
+    v = v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
+    m = m + h / 6.0 * (k1m + 2.0 * k2m + 2.0 * k3m + k4m)
+    hh = hh + h / 6.0 * (k1h + 2.0 * k2h + 2.0 * k3h + k4h)
+    n = n + h / 6.0 * (k1n + 2.0 * k2n + 2.0 * k3n + k4n)
+    return v, m, hh, n, ge_1, gi_1
+
+
+@bm.elementwise
+def copy_of(x):
+    """``x`` itself (written into another array)."""
+    return x + 0.0
+
+
+@bm.elementwise
+def hh_end_step(v, v_start, refr, ge, gi, exc_in, inh_in, dt, v_offset):
+    """The end of an ``HH_cond_exp`` step (NEST's): a spike where ``v >= v_offset + 30``
+    and ``v`` fell during the step (``v_start``: its value at the start), unless within
+    ``HH_REFRACTORY`` of the last; then the arriving weights join the conductances."""
     free = refr <= 0.0
-    spike = bm.logical_and(free, bm.logical_and(v >= v_offset + 30.0, v_old > v))
+    spike = bm.logical_and(free, bm.logical_and(v >= v_offset + 30.0, v_start > v))
     refr = bm.where(free, refr, refr - 1.0)
     refr = bm.where(spike, bm.round(HH_REFRACTORY / dt), refr)
     zero = 0.0 * exc_in
-    return v, m, hh, n, ge + exc_in, gi + inh_in, refr, spike, zero, zero, zero
+    return refr, ge + exc_in, gi + inh_in, spike, zero, zero, zero
 
 
 class HHCondExp(PyNNCell):
@@ -868,50 +760,26 @@ class HHCondExp(PyNNCell):
         "gbar_Na", "gbar_K", "g_leak", "cm", "v_offset", "e_rev_Na", "e_rev_K", "e_rev_leak",
         "e_rev_E", "e_rev_I", "tau_syn_E", "tau_syn_I", "i_offset",
     )  # fmt: skip
-    state_names = ("v", "m", "h", "n", "gsyn_exc", "gsyn_inh", "refr")
+    state_names = ("v", "m", "h", "n", "gsyn_exc", "gsyn_inh", "refr", "v_start")
     max_substep = 0.01
 
     def update(self, t, dt):
-        hh_cond_exp_step(
-            self.v,
-            self.m,
-            self.h,
-            self.n,
-            self.gsyn_exc,
-            self.gsyn_inh,
-            self.refr,
-            self.exc_in,
-            self.inh_in,
-            self.i_inj,
-            dt,
-            self.substeps,
-            self.p_gbar_Na,
-            self.p_gbar_K,
-            self.p_g_leak,
-            self.p_cm,
-            self.p_v_offset,
-            self.p_e_rev_Na,
-            self.p_e_rev_K,
-            self.p_e_rev_leak,
-            self.p_e_rev_E,
-            self.p_e_rev_I,
-            self.p_tau_syn_E,
-            self.p_tau_syn_I,
-            self.p_i_offset,
-            out=(
-                self.v,
-                self.m,
-                self.h,
-                self.n,
-                self.gsyn_exc,
-                self.gsyn_inh,
-                self.refr,
-                self.spike,
-                self.exc_in,
-                self.inh_in,
-                self.i_inj,
-            ),
-        )
+        h = dt / self.substeps
+        copy_of(self.v, out=(self.v_start,))
+        for _ in range(self.substeps):
+            hh_cond_exp_substep(
+                self.v, self.m, self.h, self.n, self.gsyn_exc, self.gsyn_inh, self.i_inj, h,
+                self.p_gbar_Na, self.p_gbar_K, self.p_g_leak, self.p_cm, self.p_v_offset,
+                self.p_e_rev_Na, self.p_e_rev_K, self.p_e_rev_leak, self.p_e_rev_E,
+                self.p_e_rev_I, self.p_tau_syn_E, self.p_tau_syn_I, self.p_i_offset,
+                out=(self.v, self.m, self.h, self.n, self.gsyn_exc, self.gsyn_inh),
+            )  # fmt: skip
+        hh_end_step(
+            self.v, self.v_start, self.refr, self.gsyn_exc, self.gsyn_inh, self.exc_in,
+            self.inh_in, dt, self.p_v_offset,
+            out=(self.refr, self.gsyn_exc, self.gsyn_inh, self.spike, self.exc_in,
+                 self.inh_in, self.i_inj),
+        )  # fmt: skip
 
 
 # -- Izhikevich ----------------------------------------------------------------------------

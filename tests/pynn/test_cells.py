@@ -15,7 +15,7 @@ Tolerances (``TOLERANCES``: max |brainjit - NEST| of ``v`` in mV, numpy / jax):
   same arithmetic up to rounding; measured ~1e-13).
 - ``IF_cond_exp``/``IF_cond_alpha``: NEST integrates with adaptive RKF45 at an absolute
   tolerance of 1e-3 (nS and mV), we with one RK4 step per dt with the conductances
-  exact in time: 1e-3 mV, NEST's own tolerance (measured 2e-9 and 1.7e-4 mV: the
+  exact in time: 1e-3 mV, NEST's own tolerance (measured 3.5e-9 and 1.7e-4 mV: the
   alpha conductance's 0.3 ms rise is what RK4 at 0.1 ms resolves least well; 1.8e-7 µS
   on the alpha conductance, NEST's own error on it).
 - ``EIF_cond_*``: both integrate ``v`` and ``w`` accurately (NEST: RKF45 at 1e-6 from
