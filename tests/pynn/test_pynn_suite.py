@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,6 @@ _DELAYS_ON_GRID = (
 )
 _DELAY_TESTS = [  # of test_connectors_serial.py: every one passes with delays unrounded
     "TestAllToAllConnector::test_connect_with_delays_None",
-    "TestAllToAllConnector::test_connect_with_distance_dependent_weights_and_delays",
     "TestDistanceDependentProbabilityConnector::test_connect_with_default_args",
     "TestFixedNumberPreConnector::test_no_replacement_no_self_connections",
     "TestFixedNumberPreConnector::test_no_replacement_parallel_unsafe",
@@ -110,7 +110,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "test_cell_types.py::test_composed_neuron_model_homogeneous_receptors": (
         _NOT_RUN + ": PyNN's composed PointNeuron"
     ),
-    "test_synapse_types.py::test_simple_stochastic_synapse": _NOT_RUN,
 }
 
 
@@ -149,7 +148,8 @@ class _Outcomes:
             if report.failed:
                 lines = str(report.longrepr).strip().splitlines()
                 errors = [line for line in lines if line.startswith("E ")]
-                message = (errors or lines)[-1][:300]
+                named = [line for line in errors if re.match(r"E\s+[\w.]+(Error|Exception)", line)]
+                message = (named or errors or lines)[-1][:300]
             elif report.skipped and isinstance(report.longrepr, tuple):
                 message = report.longrepr[2]
             self.results[report.nodeid] = (report.outcome, message)
