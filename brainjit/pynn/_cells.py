@@ -91,6 +91,36 @@ class PyNNCell(_Parameters, NeuGroup):
         self.substeps = 1
         if self.max_substep is not None:
             self.substeps = max(1, math.ceil(self.dt / self.max_substep - 1e-9))
+        self._coefficients = {}
+        self._refresh_coefficients()
+
+    def coefficients(self, p: dict, dt: float) -> dict:
+        """Per-cell constants of the step derived from the parameters (e.g. NEST's
+        propagators ``exp(-dt / tau_m)``), ``{name: NumPy array}`` from ``p`` (the
+        parameters as float64 NumPy arrays): computed on the host in float64 when the
+        cell is made and whenever ``set_native`` changes a parameter, kept in Variables
+        ``c_<name>``, so that the compiled step does not recompute them in every step.
+        None by default."""
+        return {}
+
+    def _refresh_coefficients(self) -> None:
+        p = {key: self.get_native(key) for key in self.param_names}
+        with bm.backend("numpy"):  # host arithmetic in float64, whatever the backend
+            values = {
+                k: np.asarray(v, dtype=float) for k, v in self.coefficients(p, self.dt).items()
+            }
+        for key, value in values.items():
+            value = bm.asarray(np.broadcast_to(value, (self.num,)).copy(), dtype=bm.dftype())
+            if key in self._coefficients:
+                self._coefficients[key].value = value
+            else:
+                var = bm.Variable(value)
+                setattr(self, "c_" + key, var)
+                self._coefficients[key] = var
+
+    def set_native(self, name: str, index, value) -> None:
+        super().set_native(name, index, value)
+        self._refresh_coefficients()
 
     def dynamic_variables(self) -> list:
         """The Variables that change during a run (not parameters): reset() zeroes them
@@ -142,24 +172,21 @@ _LIF_PARAMS = ("cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac", "i_
 
 @bm.elementwise
 def if_curr_exp_step(
-    v, isyn_exc, isyn_inh, refr, exc_in, inh_in, i_inj, dt,
-    cm, tau_m, v_rest, v_reset, v_thresh, tau_refrac, i_offset, tau_syn_E, tau_syn_I,
+    v, isyn_exc, isyn_inh, refr, exc_in, inh_in, i_inj,
+    p22, p20, p21e, p21i, decay_E, decay_I, v_rest, v_reset, v_thresh, refr_steps, i_offset,
 ):  # fmt: skip
-    """One step of ``IF_curr_exp`` (exact integration, NEST's ``iaf_psc_exp``)."""
-    p22 = bm.exp(-dt / tau_m)
-    p20 = -tau_m / cm * bm.expm1(-dt / tau_m)
-    p21e = _psc_propagator(tau_syn_E, tau_m, cm, dt)
-    p21i = _psc_propagator(tau_syn_I, tau_m, cm, dt)
+    """One step of ``IF_curr_exp`` (exact integration, NEST's ``iaf_psc_exp``), with the
+    propagators of :meth:`IFCurrExp.coefficients`."""
     free = refr <= 0.0
     v_free = v_rest + (v - v_rest) * p22 + isyn_exc * p21e + isyn_inh * p21i
     v_free = v_free + (i_offset + i_inj) * p20
     v_new = bm.where(free, v_free, v)
     refr = bm.where(free, refr, refr - 1.0)
-    isyn_exc = isyn_exc * bm.exp(-dt / tau_syn_E) + exc_in
-    isyn_inh = isyn_inh * bm.exp(-dt / tau_syn_I) + inh_in
+    isyn_exc = isyn_exc * decay_E + exc_in
+    isyn_inh = isyn_inh * decay_I + inh_in
     spike = v_new >= v_thresh
     v_new = bm.where(spike, v_reset, v_new)
-    refr = bm.where(spike, bm.round(tau_refrac / dt), refr)
+    refr = bm.where(spike, refr_steps, refr)
     zero = 0.0 * exc_in
     return v_new, isyn_exc, isyn_inh, refr, spike, zero, zero, zero
 
@@ -171,36 +198,26 @@ class IFCurrExp(PyNNCell):
     param_names = _LIF_PARAMS + ("tau_syn_E", "tau_syn_I")
     state_names = ("v", "isyn_exc", "isyn_inh", "refr")
 
+    def coefficients(self, p, dt):
+        return {
+            "p22": np.exp(-dt / p["tau_m"]),
+            "p20": -p["tau_m"] / p["cm"] * np.expm1(-dt / p["tau_m"]),
+            "p21e": _psc_propagator(p["tau_syn_E"], p["tau_m"], p["cm"], dt),
+            "p21i": _psc_propagator(p["tau_syn_I"], p["tau_m"], p["cm"], dt),
+            "decay_E": np.exp(-dt / p["tau_syn_E"]),
+            "decay_I": np.exp(-dt / p["tau_syn_I"]),
+            "refr_steps": np.round(p["tau_refrac"] / dt),
+        }
+
     def update(self, t, dt):
         if_curr_exp_step(
-            self.v,
-            self.isyn_exc,
-            self.isyn_inh,
-            self.refr,
-            self.exc_in,
-            self.inh_in,
-            self.i_inj,
-            dt,
-            self.p_cm,
-            self.p_tau_m,
-            self.p_v_rest,
-            self.p_v_reset,
-            self.p_v_thresh,
-            self.p_tau_refrac,
-            self.p_i_offset,
-            self.p_tau_syn_E,
-            self.p_tau_syn_I,
-            out=(
-                self.v,
-                self.isyn_exc,
-                self.isyn_inh,
-                self.refr,
-                self.spike,
-                self.exc_in,
-                self.inh_in,
-                self.i_inj,
-            ),
-        )
+            self.v, self.isyn_exc, self.isyn_inh, self.refr, self.exc_in, self.inh_in,
+            self.i_inj, self.c_p22, self.c_p20, self.c_p21e, self.c_p21i, self.c_decay_E,
+            self.c_decay_I, self.p_v_rest, self.p_v_reset, self.p_v_thresh,
+            self.c_refr_steps, self.p_i_offset,
+            out=(self.v, self.isyn_exc, self.isyn_inh, self.refr, self.spike, self.exc_in,
+                 self.inh_in, self.i_inj),
+        )  # fmt: skip
 
 
 @bm.elementwise
@@ -362,15 +379,13 @@ def _lif_threshold(v, refr, v_reset, v_thresh, tau_refrac, dt):
 
 @bm.elementwise
 def if_cond_exp_step(
-    v, ge, gi, refr, exc_in, inh_in, i_inj, dt,
-    cm, tau_m, v_rest, v_reset, v_thresh, tau_refrac, i_offset, tau_syn_E, tau_syn_I,
-    e_rev_E, e_rev_I,
+    v, ge, gi, refr, exc_in, inh_in, i_inj, dt, ee, ei,
+    cm, tau_m, v_rest, v_reset, v_thresh, tau_refrac, i_offset, e_rev_E, e_rev_I,
 ):  # fmt: skip
     """One step of ``IF_cond_exp`` (NEST's ``iaf_cond_exp``): exponential conductances
-    exact in time, the membrane by one RK4 step (frozen while refractory), then the
-    arriving weights (µS) join the conductances."""
-    ee = bm.exp(-0.5 * dt / tau_syn_E)
-    ei = bm.exp(-0.5 * dt / tau_syn_I)
+    exact in time (``ee``, ``ei``: their decay over half a step,
+    :meth:`IFCondExp.coefficients`), the membrane by one RK4 step (frozen while
+    refractory), then the arriving weights (µS) join the conductances."""
     ge_h = ge * ee
     gi_h = gi * ei
     ge_1 = ge_h * ee
@@ -420,38 +435,21 @@ class IFCondExp(PyNNCell):
     param_names = _COND_LIF_PARAMS
     state_names = ("v", "gsyn_exc", "gsyn_inh", "refr")
 
+    def coefficients(self, p, dt):
+        return {
+            "ee": np.exp(-0.5 * dt / p["tau_syn_E"]),
+            "ei": np.exp(-0.5 * dt / p["tau_syn_I"]),
+        }
+
     def update(self, t, dt):
         if_cond_exp_step(
-            self.v,
-            self.gsyn_exc,
-            self.gsyn_inh,
-            self.refr,
-            self.exc_in,
-            self.inh_in,
-            self.i_inj,
-            dt,
-            self.p_cm,
-            self.p_tau_m,
-            self.p_v_rest,
-            self.p_v_reset,
-            self.p_v_thresh,
-            self.p_tau_refrac,
-            self.p_i_offset,
-            self.p_tau_syn_E,
-            self.p_tau_syn_I,
-            self.p_e_rev_E,
-            self.p_e_rev_I,
-            out=(
-                self.v,
-                self.gsyn_exc,
-                self.gsyn_inh,
-                self.refr,
-                self.spike,
-                self.exc_in,
-                self.inh_in,
-                self.i_inj,
-            ),
-        )
+            self.v, self.gsyn_exc, self.gsyn_inh, self.refr, self.exc_in, self.inh_in,
+            self.i_inj, dt, self.c_ee, self.c_ei, self.p_cm, self.p_tau_m, self.p_v_rest,
+            self.p_v_reset, self.p_v_thresh, self.p_tau_refrac, self.p_i_offset,
+            self.p_e_rev_E, self.p_e_rev_I,
+            out=(self.v, self.gsyn_exc, self.gsyn_inh, self.refr, self.spike, self.exc_in,
+                 self.inh_in, self.i_inj),
+        )  # fmt: skip
 
 
 class IFCondAlpha(PyNNCell):
