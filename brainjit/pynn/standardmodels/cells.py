@@ -1,9 +1,10 @@
-"""PyNN's standard cell types, run by the models of :mod:`brainjit.pynn._cells` (cells)
+"""PyNN's standard cell types, run by the models of :mod:`brainjit.pynn._cells` and
+:mod:`brainjit.pynn._cells_nonlinear` (cells)
 and :mod:`brainjit.pynn._models` (spike sources)."""
 
 from pyNN.standardmodels import cells
 
-from brainjit.pynn import _cells, _models
+from brainjit.pynn import _cells, _cells_nonlinear, _models
 from brainjit.pynn.standardmodels import identity_translations
 
 __all__ = [
@@ -32,9 +33,9 @@ IF_curr_alpha = _standard(cells.IF_curr_alpha, _cells.IFCurrAlpha)
 IF_curr_delta = _standard(cells.IF_curr_delta, _cells.IFCurrDelta)
 IF_cond_exp = _standard(cells.IF_cond_exp, _cells.IFCondExp)
 IF_cond_alpha = _standard(cells.IF_cond_alpha, _cells.IFCondAlpha)
-EIF_cond_exp_isfa_ista = _standard(cells.EIF_cond_exp_isfa_ista, _cells.EIFCondExp)
-EIF_cond_alpha_isfa_ista = _standard(cells.EIF_cond_alpha_isfa_ista, _cells.EIFCondAlpha)
-HH_cond_exp = _standard(cells.HH_cond_exp, _cells.HHCondExp)
-Izhikevich = _standard(cells.Izhikevich, _cells.Izhikevich)
+EIF_cond_exp_isfa_ista = _standard(cells.EIF_cond_exp_isfa_ista, _cells_nonlinear.EIFCondExp)
+EIF_cond_alpha_isfa_ista = _standard(cells.EIF_cond_alpha_isfa_ista, _cells_nonlinear.EIFCondAlpha)
+HH_cond_exp = _standard(cells.HH_cond_exp, _cells_nonlinear.HHCondExp)
+Izhikevich = _standard(cells.Izhikevich, _cells_nonlinear.Izhikevich)
 SpikeSourcePoisson = _standard(cells.SpikeSourcePoisson, _models.PoissonSource)
 SpikeSourceArray = _standard(cells.SpikeSourceArray, _models.ArraySource)
