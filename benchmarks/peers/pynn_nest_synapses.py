@@ -1,4 +1,4 @@
-"""NEST's results for the synapse network of ``tests/pynn/test_synapses.py``, stored.
+"""NEST's results for the synapse network of ``tests/pynn/test_synapse_types.py``, stored.
 
 One PyNN script (:func:`build`, the same for every simulator) with three kinds of
 synapses onto one ``IF_cond_exp`` population:
