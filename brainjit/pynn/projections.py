@@ -18,7 +18,7 @@ from pyNN.parameters import ParameterSpace
 from pyNN.space import Space
 
 from brainjit import math as bm
-from brainjit.pynn import simulator
+from brainjit.pynn import _connect, simulator
 from brainjit.pynn.standardmodels.synapses import StaticSynapse
 
 
@@ -162,26 +162,31 @@ class Projection(common.Projection):
         self._arrays = None  # (pre, post, {name: values}) in creation order
         simulator.state.projections.append(self)
         simulator.state.network_changed()
-        connector.connect(self)
+        _connect.connect(self, connector)
 
     # -- what connectors call ----------------------------------------------------------------
     def _convergent_connect(
         self, presynaptic_indices, postsynaptic_index, location_selector=None, **parameters
     ):
         """Connect the cells ``presynaptic_indices`` to ``postsynaptic_index`` (PyNN's
-        connectors call this once per postsynaptic cell). Only appends to lists: a
-        number stays a number (expanded once, in :meth:`_collect`), nothing per synapse
-        in Python."""
+        connectors call this once per postsynaptic cell)."""
         if location_selector is not None:
             raise NotImplementedError("brainjit.pynn does not support multicompartment models")
         pre = np.asarray(presynaptic_indices, dtype=np.int64).ravel()
+        self._connect_arrays(pre, int(postsynaptic_index), parameters)
+
+    def _connect_arrays(self, pre, post, parameters):
+        """Append the connections ``pre[k] -> post`` (a number, or an array as long as
+        ``pre``) with ``parameters`` (numbers, or arrays as long as ``pre``). Only
+        appends to lists: a number stays a number (expanded once, in :meth:`_collect`),
+        nothing per synapse in Python."""
         size = pre.size
         if size == 0:
             return
         if self._arrays is not None:
             self._collect()  # the chunks from the current values (set() included)
         self._pre_chunks.append(pre)
-        self._post_chunks.append(int(postsynaptic_index))
+        self._post_chunks.append(post)
         self._size_chunks.append(size)
         chunks = self._attr_chunks
         for name, value in parameters.items():

@@ -67,6 +67,78 @@ def test_connectors_match_pynn_mock(name, view):
     assert np.unique(got[:, 3]).size > 1 or name in ("one_to_one", "from_list")
 
 
+VECTORISED = {
+    "all_to_all": lambda m: m.AllToAllConnector(),
+    "all_to_all_no_self": lambda m: m.AllToAllConnector(allow_self_connections=False),
+    "one_to_one": lambda m: m.OneToOneConnector(),
+    "fixed_probability": lambda m: m.FixedProbabilityConnector(0.3, rng=NumpyRNG(5)),
+    "fixed_probability_no_self": lambda m: m.FixedProbabilityConnector(
+        0.3, allow_self_connections=False, rng=NumpyRNG(5)
+    ),
+}
+
+
+def _homogeneous_connections(m, make_connector, target):
+    """Connections (with a number as weight and delay) of a 9-cell population onto
+    ``target``: itself, a view of it (self-connections by cell id), or an Assembly."""
+    m.setup(timestep=0.1, min_delay=0.1)
+    try:
+        pop = m.Population(9, m.IF_cond_exp())
+        other = m.Population(4, m.IF_cond_exp())
+        pre, post = {
+            "itself": (pop, pop),
+            "views": (pop[1:9], pop[[0, 3, 2, 1, 4, 5, 6, 7]]),
+            "assembly": (pop + other, other + pop),
+        }[target]
+        connector = make_connector(m)
+        prj = m.Projection(pre, post, connector, m.StaticSynapse(weight=0.2, delay=0.5))
+        # the same connector again (PyNN draws from a copy of its generator: the same
+        # connections again) and a new one
+        prj2 = m.Projection(pre, post, connector, m.StaticSynapse(weight=0.1))
+        prj3 = m.Projection(pre, post, make_connector(m), m.StaticSynapse(weight=0.3))
+        return [prj.get(["weight", "delay"], format="list")] + [
+            p.get("weight", format="list") for p in (prj2, prj3)
+        ]
+    finally:
+        m.end()
+
+
+@pytest.mark.parametrize("target", ["itself", "views", "assembly"])
+@pytest.mark.parametrize("name", sorted(VECTORISED))
+def test_vectorised_connectors_match_pynn_mock(name, target, monkeypatch):
+    """With numbers as parameters, brainjit.pynn builds these connectors' matrices with
+    NumPy (no per-cell loop), in blocks of columns (here 2 columns a block), drawing
+    PyNN's random numbers in PyNN's order: the same connections in the same order."""
+    from brainjit.pynn import _connect
+
+    if name == "one_to_one" and target == "views":
+        pytest.skip("views of different sizes")
+    expected = _homogeneous_connections(mock, VECTORISED[name], target)
+
+    def loop(*args, **kwargs):
+        raise AssertionError("PyNN's per-cell loop ran")
+
+    monkeypatch.setattr(sim.Projection, "_convergent_connect", loop)
+    monkeypatch.setattr(_connect, "BLOCK", 18)
+    got = _homogeneous_connections(sim, VECTORISED[name], target)
+    for g, e in zip(got, expected):
+        assert len(g) == len(e) > 0
+        np.testing.assert_allclose(np.array(g, float), np.array(e, float), rtol=0, atol=1e-12)
+
+
+def test_one_to_one_single_cells():
+    """PyNN 0.13's own loop fails on a one-to-one projection of one cell onto one
+    (NumPy 2 refuses ``nonzero`` of a 0-d array; PyNN's ``Izhikevich.py`` does it):
+    brainjit.pynn makes the connection."""
+    sim.setup(timestep=0.1, min_delay=0.1)
+    try:
+        a, b = sim.Population(1, sim.IF_curr_exp()), sim.Population(3, sim.IF_curr_exp())
+        prj = sim.Projection(a, b[1:2], sim.OneToOneConnector(), sim.StaticSynapse(weight=3.0))
+        assert prj.get(["weight"], format="list") == [(0, 0, 3.0)]
+    finally:
+        sim.end()
+
+
 def test_get_set_formats_and_save_round_trip(tmp_path):
     sim.setup(timestep=0.1)
     try:
