@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("script", help="the PyNN script")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
     options = parser.parse_args(argv)
+    if not os.path.isfile(options.script):
+        parser.error(f"no such script: {options.script}")
     if options.backend:
         import brainjit.math as bm
 

@@ -61,7 +61,8 @@ class _Parameters:
             raise KeyError(f"{type(self).__name__} has no parameter {name!r}")
         arr = self.get_native(name)
         arr[index] = np.asarray(value, dtype=float)
-        self.p[name].value = bm.asarray(arr, dtype=arr.dtype)
+        var = self.p[name]
+        var.value = bm.asarray(arr.astype(var.value.dtype))  # float32 on jax
 
 
 # -- spike sources ------------------------------------------------------------------------

@@ -331,6 +331,17 @@ class Projection(common.Projection):
         return self._pre_index, self._post_index
 
     # -- brainjit -------------------------------------------------------------------------------
+    def _state_attributes(self) -> tuple:
+        """The attributes that a run changes (they live in state Variables of the
+        groups: a plastic synapse's ``weight``); ``reset()`` restores them."""
+        nodes = self._brainjit_nodes()
+        state = {id(var) for node in nodes for var in node.dynamic_variables()}
+        return tuple(
+            name
+            for name in self._groups.dynamic_names()
+            if any(id(getattr(node, name, None)) in state for node in nodes)
+        )
+
     def _brainjit_nodes(self) -> list:
         if self._groups is None:
             pre_pops, pre_which, pre = _partition(self.pre, self._pre_index)

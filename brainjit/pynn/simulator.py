@@ -153,16 +153,31 @@ class State(common.control.BaseState):
         return out
 
     def _take_snapshot(self):
+        """Every state Variable's value, and every projection's attributes that runs
+        change (a plastic synapse's weights) in creation order: those are restored even
+        if the projection's groups are built again later (new delays)."""
         with bm.backend(self.backend):
-            return [(var, np.array(var.value, copy=True)) for var in self._state_variables()]
+            variables = [(var, np.array(var.value, copy=True)) for var in self._state_variables()]
+        projections = []
+        for prj in self.projections:
+            names = prj._state_attributes()
+            if names:
+                projections.append((prj, {n: prj._attribute(n).copy() for n in names}))
+        return variables, projections
 
     def reset(self):
         """Time back to 0; every state Variable back to its value at the first run (or
-        now, if it was created after it)."""
+        now, if it was created after it); plastic weights back to theirs at the first
+        run."""
         if self._snapshot is not None:
+            variables, projections = self._snapshot
             with bm.backend(self.backend):
-                for var, value in self._snapshot:
+                for var, value in variables:
                     var.value = bm.asarray(value, dtype=value.dtype)
+            for prj, values in projections:
+                for name, value in values.items():
+                    if value.size == len(prj):  # (not if connections were added since)
+                        prj._write_attribute(name, value)
         for pop in self.populations:  # initialize() after the first run counts too
             for variable, value in pop.initial_values.items():
                 pop._set_initial_value_array(variable, value)

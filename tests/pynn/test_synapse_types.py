@@ -62,6 +62,11 @@ def result(request, tmp_path_factory):
     out["add_reset"], out["mul_reset"] = NET.weights(net["add"]), NET.weights(net["mul"])
     sim.run(NET.T_STOP)
     out["add_rerun"], out["mul_rerun"] = NET.weights(net["add"]), NET.weights(net["mul"])
+    # new delays after a run build the groups again (from the learned weights); reset
+    # still gives the weights of the first run's start
+    net["add"].set(delay=2.0)
+    sim.reset()
+    out["add_reset_rebuilt"] = NET.weights(net["add"])
     # set / get / save on the plastic and the static projection
     net["add"].set(weight=0.003)
     out["add_set"] = NET.weights(net["add"])
@@ -76,6 +81,11 @@ def result(request, tmp_path_factory):
     out["static_saved"] = (np.loadtxt(path), static.get(["weight", "delay"], format="list"))
     sim.end()
     return out
+
+
+def test_reset_restores_weights_after_the_groups_are_rebuilt(result):
+    assert not np.allclose(result["add_rerun"], result["add_reset"])  # the run learned
+    np.testing.assert_array_equal(result["add_reset_rebuilt"], result["add_reset"])
 
 
 def _tol(result):
