@@ -33,7 +33,7 @@ import numpy as np
 from brainjit.base import Base, _members, model_time
 from brainjit.math import _variable
 
-__all__ = ["start_step", "current_time", "Clock", "Fingerprint", "Snapshot"]
+__all__ = ["Tree", "start_step", "current_time", "Clock", "Fingerprint", "Snapshot"]
 
 #: Attributes of a node that are bookkeeping, not constants of compiled code.
 BOOKKEEPING = frozenset({"_time", "_name"})
@@ -42,12 +42,38 @@ _SCALARS = (bool, int, float, complex, str, bytes, type(None), np.generic)
 
 
 # -- time ------------------------------------------------------------------------------------
-def _stateful_nodes(model: Base) -> dict[str, Base]:
+class Tree:
+    """The nodes of a model (``model.nodes()``) and each node's attributes, found once.
+
+    The tree of objects does not change during a run, and walking it (every attribute
+    of every node) is most of a run's fixed cost: a Runner finds it once per run and
+    gives it to what needs it (the start time, the constants, the clock, the Variables
+    to roll back), instead of each walking the tree again.
+    """
+
+    def __init__(self, model: Base):
+        self.nodes: dict[str, Base] = model.nodes()
+        self.members = {id(node): list(_members(node)) for node in self.nodes.values()}
+
+    def variables(self) -> list:
+        """Every Variable reachable from the model, each once, in ``model.vars()``'s
+        order."""
+        found, seen = [], set()
+        for node in self.nodes.values():
+            for _, value in self.members[id(node)]:
+                if _variable.is_variable(value) and id(value) not in seen:
+                    seen.add(id(value))
+                    found.append(value)
+        return found
+
+
+def _stateful_nodes(model: Base, tree: Tree | None = None) -> dict[str, Base]:
     """The nodes reachable from ``model`` that hold a Variable themselves."""
+    tree = tree or Tree(model)
     return {
         path: node
-        for path, node in model.nodes().items()
-        if any(_variable.is_variable(value) for _, value in _members(node))
+        for path, node in tree.nodes.items()
+        if any(_variable.is_variable(value) for _, value in tree.members[id(node)])
     }
 
 
@@ -61,14 +87,15 @@ def current_time(model: Base) -> float:
     return model_time(model)
 
 
-def start_step(model: Base, dt: float) -> int:
-    """The step (of ``dt``) at which a run of ``model`` starts: its time / ``dt``.
+def start_step(model: Base, dt: float, tree: Tree | None = None) -> int:
+    """The step (of ``dt``) at which a run of ``model`` starts: its time / ``dt``
+    (``tree``: the model's :class:`Tree`, if found already).
 
     Raises:
         ValueError: the nodes that hold state have run for different times (they ran in
             different networks), or the time is not a whole number of steps of ``dt``.
     """
-    nodes = _stateful_nodes(model)
+    nodes = _stateful_nodes(model, tree)
     by_time: dict[float, list[str]] = {}  # times equal up to rounding (10 * 0.1 == 1.0)
     for path, node in nodes.items():
         t = model_time(node)
@@ -101,8 +128,8 @@ class Clock:
     objects does not change during a run; finding them is most of set_model_time's
     cost, about as much as a step of COBA at N = 4000)."""
 
-    def __init__(self, model: Base):
-        self.nodes = list(model.nodes().values())
+    def __init__(self, model: Base, tree: Tree | None = None):
+        self.nodes = list((tree or Tree(model)).nodes.values())
 
     def set(self, t: float) -> None:
         t = float(t)
@@ -172,18 +199,19 @@ class Fingerprint:
     """The constants the compiled loop was built with: every non-Variable attribute of
     every node of the model (``path -> constant``) and of the driver (``dt``)."""
 
-    def __init__(self, model: Base, driver: Base | None):
+    def __init__(self, model: Base, driver: Base | None, tree: Tree | None = None):
         jax_array = _jax_array_type()
         entries: dict[str, _Constant] = {}
-        for path, node in model.nodes().items():
-            self._add(entries, path, node, jax_array)
+        tree = tree or Tree(model)
+        for path, node in tree.nodes.items():
+            self._add(entries, path, tree.members[id(node)], jax_array)
         if driver is not None:
-            self._add(entries, "the Runner's", driver, jax_array)
+            self._add(entries, "the Runner's", _members(driver), jax_array)
         self.entries = entries
 
     @staticmethod
-    def _add(entries, path, node, jax_array) -> None:
-        for suffix, value in _members(node):
+    def _add(entries, path, members, jax_array) -> None:
+        for suffix, value in members:
             if suffix.split(".", 1)[0] in BOOKKEEPING:
                 continue
             if _variable.is_variable(value) or isinstance(value, Base) or _is_jitted(value):

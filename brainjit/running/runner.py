@@ -236,9 +236,12 @@ class Runner:
                 )
         show = self.progress_bar if progress_bar is None else bool(progress_bar)
         with bm.backend(self.backend), self._partitioned():
-            self._steps = _lifecycle.start_step(self.model, self.dt)  # the model's time
-            chunk = self._prepare(n)
-            return self._run(n, chunk, per_step, show)
+            tree = _lifecycle.Tree(self.model)  # the model's nodes, found once per run
+            self._steps = _lifecycle.start_step(self.model, self.dt, tree)  # the model's time
+            chunk, compiled = self._prepare(n, tree)
+            if compiled:  # (compiling may have added to the nodes)
+                tree = _lifecycle.Tree(self.model)
+            return self._run(n, chunk, per_step, show, tree)
 
     # -- checks ----------------------------------------------------------------------------
     def _check_duration(self, duration) -> int:
@@ -270,14 +273,16 @@ class Runner:
         steps = min(steps, max(int(budget), 1))
         return max(every, math.ceil(steps / every) * every)
 
-    def _prepare(self, n: int) -> int:
-        """Build the driver and buffers if needed, compile, return the chunk size."""
+    def _prepare(self, n: int, tree: _lifecycle.Tree | None = None) -> tuple[int, bool]:
+        """Build the driver and buffers if needed, compile; return the chunk size and
+        whether it compiled."""
         chunk = self._chunk_steps(n)
         if self._driver is None:
             self._build_driver()
         elif self._driver.dt != self.dt:
             self._driver.dt = self.dt  # a changed constant (noticed below)
-        self._check_constants()
+        self._check_constants(tree)
+        compiled = not self._compiled
         if chunk > self._capacity:
             self._allocate(chunk)
         if self._placement is not None:  # (again: values set since are placed too)
@@ -290,9 +295,9 @@ class Runner:
             self._block()
             self.build_time += time.perf_counter() - start
             self._compiled = True
-        return chunk
+        return chunk, compiled
 
-    def _check_constants(self) -> None:
+    def _check_constants(self, tree: _lifecycle.Tree | None = None) -> None:
         """Compile again if a constant of the compiled loop changed since it was compiled.
 
         The loop takes every attribute of the model's nodes that is not a Variable as a
@@ -306,7 +311,7 @@ class Runner:
         again. A run that changes nothing compiles nothing. On the numpy backend NumPy
         arrays are arguments of the compiled code, so a change of their contents (or
         another array in their place) takes effect without compiling again."""
-        fingerprint = _lifecycle.Fingerprint(self.model, self._driver)
+        fingerprint = _lifecycle.Fingerprint(self.model, self._driver, tree)
         if self._loop is not None and self._fingerprint is not None:
             changes = self._fingerprint.changes(fingerprint, arrays=self.backend != "numpy")
             if changes:
@@ -389,6 +394,8 @@ class Runner:
 
     def _block(self) -> None:
         """Wait for asynchronous (jax) computations to finish."""
+        if self.backend == "numpy":
+            return  # nothing runs asynchronously
         for var in self._driver.vars().values():
             ready = getattr(var.value, "block_until_ready", None)
             if ready is not None:
@@ -396,7 +403,7 @@ class Runner:
                 return
 
     # -- running ---------------------------------------------------------------------------
-    def _run(self, n: int, chunk: int, per_step: bool, show: bool) -> Monitors:
+    def _run(self, n: int, chunk: int, per_step: bool, show: bool, tree=None) -> Monitors:
         every = self.monitor_every
         first = self._steps
         recorded = np.arange(0, n, every)
@@ -430,8 +437,8 @@ class Runner:
         bar = _progress_bar(n, show, self.model)
         start = time.perf_counter()
         done, snapshot = 0, None  # steps of this run whose state (and records) are kept
-        state = self._state_variables()
-        clock = _lifecycle.Clock(self.model)  # (the nodes found once per run)
+        state = self._state_variables(tree)
+        clock = _lifecycle.Clock(self.model, tree)
         copy = self.backend == "jax" and bool(self.jit_options.get("donate"))
         try:
             for k0 in range(0, n, chunk):
@@ -492,16 +499,17 @@ class Runner:
         self.mon = mon
         return mon
 
-    def _state_variables(self) -> list:
+    def _state_variables(self, tree: _lifecycle.Tree | None = None) -> list:
         """The Variables a chunk that does not complete is rolled back in: numpy backend,
         the model's (Numba's random generators are saved with them); jax backend, those
         the compiled loop writes but the Runner's buffers (the random key included)."""
+        everything = (tree or _lifecycle.Tree(self.model)).variables
         if self.backend == "numpy":
-            return list(self.model.vars().values())
+            return everything()
         scratch = {id(b) for b in self._buffers()}
         traced = getattr(self._loop, "variables", {}).get("written", [])
         written = [v for v in traced if id(v) not in scratch]
-        return written or list(self.model.vars().values())
+        return written or everything()
 
     def __repr__(self) -> str:
         return (
