@@ -1,14 +1,16 @@
 """Property tests: bp.math on both backends against NumPy, over dtypes and shapes.
 
 For each operation, Hypothesis draws a dtype and arrays (0 to 2 dimensions, sides up to
-4, 3 under jax); NumPy on the same data is the oracle. The numpy backend must match
-NumPy exactly (dtype included); the jax backend computes in 32 bits (float32/int32/bool
-here; 64-bit dtypes are covered by tests/math/test_x64.py), so it must give the same
-values within float32 tolerance and the same kind of dtype. Floats are drawn on a grid
-of quarters, so that sums and quotients are exact and the comparison tests bp.math, not
+4, 3 under jax; 12 examples, 6 under jax, where each new shape and dtype is an XLA
+compile); NumPy on the same data is the oracle. The numpy backend must match NumPy
+exactly (dtype included); the jax backend computes in 32 bits (float32/int32/bool here;
+64-bit dtypes are covered by tests/math/test_x64.py), so it must give the same values
+within float32 tolerance and the same kind of dtype. Floats are drawn on a grid of
+quarters, so that sums and quotients are exact and the comparison tests bp.math, not
 rounding. Examples are derandomized: the suite is deterministic.
 """
 
+import inspect
 import os
 import warnings
 
@@ -32,12 +34,32 @@ DTYPES = {
     else ["float32", "int32", "bool"],
 }
 SETTINGS = settings(
-    max_examples=12,
     deadline=None,  # XLA compiles each new shape
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# examples per operation: under jax every new shape and dtype of an operation is an XLA
+# compile (~0.05 s; 12 examples made this file's jax half 70 s of CPU)
+EXAMPLES = {"numpy": 12, "jax": 6}
 BACKENDS = pytest.mark.parametrize("backend", ["numpy", "jax"])
+
+
+def property_test(body):
+    """``body(backend, ..., data)`` as a Hypothesis test of ``EXAMPLES[backend]``
+    examples (``data``: Hypothesis' interactive draws)."""
+    runs = {
+        backend: settings(SETTINGS, max_examples=n)(given(data=st.data())(body))
+        for backend, n in EXAMPLES.items()
+    }
+
+    def test(backend, **params):
+        runs[backend](backend=backend, **params)
+
+    test.__name__ = test.__qualname__ = body.__name__
+    test.__doc__, test.__module__ = body.__doc__, body.__module__
+    params = inspect.signature(body).parameters.values()
+    test.__signature__ = inspect.Signature([p for p in params if p.name != "data"])
+    return test
 
 
 def elements(dtype, low=-40, high=40):
@@ -153,8 +175,7 @@ UNARY = {
 
 @BACKENDS
 @pytest.mark.parametrize("name", sorted(UNARY))
-@SETTINGS
-@given(data=st.data())
+@property_test
 def test_unary_elementwise(backend, name, data):
     bp.math.use_backend(backend)
     dtype = data.draw(
@@ -202,8 +223,7 @@ BINARY = {
 
 @BACKENDS
 @pytest.mark.parametrize("name", sorted(BINARY))
-@SETTINGS
-@given(data=st.data())
+@property_test
 def test_binary_elementwise_with_broadcasting(backend, name, data):
     bp.math.use_backend(backend)
     kinds, second = BINARY[name]
@@ -255,8 +275,7 @@ REDUCTIONS = {
 
 @BACKENDS
 @pytest.mark.parametrize("name", sorted(REDUCTIONS))
-@SETTINGS
-@given(data=st.data())
+@property_test
 def test_reductions_with_axis(backend, name, data):
     bp.math.use_backend(backend)
     dtype = data.draw(
@@ -289,8 +308,7 @@ MANIPULATION = (
 
 @BACKENDS
 @pytest.mark.parametrize("name", MANIPULATION)
-@SETTINGS
-@given(data=st.data())
+@property_test
 def test_manipulation(backend, name, data):
     bp.math.use_backend(backend)
     dtype = data.draw(st.sampled_from(DTYPES[backend]), label="dtype")
@@ -351,8 +369,7 @@ SORTING = (
 
 @BACKENDS
 @pytest.mark.parametrize("name", SORTING)
-@SETTINGS
-@given(data=st.data())
+@property_test
 def test_sorting_and_searching(backend, name, data):
     bp.math.use_backend(backend)
     dtype = data.draw(st.sampled_from([d for d in DTYPES[backend] if d != "bool"]))
@@ -406,8 +423,7 @@ LOGIC = (
 
 @BACKENDS
 @pytest.mark.parametrize("name", LOGIC)
-@SETTINGS
-@given(data=st.data())
+@property_test
 def test_logic(backend, name, data):
     bp.math.use_backend(backend)
     dtype = data.draw(st.sampled_from(DTYPES[backend]), label="dtype")
@@ -436,8 +452,7 @@ def test_logic(backend, name, data):
 
 
 @BACKENDS
-@SETTINGS
-@given(data=st.data())
+@property_test
 def test_creation(backend, data):
     bp.math.use_backend(backend)
     shape = data.draw(shapes(backend, max_dims=3), label="shape")
