@@ -63,7 +63,7 @@ def test_coba_on_devices_gives_the_spikes_of_one(four_devices, count):
     results, _ = four_devices
     reference = _coba(results, "none_")
     spikes = reference["E.spike"].sum() + reference["I.spike"].sum()
-    assert spikes > 200  # the network is active: the sums matter
+    assert spikes > 100  # the network is active (about 150 spikes): the sums matter
     partitioned = _coba(results, f"{count}_")
     for key in ("E.spike", "I.spike"):
         np.testing.assert_array_equal(partitioned[key], reference[key], err_msg=key)
