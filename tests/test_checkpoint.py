@@ -23,17 +23,25 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 WORKER = pathlib.Path(__file__).with_name("checkpoint_worker.py")
 
 
+_REFERENCES: dict = {}
+
+
 def _reference(seed: int, first: float, then: float):
-    """A network run for ``first`` ms; its state (random generator included) then; and
-    the spikes of the next ``then`` ms of the same, uninterrupted run."""
-    sm.seed(seed)
-    net = sm.network()
-    runner = sm.runner(net)
-    runner.run(first)
-    state = net.state_dict(random=True)
-    if bp.math.get_backend_name() == "numpy":  # a cached normal deviate to save
-        assert state["__random_numba_gauss__"][0] == 1.0
-    return net, state, sm.spikes(runner.run(then))
+    """A network's state (random generator included) after a run of ``first`` ms, and
+    the spikes of the next ``then`` ms of the same, uninterrupted run (copies; computed
+    once per backend and arguments, for the tests that share them)."""
+    key = (bp.math.get_backend_name(), seed, first, then)
+    if key not in _REFERENCES:
+        sm.seed(seed)
+        net = sm.network()
+        runner = sm.runner(net)
+        runner.run(first)
+        state = net.state_dict(random=True)
+        if key[0] == "numpy":  # a cached normal deviate to save
+            assert state["__random_numba_gauss__"][0] == 1.0
+        _REFERENCES[key] = state, sm.spikes(runner.run(then))
+    state, spikes = _REFERENCES[key]
+    return {k: v.copy() for k, v in state.items()}, spikes.copy()
 
 
 class _Holder(bp.DynamicalSystem):
@@ -82,7 +90,7 @@ def test_load_into_another_model_continues_the_run(backend):
     """The state of one network loads into another built the same way (another name);
     its Runner, at the same time, then runs on exactly as the first network did. Without
     the random generator's state it does not (the test depends on it)."""
-    _, state, expected = _reference(5, 30.0, 30.0)
+    state, expected = _reference(5, 30.0, 30.0)
     assert expected.sum() > 0
     bp.math.random.seed(77)
     other = sm.network()
@@ -98,7 +106,7 @@ def test_load_into_another_model_continues_the_run(backend):
 
 def test_a_new_runner_continues_from_the_loaded_time(backend):
     """A new Runner on a restored model starts from the model time of the state."""
-    _, state, expected = _reference(5, 30.0, 30.0)
+    state, expected = _reference(5, 30.0, 30.0)
     other = sm.network()
     other.load_state_dict(state)
     assert other.t == 30.0
