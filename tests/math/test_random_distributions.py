@@ -8,8 +8,10 @@ fixed seed (the tests are deterministic) on each backend and is compared with th
 distribution of NumPy's definition: a Kolmogorov-Smirnov test for continuous ones, a
 chi-square goodness-of-fit test for discrete ones (p > 1e-4), and the sample mean within
 5 standard errors of the mean wherever the variance is finite. Multivariate ones are
-checked through their marginals. Under jax, every distribution is also drawn inside one
-``bp.math.jit`` function: fresh numbers on every call, from the default key Variable.
+checked through their marginals. Two ``RandomState(3)`` objects draw the same numbers,
+then new ones (the same size, in the same test: one compile of each sampler). Under jax,
+every distribution is also drawn inside one ``bp.math.jit`` function: fresh numbers on
+every call, from the default key Variable.
 """
 
 import inspect
@@ -210,13 +212,9 @@ def test_distribution_matches_scipy(backend, name):
     else:
         assert a.shape == (N,)
         _check_univariate(name, a, SPECS[name][1], kind)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_random_state_objects_draw_reproducibly(backend, name):
-    bp.math.use_backend(backend)
+    # RandomState objects draw reproducibly, in this test: under pytest -n the compiled
+    # samplers (jax.random compiles once per shape: the same size) serve both checks
     a, b = bp.math.random.RandomState(3), bp.math.random.RandomState(3)
-    # the size of test_distribution_matches_scipy: jax.random compiles once per shape
     x, y = np.asarray(draw(a, name, (N,))), np.asarray(draw(b, name, (N,)))
     np.testing.assert_array_equal(x, y)
     assert x.shape[0] == N
