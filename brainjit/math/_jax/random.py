@@ -411,7 +411,7 @@ class RandomState(Variable):
         pvals = jnp.asarray(_arg(pvals), _float())
         p = jnp.concatenate([pvals[:-1], jnp.maximum(1 - jnp.sum(pvals[:-1]), 0)[None]])
         shape = (() if size is None else _size(size)) + p.shape
-        out = jax.random.multinomial(self.split_key(), n, p, shape=shape, dtype=_float())
+        out = _multinomial(self.split_key(), n, p, shape, _float())
         return wrap(out.astype(_int()))
 
     # -- bytes and state --------------------------------------------------------------
@@ -486,6 +486,13 @@ def _vonmises(key, mu, kappa):
     x = jnp.where(kappa < 1e-8, uniform, jnp.where(kappa > 1e6, normal, angle)) + mu
     wrapped = jnp.fmod(jnp.abs(x) + jnp.pi, 2 * jnp.pi) - jnp.pi  # into [-pi, pi]
     return jnp.where(x < 0, -wrapped, wrapped)
+
+
+@functools.partial(jax.jit, static_argnums=(3, 4))
+def _multinomial(key, n, p, shape, dtype):
+    """``jax.random.multinomial`` compiled once per shape (called eagerly, its scan
+    is traced and compiled again at every call: ~2 s each)."""
+    return jax.random.multinomial(key, n, p, shape=shape, dtype=dtype)
 
 
 @functools.partial(jax.jit, static_argnums=2)
