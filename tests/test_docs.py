@@ -1,7 +1,9 @@
 """Every ```python block in docs/*.md runs, top to bottom, one process per document.
 
 Blocks of one document share a namespace (like a notebook). A block that is not meant
-to run is fenced as ```text or ```bash.
+to run is fenced as ```text or ```bash. The process is forked from one that has imported
+brainjit's dependencies, not brainjit (``preloaded_python.py``: the same run as
+``python doc_script.py``, without the imports' 1-3 s per document).
 
 Each document runs on the numpy backend (``BRAINJIT_BACKEND=numpy``), and its blocks up to
 the first one that picks a backend itself (``use_backend(...)``, ``with
@@ -13,11 +15,10 @@ repeat the same work, and the suite's time matters.
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from preloaded_python import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -64,11 +65,10 @@ def test_doc_blocks_run(doc, backend, tmp_path):
     if backend != "numpy":
         script += CHECK_BACKEND.format(backend=backend)
     (tmp_path / "doc_script.py").write_text(script)
-    result = subprocess.run(
-        [sys.executable, "doc_script.py"],
+    result = run_python(
+        tmp_path / "doc_script.py",
+        [],
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=900,
         env={**os.environ, "MPLBACKEND": "Agg", "BRAINJIT_BACKEND": backend},
     )

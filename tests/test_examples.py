@@ -7,10 +7,10 @@ a script that prints a JSON summary must report the backend it ran on.
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from preloaded_python import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -54,11 +54,12 @@ def run_example(script: Path, backend: str, tmp_path: Path) -> subprocess.Comple
     args = list(QUICK_ARGS.get(script.name, []))
     if script.name in BACKEND_ARG:
         args += ["--backend", backend]
-    return subprocess.run(
-        [sys.executable, str(script), *args],
+    # ``python script args`` in a process forked from one that has imported brainjit's
+    # dependencies (not brainjit): preloaded_python.py
+    return run_python(
+        script,
+        args,
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=900,
         env={**os.environ, "MPLBACKEND": "Agg", "BRAINJIT_BACKEND": backend},
     )
