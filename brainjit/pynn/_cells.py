@@ -84,10 +84,10 @@ class PyNNCell(_Parameters, NeuGroup):
         zeros = np.zeros(self.num)
         for key in self.state_names:
             setattr(self, key, bm.Variable(bm.asarray(zeros, dtype=bm.dftype())))
-        self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
-        self.exc_in = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
-        self.inh_in = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
-        self.i_inj = bm.Variable(bm.zeros(self.num, dtype=bm.dftype()))
+        self.spike = bm.Variable(bm.asarray(np.zeros(self.num, dtype=bool)))
+        self.exc_in = bm.Variable(bm.asarray(np.zeros(self.num, dtype=bm.dftype())))
+        self.inh_in = bm.Variable(bm.asarray(np.zeros(self.num, dtype=bm.dftype())))
+        self.i_inj = bm.Variable(bm.asarray(np.zeros(self.num, dtype=bm.dftype())))
         #: substeps per step (a constant of the compiled loop)
         self.substeps = 1
         if self.max_substep is not None:

@@ -135,8 +135,8 @@ class StepNode(SourceNode):
     def __init__(self, parameters: dict, dt: float, name=None):
         size = np.size(parameters["times"])
         self.capacity = max(8, 1 << int(np.ceil(np.log2(max(size, 1)))))
-        self.step_times = bm.Variable(bm.zeros(self.capacity + 1, dtype=bm.dftype()))
-        self.amplitudes = bm.Variable(bm.zeros(self.capacity + 1, dtype=bm.dftype()))
+        self.step_times = bm.Variable(bm.asarray(np.zeros(self.capacity + 1, dtype=bm.dftype())))
+        self.amplitudes = bm.Variable(bm.asarray(np.zeros(self.capacity + 1, dtype=bm.dftype())))
         super().__init__(parameters, dt, name=name)
 
     def fits(self, parameters: dict) -> bool:

@@ -79,7 +79,7 @@ class PoissonSource(_Parameters, NeuGroup):
         super().__init__(size, name=name)
         self.dt = float(dt)
         self._make_parameters(parameters)
-        self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
+        self.spike = bm.Variable(bm.asarray(np.zeros(self.num, dtype=bool)))
 
     def dynamic_variables(self) -> list:
         return [self.spike]
@@ -103,7 +103,7 @@ class ArraySource(NeuGroup):
         super().__init__(size, name=name)
         self.dt = float(dt)
         self.set_spike_times(parameters["spike_times"])
-        self.spike = bm.Variable(bm.zeros(self.num, dtype=bool))
+        self.spike = bm.Variable(bm.asarray(np.zeros(self.num, dtype=bool)))
 
     def get_native(self, name: str):
         if name != "spike_times":

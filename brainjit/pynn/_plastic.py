@@ -194,10 +194,10 @@ class TsodyksMarkramGroup(TwoEndConn):
         ftype = bm.dftype()
         self.w_rows = bm.Variable(bm.asarray(np.asarray(weight, float)[perm], dtype=ftype))
         self.weight = _CSROrder(self.w_rows, perm)
-        self.u = bm.Variable(bm.zeros(n_rows, dtype=ftype))
-        self.x = bm.Variable(bm.ones(n_rows, dtype=ftype))
-        self.y = bm.Variable(bm.zeros(n_rows, dtype=ftype))
-        self.released = bm.Variable(bm.zeros(n_rows, dtype=ftype))
+        self.u = bm.Variable(bm.asarray(np.zeros(n_rows, dtype=ftype)))
+        self.x = bm.Variable(bm.asarray(np.ones(n_rows, dtype=ftype)))
+        self.y = bm.Variable(bm.asarray(np.zeros(n_rows, dtype=ftype)))
+        self.released = bm.Variable(bm.asarray(np.zeros(n_rows, dtype=ftype)))
         self.pre_delay = Delay(pre.num, (self.delay_steps - 1) * dt, dt, dtype=bool)
 
     def dynamic_variables(self) -> list:
@@ -249,7 +249,7 @@ class StochasticGroup(TwoEndConn):
         self.delay_steps = int(delay_steps)
         self.weight = bm.Variable(bm.asarray(np.asarray(weight, dtype=float), dtype=ftype))
         self.p = bm.Variable(bm.asarray(p.copy(), dtype=ftype))
-        self.transmitted = bm.Variable(bm.zeros(nnz, dtype=ftype))
+        self.transmitted = bm.Variable(bm.asarray(np.zeros(nnz, dtype=ftype)))
         self.pre_delay = Delay(pre.num, (self.delay_steps - 1) * dt, dt, dtype=bool)
 
     def dynamic_variables(self) -> list:

@@ -186,6 +186,11 @@ def _asarray(a, dtype=None, order=None, copy=None):
     if isinstance(a, JaxArray) and dtype is None:
         return a
     check_dtype("asarray", dtype)
+    if type(a) is np.ndarray and a.dtype != object:
+        # a NumPy array: cast on the host and put on the device (the values jnp.asarray
+        # gives, without compiling a conversion for every new shape: ~15 ms each)
+        target = jax.dtypes.canonicalize_dtype(a.dtype if dtype is None else dtype)
+        return JaxArray(jax.device_put(np.array(a, dtype=target, copy=True)))
     return JaxArray(jnp.asarray(unwrap(a), dtype=dtype, order=order, copy=copy))
 
 
