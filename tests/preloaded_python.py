@@ -33,7 +33,13 @@ import numpy
 PRELOAD = ("numpy", "scipy.linalg", "numba", "numba.typed", "jax", "jax.numpy")
 # may differ between the server's environment and a script's (read by brainjit, or by
 # packages not preloaded, when the script imports them)
-PER_SCRIPT_ENV = {"BRAINJIT_BACKEND", "BRAINJIT_CACHE_DIR", "MPLBACKEND", "PYTEST_CURRENT_TEST"}
+PER_SCRIPT_ENV = {
+    "BRAINJIT_BACKEND",
+    "BRAINJIT_CACHE_DIR",
+    "MPLBACKEND",
+    "PYTEST_CURRENT_TEST",
+    "PYTHONDONTWRITEBYTECODE",  # (applied in the child: sys.dont_write_bytecode)
+}
 
 
 def _child(request: dict) -> None:
@@ -51,6 +57,7 @@ def _child(request: dict) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
         # a fresh process's generators: seeded from the OS, not copies of the server's
         random.seed()
         numpy.random.seed()

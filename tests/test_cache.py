@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from preloaded_python import run_python
 
 from brainjit import _cache
 from brainjit.math._numpy import codecache
@@ -63,14 +64,9 @@ def _run(tmp_path, script: str, *args: str, cache=None) -> subprocess.CompletedP
         # file's mtime and size, as Numba's is (these tests keep both, to test ours)
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    run = subprocess.run(
-        [sys.executable, script, *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    # a process of its own, forked from one that has imported brainjit's dependencies
+    # (not brainjit): preloaded_python.py
+    run = run_python(Path(script), list(args), cwd=tmp_path, env=env, timeout=600)
     assert run.returncode == 0, run.stderr
     return run
 
