@@ -279,6 +279,7 @@ class Runner:
         chunk = self._chunk_steps(n)
         if self._driver is None:
             self._build_driver()
+            tree = None  # (building the driver may have added to the nodes: walk again)
         elif self._driver.dt != self.dt:
             self._driver.dt = self.dt  # a changed constant (noticed below)
         self._check_constants(tree)
