@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from brainjit._pyast import parse as parse_source
 from brainjit.integrators import _codegen
 from brainjit.integrators._signature import Signature, describe, name_of
 
@@ -186,7 +187,7 @@ def header(func_name: str, sig: Signature, dt: float) -> tuple[str, dict]:
 
 
 def _stored_names(source: str) -> set[str]:
-    tree = ast.parse(source)
+    tree = parse_source(source)
     return {
         node.id
         for node in ast.walk(tree)

@@ -35,6 +35,8 @@ import textwrap
 import types
 import weakref
 
+from brainjit._pyast import parse as parse_source
+
 __all__ = ["convert", "converted_source", "ConversionError"]
 
 RUNTIME = "__bj"
@@ -480,7 +482,7 @@ def _source_tree(func) -> tuple[ast.Module, ast.FunctionDef, str]:
             "(bp.math.jit(..., auto_control_flow=False))."
         ) from None
     source = textwrap.dedent(source)
-    tree = ast.parse(source)
+    tree = parse_source(source)
     fdef = tree.body[0]
     if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise ConversionError(f"{func.__qualname__!r} is not defined by a def statement")

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 import copy
 
+from brainjit._pyast import parse as parse_source
+
 
 def dispatcher_body(unit) -> tuple[ast.FunctionDef, list[ast.Expr]] | None:
     """``unit``'s definition and its call statements, if it is a dispatcher."""
@@ -28,7 +30,7 @@ def dispatcher_body(unit) -> tuple[ast.FunctionDef, list[ast.Expr]] | None:
     if cached is not False:
         return cached
     result = None
-    tree = ast.parse(unit.source).body[0]
+    tree = parse_source(unit.source).body[0]
     a = tree.args
     if not (a.posonlyargs or a.vararg or a.kwonlyargs or a.kwarg):
         calls = []

@@ -53,6 +53,7 @@ import numba
 import numpy as np
 
 from brainjit import _cache
+from brainjit._pyast import parse as parse_source
 from brainjit.math import _elementwise
 from brainjit.math._numpy import inline, lower_control_flow, numba_view, truth
 from brainjit.math._numpy import store as stores
@@ -399,7 +400,7 @@ def _source_of(func: types.FunctionType, label: str) -> tuple[ast.FunctionDef, s
         ) from None
     text = textwrap.dedent("".join(lines))
     try:
-        tree = ast.parse(text)
+        tree = parse_source(text)
     except SyntaxError:
         tree = None
     if func.__name__ == "<lambda>":
@@ -1996,7 +1997,7 @@ def _line_map(tree: ast.FunctionDef, source: str, first: int) -> dict[int, int]:
     """Generated line -> original file line, pairing statements of the rewritten tree with
     those of its unparsed-and-reparsed text (same structure, new line numbers)."""
     try:
-        reparsed = ast.parse(source).body[0]
+        reparsed = parse_source(source).body[0]
     except SyntaxError:
         return {}
     old = [n for n in ast.walk(tree) if isinstance(n, (ast.stmt, ast.expr))]
