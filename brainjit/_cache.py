@@ -179,14 +179,15 @@ def guard_numba_cache() -> None:
 
     - every entry is keyed, besides Numba's own key, by :func:`function_digest` of the
       cached function: a change in a function it calls (which Numba does not see) makes
-      a new entry;
+      a new entry; and by LLVM's optimisation level (``NUMBA_OPT``), which Numba's key
+      leaves out;
     - an index (``.nbi``) or data (``.nbc``) file that cannot be read or rebuilt is
       removed and the function compiled again, with a :class:`CacheDamageWarning`
       (Numba would raise the unpickling error on every call, in every process).
     """
     if _NUMBA:
         return
-    from numba.core import caching
+    from numba.core import caching, config
 
     index_file, cache = caching.IndexDataCacheFile, caching.Cache
     _NUMBA.update(
@@ -230,7 +231,10 @@ def guard_numba_cache() -> None:
             digest = function_digest(self._py_func)
         except Exception:  # noqa: BLE001 - never a reason not to compile
             digest = "?"
-        return key[:-1] + (tuple(key[-1]) + (digest,),)
+        # LLVM's optimisation level (NUMBA_OPT), which Numba's key leaves out: code built
+        # at -O0 (for debugging, or the test suite) is never loaded where -O3 is asked for
+        level = f"opt={int(config.OPT)}"
+        return key[:-1] + (tuple(key[-1]) + (digest, level),)
 
     index_file._load_index = _load_index
     index_file._load_data = _load_data

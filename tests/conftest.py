@@ -1,10 +1,19 @@
-"""Shared fixtures: every test starts on the numpy backend and may ask for either."""
+"""Shared fixtures: every test starts on the numpy backend and may ask for either.
+
+The tests compile Numba code with LLVM at ``-O0`` (``NUMBA_OPT=0``, unless the variable
+is set already): optimisation changes how fast compiled code runs, not what it computes
+(brainjit asks for no fast-math), and it takes about a quarter of a cold compilation.
+The example programs (``tests/test_examples.py``) run as users run them, at Numba's
+default ``-O3``, and the on-disk cache keeps the levels apart (``brainjit/_cache.py``).
+"""
 
 import os
 
-import pytest
+os.environ.setdefault("NUMBA_OPT", "0")  # before Numba is imported
 
-import brainjit as bp
+import pytest  # noqa: E402
+
+import brainjit as bp  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

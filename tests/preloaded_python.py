@@ -37,6 +37,7 @@ PER_SCRIPT_ENV = {
     "BRAINJIT_BACKEND",
     "BRAINJIT_CACHE_DIR",
     "MPLBACKEND",
+    "NUMBA_OPT",  # (Numba's configuration is read again in the child)
     "PYTEST_CURRENT_TEST",
     "PYTHONDONTWRITEBYTECODE",  # (applied in the child: sys.dont_write_bytecode)
 }
@@ -58,6 +59,11 @@ def _child(request: dict) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+        # Numba read its variables when the server imported it; nothing has compiled yet
+        # (its code generator, which takes the optimisation level, is made on first use)
+        import numba.core.config
+
+        numba.core.config.reload_config()
         # a fresh process's generators: seeded from the OS, not copies of the server's
         random.seed()
         numpy.random.seed()

@@ -56,7 +56,7 @@ rewrite._backend_digest = lambda: "pinned"
 """
 
 
-def _run(tmp_path, script: str, *args: str, cache=None) -> subprocess.CompletedProcess:
+def _run(tmp_path, script: str, *args: str, cache=None, opt=None) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "BRAINJIT_CACHE_DIR": str(cache or tmp_path / "cache"),
@@ -64,6 +64,8 @@ def _run(tmp_path, script: str, *args: str, cache=None) -> subprocess.CompletedP
         # file's mtime and size, as Numba's is (these tests keep both, to test ours)
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+    if opt is not None:
+        env["NUMBA_OPT"] = opt
     # a process of its own, forked from one that has imported brainjit's dependencies
     # (not brainjit): preloaded_python.py
     run = run_python(Path(script), list(args), cwd=tmp_path, env=env, timeout=600)
@@ -134,6 +136,35 @@ def test_a_changed_callee_of_an_njit_function_is_recompiled(tmp_path):
     _edit_keeping_mtime(tmp_path / "helpers.py", "x + 1.0", "x + 5.0")
     assert _run(tmp_path, "script.py").stdout.split() == ["12.0", "14.0", "0"]
     assert _run(tmp_path, "script.py").stdout.split() == ["12.0", "14.0", "1"]
+
+
+OPT_LEVEL_SCRIPT = """
+import numba.core.config
+import brainjit as bp
+bm = bp.math
+
+class M(bp.Base):
+    def __init__(self):
+        super().__init__()
+        self.x = bm.Variable(bm.zeros(2))
+
+    def update(self):
+        self.x.value = self.x.value + 1.0
+
+m = M()
+update = bm.jit(m.update, cache=True)
+update()
+print(int(numba.core.config.OPT), sum(update.dispatcher.stats.cache_hits.values()))
+"""
+
+
+def test_compiled_code_is_cached_per_optimisation_level(tmp_path):
+    """Code built at LLVM's -O0 (``NUMBA_OPT=0``: the test suite, debugging) is never
+    loaded where -O3 is asked for, nor the other way round: Numba's own key leaves the
+    level out."""
+    (tmp_path / "script.py").write_text(PIN + OPT_LEVEL_SCRIPT)
+    runs = [_run(tmp_path, "script.py", opt=level).stdout.split() for level in "00330"]
+    assert runs == [["0", "0"], ["0", "1"], ["3", "0"], ["3", "1"], ["0", "1"]]
 
 
 EW_LIB = """
