@@ -1,15 +1,13 @@
 """Shared fixtures: every test starts on the numpy backend and may ask for either.
 
-The tests compile Numba code with LLVM at ``-O0`` (``NUMBA_OPT=0``, unless the variable
-is set already): optimisation changes how fast compiled code runs, not what it computes
-(brainjit asks for no fast-math), and it takes about a quarter of a cold compilation.
-The example programs (``tests/test_examples.py``) run as users run them, at Numba's
-default ``-O3``, and the on-disk cache keeps the levels apart (``brainjit/_cache.py``).
+The suite compiles with the compilers' optimisation off (``fast_compile.py``).
 """
 
 import os
 
-os.environ.setdefault("NUMBA_OPT", "0")  # before Numba is imported
+import fast_compile
+
+fast_compile.apply()  # before Numba is imported and JAX starts
 
 import pytest  # noqa: E402
 

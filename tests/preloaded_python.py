@@ -40,6 +40,7 @@ PER_SCRIPT_ENV = {
     "NUMBA_OPT",  # (Numba's configuration is read again in the child)
     "PYTEST_CURRENT_TEST",
     "PYTHONDONTWRITEBYTECODE",  # (applied in the child: sys.dont_write_bytecode)
+    "XLA_FLAGS",  # (read when JAX starts a backend, which the server never does)
 }
 
 

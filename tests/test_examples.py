@@ -9,6 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import fast_compile
 import pytest
 from preloaded_python import run_python
 
@@ -55,10 +56,10 @@ def run_example(script: Path, backend: str, tmp_path: Path) -> subprocess.Comple
     if script.name in BACKEND_ARG:
         args += ["--backend", backend]
     # ``python script args`` in a process forked from one that has imported brainjit's
-    # dependencies (not brainjit): preloaded_python.py; compiled at Numba's default
-    # optimisation level, as users run them (the other tests: -O0, tests/conftest.py)
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_OPT"}
-    env.update(MPLBACKEND="Agg", BRAINJIT_BACKEND=backend)
+    # dependencies (not brainjit): preloaded_python.py; compiled at the compilers'
+    # default optimisation levels, as users run them (the other tests: fast_compile.py)
+    env = {**fast_compile.as_users_run(os.environ), "MPLBACKEND": "Agg"}
+    env["BRAINJIT_BACKEND"] = backend
     return run_python(script, args, cwd=tmp_path, timeout=900, env=env)
 
 
