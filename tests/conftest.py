@@ -14,6 +14,17 @@ import pytest  # noqa: E402
 import brainjit as bp  # noqa: E402
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests of optimised code (``@pytest.mark.optimised``) are skipped where the suite
+    compiles without optimisation: tests/test_optimised.py runs them."""
+    if not fast_compile.active():
+        return
+    skip = pytest.mark.skip(reason="optimised code: run by tests/test_optimised.py")
+    for item in items:
+        if item.get_closest_marker("optimised"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _restore_backend():
     bp.math.use_backend("numpy")

@@ -7,9 +7,18 @@ compiler for fast-math), and it is about a quarter of a cold compilation on eith
 backend: of a suite whose time is mostly compilation. A variable set already in the
 environment is left as it is.
 
-The example programs (``tests/test_examples.py``) run as users run them, at both
-compilers' default levels (:func:`as_users_run`), and Numba's on-disk cache keeps code of
-different levels apart (``brainjit/_cache.py``).
+Numba computes the same numbers at either level (it contracts no multiply-adds
+without fast-math). XLA may contract fewer multiply-adds at level 0: float32 results
+can differ in their last bits (a few units of 1e-7 relative per operation), within the
+tolerances of the jax tests, which are set by float32 rounding, not by one compiler's.
+
+Where the optimisation itself is tested (vectorised loops: ``@pytest.mark.optimised``),
+the tests are skipped here and run at the default levels in a process of their own
+(``tests/test_optimised.py``). The example programs (``tests/test_examples.py``) and the
+scripts of the on-disk cache's tests run as users run them, at both compilers' default
+levels (:func:`as_users_run`; Numba does not cache some -O0 code: "uses dynamic
+globals"), and Numba's on-disk cache keeps code of different levels apart
+(``brainjit/_cache.py``).
 """
 
 from __future__ import annotations
@@ -17,13 +26,23 @@ from __future__ import annotations
 import os
 
 LEVELS = {"NUMBA_OPT": "0", "XLA_FLAGS": "--xla_backend_optimization_level=0"}
+#: set (to 1) in the process that runs the tests marked ``optimised`` (test_optimised.py)
+OPTIMISED = "BRAINJIT_TESTS_OPTIMISED"
 
 
 def apply() -> None:
     """Set :data:`LEVELS` in this process's environment (before Numba is imported and
-    before JAX starts a backend), where not set already."""
+    before JAX starts a backend), where not set already; not in the process of the
+    ``optimised`` tests."""
+    if os.environ.get(OPTIMISED):
+        return
     for name, value in LEVELS.items():
         os.environ.setdefault(name, value)
+
+
+def active() -> bool:
+    """Whether this process compiles at a level :func:`apply` set."""
+    return any(os.environ.get(name) == value for name, value in LEVELS.items())
 
 
 def as_users_run(env: dict) -> dict:

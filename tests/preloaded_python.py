@@ -36,6 +36,7 @@ PRELOAD = ("numpy", "scipy.linalg", "numba", "numba.typed", "jax", "jax.numpy")
 PER_SCRIPT_ENV = {
     "BRAINJIT_BACKEND",
     "BRAINJIT_CACHE_DIR",
+    "BRAINJIT_TESTS_OPTIMISED",  # (read by the tests' conftest.py)
     "MPLBACKEND",
     "NUMBA_OPT",  # (Numba's configuration is read again in the child)
     "PYTEST_CURRENT_TEST",

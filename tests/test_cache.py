@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fast_compile
 import numpy as np
 import pytest
 from preloaded_python import run_python
@@ -57,8 +58,10 @@ rewrite._backend_digest = lambda: "pinned"
 
 
 def _run(tmp_path, script: str, *args: str, cache=None, opt=None) -> subprocess.CompletedProcess:
+    # at the compilers' default levels, as users run them (fast_compile.py: Numba does
+    # not cache some -O0 code: "uses dynamic globals")
     env = {
-        **os.environ,
+        **fast_compile.as_users_run(os.environ),
         "BRAINJIT_CACHE_DIR": str(cache or tmp_path / "cache"),
         # no .pyc of the user's modules: Python's own bytecode cache is checked on the
         # file's mtime and size, as Numba's is (these tests keep both, to test ours)

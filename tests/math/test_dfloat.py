@@ -51,6 +51,7 @@ class Rates(bp.Base):
         rate(self.V, VT, out=(self.out,))
 
 
+@pytest.mark.optimised
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_elementwise_follows_float32_arrays(dtype):
     """With float32 arrays the loop computes in float32: NumPy 2's result on the arrays

@@ -251,7 +251,9 @@ def test_cached_caller_loads_in_a_new_process(tmp_path):
     import sys
 
     (tmp_path / "script.py").write_text(SCRIPT)
-    env = {**os.environ, "BRAINJIT_CACHE_DIR": str(tmp_path / "cache")}
+    import fast_compile  # at the default levels: Numba does not cache this code at -O0
+
+    env = {**fast_compile.as_users_run(os.environ), "BRAINJIT_CACHE_DIR": str(tmp_path / "cache")}
     runs = [
         subprocess.run(
             [sys.executable, "script.py"], cwd=tmp_path, env=env, capture_output=True, text=True

@@ -224,7 +224,10 @@ def test_tsodyks_markram_train(result):
     # and 3 share their state (a row), with their own weights
     w = NET.TM_WEIGHTS
     assert not np.allclose(g[:, 0] / w[0], g[:, 2] / w[2], rtol=1e-3)
-    np.testing.assert_allclose(g[:, 0] / w[0], g[:, 3] / w[3], rtol=1e-6)
+    # float32 on jax: the two traces round apart by ~1e-6 over 1200 decays (measured
+    # 1.1e-6 where XLA contracts fewer multiply-adds), float64 on numpy
+    rtol = 1e-9 if result["backend"] == "numpy" else 1e-5
+    np.testing.assert_allclose(g[:, 0] / w[0], g[:, 3] / w[3], rtol=rtol)
 
 
 def test_tsodyks_markram_against_nest(result):
