@@ -37,6 +37,7 @@ PER_SCRIPT_ENV = {
     "BRAINJIT_BACKEND",
     "BRAINJIT_CACHE_DIR",
     "BRAINJIT_TESTS_OPTIMISED",  # (read by the tests' conftest.py)
+    "BRAINJIT_TEST_X64",  # (read by tests/math/test_namespace.py)
     "MPLBACKEND",
     "NUMBA_OPT",  # (Numba's configuration is read again in the child)
     "PYTEST_CURRENT_TEST",

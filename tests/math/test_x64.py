@@ -10,7 +10,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+from preloaded_python import run_python
+
 import brainjit as bp
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
 import operator
@@ -113,11 +118,13 @@ def test_enable_x64_then_64_bit_dtypes_work_and_disable_restores():
 def test_property_tests_in_64_bit_mode():
     """tests/math/test_namespace.py's jax half with float64/int64 data, in 64-bit mode."""
     selection = "jax and (add or true_divide or exp or cumsum or where or creation)"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"]
+    # ``python -m pytest ...`` in a process forked from one that has imported brainjit's
+    # dependencies (JAX not started): preloaded_python.py
+    result = run_python(
+        Path(pytest.__file__).with_name("__main__.py"),
+        ["-q", "-p", "no:cacheprovider", "-x", "--rootdir", str(ROOT)]
         + [str(Path(__file__).with_name("test_namespace.py")), "-k", selection],
-        capture_output=True,
-        text=True,
+        cwd=ROOT,
         timeout=900,
         env={**os.environ, "BRAINJIT_TEST_X64": "1"},
     )
