@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fast_compile
 import jax
 import numpy as np
 import pytest
@@ -25,7 +26,9 @@ ROOT = WORKER.parents[2]
 
 def _worker(*args, timeout=240):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("XLA_FLAGS", None)
+    env.pop("XLA_FLAGS", None)  # the worker sets its own; and the suite's level, if any:
+    if fast_compile.active():
+        env["XLA_FLAGS"] = fast_compile.LEVELS["XLA_FLAGS"]
     return subprocess.Popen(
         [sys.executable, str(WORKER), *map(str, args)],
         stdout=subprocess.PIPE,
