@@ -1,16 +1,15 @@
 """The compilers' optimisation levels of the test suite.
 
 The tests compile with LLVM's optimisation off: Numba at ``-O0`` (``NUMBA_OPT=0``) and
-XLA's CPU backend at level 0 (``--xla_backend_optimization_level=0``). Optimisation
-changes how fast compiled code runs, not what it computes (brainjit asks neither
-compiler for fast-math), and it is about a quarter of a cold compilation on either
-backend: of a suite whose time is mostly compilation. A variable set already in the
-environment is left as it is.
+XLA's CPU backend at level 0 (``--xla_backend_optimization_level=0``). Optimisation is
+about a quarter of a cold compilation on either backend, in a suite whose time is
+mostly compilation. A variable set already in the environment is left as it is.
 
-Numba computes the same numbers at either level (it contracts no multiply-adds
-without fast-math). XLA may contract fewer multiply-adds at level 0: float32 results
-can differ in their last bits (a few units of 1e-7 relative per operation), within the
-tolerances of the jax tests, which are set by float32 rounding, not by one compiler's.
+What the code computes stays the same: Numba gives the same numbers at either level
+(brainjit asks for no fast-math, so no multiply-adds are contracted). XLA may contract
+fewer multiply-adds at level 0: float32 results can differ in their last bits (a few
+units of 1e-7 relative per operation), within the tolerances of the jax tests, which
+are set by float32 rounding, not by one compiler's.
 
 Where the optimisation itself is tested (vectorised loops: ``@pytest.mark.optimised``),
 the tests are skipped here and run at the default levels in a process of their own
