@@ -1,7 +1,7 @@
 """Property tests: bp.math on both backends against NumPy, over dtypes and shapes.
 
 For each operation, Hypothesis draws a dtype and arrays (0 to 2 dimensions, sides up to
-4, 3 under jax; 12 examples, 6 under jax, where each new shape and dtype is an XLA
+4, 3 under jax; 12 examples, 4 under jax, where each new shape and dtype is an XLA
 compile); NumPy on the same data is the oracle. The numpy backend must match NumPy
 exactly (dtype included); the jax backend computes in 32 bits (float32/int32/bool here;
 64-bit dtypes are covered by tests/math/test_x64.py), so it must give the same values
@@ -39,8 +39,9 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # examples per operation: under jax every new shape and dtype of an operation is an XLA
-# compile (~0.05 s; 12 examples made this file's jax half 70 s of CPU)
-EXAMPLES = {"numpy": 12, "jax": 6}
+# compile (~0.05 s; 12 examples made this file's jax half 70 s of CPU; 4 examples cover
+# 248 of the (operation, dtype kind) pairs 6 examples covered, 250)
+EXAMPLES = {"numpy": 12, "jax": 4}
 BACKENDS = pytest.mark.parametrize("backend", ["numpy", "jax"])
 
 
