@@ -109,14 +109,13 @@ def test_standard_shapes_and_moments(backend):
     assert np.shape(r.rand()) == () and np.shape(r.randn()) == ()
 
 
-@pytest.mark.parametrize(
-    "size,shape", [(None, ()), (3, (3,)), ((2, 3), (2, 3)), ([4], (4,))], ids=str
-)
-def test_size_argument(backend, size, shape):
+def test_size_argument(backend):
     r = sources(backend)["module"]
-    for name in ("random", "normal", "randint", "bernoulli", "choice"):
-        x = draw(r, name, size)
-        assert np.shape(x) == shape, (name, size)
+    # one test: under jax each sampler compiles once per shape, (2, 3) serves two sizes
+    for size, shape in [(None, ()), (3, (3,)), ((2, 3), (2, 3)), ([2, 3], (2, 3))]:
+        for name in ("random", "normal", "randint", "bernoulli", "choice"):
+            x = draw(r, name, size)
+            assert np.shape(x) == shape, (name, size)
 
 
 def test_parameters_broadcast_like_numpy(backend):
@@ -145,13 +144,14 @@ def test_seed_makes_draws_reproducible(backend, name):
 
 def test_random_state_objects_are_reproducible_and_independent(backend):
     RandomState = sources(backend)["module"].RandomState
+    # all draws of 8 numbers: under jax each sampler compiles once per shape
     a, b = RandomState(5), RandomState(5)
-    np.testing.assert_array_equal(np.asarray(a.normal(size=10)), np.asarray(b.normal(size=10)))
+    np.testing.assert_array_equal(np.asarray(a.normal(size=8)), np.asarray(b.normal(size=8)))
     bp.math.random.seed(1)
-    first = np.asarray(bp.math.random.random(5))
+    first = np.asarray(bp.math.random.random(8))
     bp.math.random.seed(1)
-    RandomState(9).random(100)  # another generator does not disturb the global one
-    np.testing.assert_array_equal(first, np.asarray(bp.math.random.random(5)))
+    RandomState(9).random(8)  # another generator does not disturb the global one
+    np.testing.assert_array_equal(first, np.asarray(bp.math.random.random(8)))
     a.seed(11)
     b.seed(11)
     np.testing.assert_array_equal(
